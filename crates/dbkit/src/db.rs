@@ -1,0 +1,158 @@
+//! The database handle: connect by URL, run the right engine's migrations, hand out connections.
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+use sqlx::{
+    ConnectOptions, PgPool, SqlitePool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use crate::{DbError, Reader, Tx};
+
+/// Which engine a [`Db`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The two migration sets of a service; both folders hold the same version numbers.
+#[derive(Clone, Copy)]
+pub struct Migrations {
+    pub sqlite: &'static Migrator,
+    pub postgres: &'static Migrator,
+}
+
+/// Pool sizes and timeouts.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// PostgreSQL pool size, or the SQLite read pool size.
+    pub max_connections: u32,
+    /// How long a request may wait for a connection (or SQLite's write lock).
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        DbOptions { max_connections: 8, acquire_timeout: Duration::from_secs(10) }
+    }
+}
+
+/// A handle on the service's database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite: readers share a pool; every write goes through the one writer connection.
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+impl Db {
+    /// Open the database named by `url` (`sqlite://PATH` or `postgres://…`) and migrate it.
+    pub async fn connect(url: &str, migrations: Migrations, opts: &DbOptions) -> Result<Db, DbError> {
+        let db = Self::open(url, opts).await?;
+        db.migrate(migrations).await?;
+        Ok(db)
+    }
+
+    /// Open without migrating (used by `migrate` itself and by tests).
+    pub async fn open(url: &str, opts: &DbOptions) -> Result<Db, DbError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url)?
+                .log_statements(tracing::log::LevelFilter::Trace)
+                .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections)
+                .acquire_timeout(opts.acquire_timeout)
+                .connect_with(connect)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or(path);
+            Self::open_sqlite(Path::new(path), opts).await
+        } else {
+            Err(DbError::UnsupportedUrl)
+        }
+    }
+
+    async fn open_sqlite(path: &Path, opts: &DbOptions) -> Result<Db, DbError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(opts.acquire_timeout)
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-16000")
+            .log_statements(tracing::log::LevelFilter::Trace)
+            .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        // The writer is created first so that it creates the file and switches it to WAL.
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_with(base.clone())
+            .await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(opts.max_connections.max(1))
+            .acquire_timeout(opts.acquire_timeout)
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Db::Sqlite { read, write })
+    }
+
+    /// Apply this service's pending migrations for the engine in use.
+    pub async fn migrate(&self, migrations: Migrations) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite { write, .. } => migrations.sqlite.run(write).await?,
+            Db::Postgres(pool) => migrations.postgres.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite { .. } => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Start a write transaction (`BEGIN IMMEDIATE` on SQLite, so read-then-write is safe).
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        match self {
+            Db::Sqlite { write, .. } => Ok(Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)),
+            Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
+        }
+    }
+
+    /// A connection for reads.
+    pub async fn reader(&self) -> Result<Reader, sqlx::Error> {
+        match self {
+            Db::Sqlite { read, .. } => Ok(Reader::Sqlite(read.acquire().await?)),
+            Db::Postgres(pool) => Ok(Reader::Postgres(pool.acquire().await?)),
+        }
+    }
+
+    /// A cheap round trip, for readiness probes.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        let mut r = self.reader().await?;
+        let one: i32 = crate::on_conn!(r.conn(), |c| sqlx::query_scalar("SELECT 1").fetch_one(c).await)?;
+        debug_assert_eq!(one, 1);
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}

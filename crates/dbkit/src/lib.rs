@@ -1,0 +1,54 @@
+//! dbkit: the storage plumbing both services share.
+//!
+//! Both servers keep their state either in an embedded SQLite file (the default) or in PostgreSQL.
+//! Rather than sqlx's `Any` driver (which only carries a handful of primitive types), we keep both
+//! native drivers and write each query once: [`on_conn!`] expands a query body once per engine, so
+//! the same SQL text (with `$1` placeholders, understood by both) is type-checked against each.
+//!
+//! * [`Db`] is the handle: a PostgreSQL pool, or for SQLite a multi-connection read pool plus a
+//!   single-connection write pool, so writers queue in-process instead of failing with
+//!   `SQLITE_BUSY`. Write transactions start with `BEGIN IMMEDIATE` on SQLite.
+//! * [`Tx`] is a write transaction, [`Reader`] a pooled connection for reads; both hand out a
+//!   [`Conn`] that repository functions take.
+//! * [`Timestamp`] stores UTC instants at microsecond precision identically on both engines.
+//! * [`ratelimit`] keeps fixed-window counters in the database so several instances share them.
+//! * [`testing`] creates a fresh database per test on either engine.
+
+mod conn;
+mod db;
+mod error;
+pub mod ratelimit;
+pub mod testing;
+mod timestamp;
+
+pub use conn::{Conn, Reader, Tx};
+pub use db::{Db, DbOptions, Engine, Migrations};
+pub use error::{ConstraintKind, DbError, constraint_kind};
+pub use timestamp::Timestamp;
+
+/// Re-exported so that crates using [`on_conn!`] name the same sqlx.
+pub use sqlx;
+
+/// Run one query body against whichever engine a [`Conn`] holds.
+///
+/// ```ignore
+/// let n: i64 = on_conn!(conn, |c| sqlx::query_scalar("SELECT COUNT(*) FROM users")
+///     .fetch_one(c).await)?;
+/// ```
+/// The body is compiled twice, once with `c: &mut SqliteConnection` and once with
+/// `c: &mut PgConnection`; both must type-check, which is what keeps one SQL text honest.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::Conn::Sqlite(inner) => {
+                let $c: &mut $crate::sqlx::SqliteConnection = inner;
+                $body
+            }
+            $crate::Conn::Postgres(inner) => {
+                let $c: &mut $crate::sqlx::PgConnection = inner;
+                $body
+            }
+        }
+    };
+}

@@ -1,0 +1,130 @@
+//! Fixed-window rate limiting with the windows kept in the database.
+//!
+//! Keeping the counters in the service's database (table `rate_limit_windows`, created by each
+//! service's migrations) means every instance behind a load balancer sees the same windows and a
+//! restart does not reset them. One atomic upsert per check, the same SQL on both engines.
+//!
+//! Semantics (those of the Offload original, which MealFrame shares): a window opens at a key's
+//! first hit and lasts `window`; within it at most `limit` hits pass; a rejected hit does not
+//! extend or refill the window. The answer says how long until the window closes, for
+//! `Retry-After`.
+
+use std::time::Duration;
+
+use crate::{Db, Timestamp, on_conn};
+
+/// The outcome of one hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    /// Whole seconds until the current window closes (at least 1).
+    pub retry_after_secs: u64,
+}
+
+/// A limit: `limit` hits per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub limit: u32,
+    pub window: Duration,
+}
+
+impl Rate {
+    /// Parse `"5/minute"`, `"3 per minute"`, `"100/hour"`, `"10/30s"`, `"2/second"`.
+    pub fn parse(text: &str) -> Option<Rate> {
+        let text = text.trim();
+        let (n, unit) = text.split_once('/').or_else(|| text.split_once(" per "))?;
+        let limit: u32 = n.trim().parse().ok()?;
+        let unit = unit.trim().to_ascii_lowercase();
+        let (count, unit) = match unit.find(|c: char| !c.is_ascii_digit()) {
+            Some(0) | None => (1u64, unit.as_str()),
+            Some(i) => (unit[..i].parse().ok()?, unit[i..].trim()),
+        };
+        let secs = match unit {
+            "s" | "sec" | "second" | "seconds" => 1,
+            "m" | "min" | "minute" | "minutes" => 60,
+            "h" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86_400,
+            _ => return None,
+        };
+        (limit > 0 && count > 0).then(|| Rate { limit, window: Duration::from_secs(secs * count) })
+    }
+
+    /// The original's wording of a limit: `"5 per 1 minute"`.
+    pub fn describe(&self) -> String {
+        let secs = self.window.as_secs();
+        let (n, unit) = if secs % 86_400 == 0 {
+            (secs / 86_400, "day")
+        } else if secs % 3600 == 0 {
+            (secs / 3600, "hour")
+        } else if secs % 60 == 0 {
+            (secs / 60, "minute")
+        } else {
+            (secs, "second")
+        };
+        format!("{} per {} {}", self.limit, n, unit)
+    }
+}
+
+/// Count one hit for `bucket` at `now` and say whether it is allowed. Commits on its own, so a
+/// hit counts even when the request it belongs to later fails.
+pub async fn hit(db: &Db, bucket: &str, rate: Rate, now: Timestamp) -> Result<Decision, sqlx::Error> {
+    let now_ms = now.unix_micros() / 1_000;
+    let window_ms = i64::try_from(rate.window.as_millis()).unwrap_or(i64::MAX);
+    let limit = i64::from(rate.limit);
+    let mut tx = db.begin().await?;
+    let (start_ms, hits): (i64, i64) = on_conn!(tx.conn(), |c| sqlx::query_as(
+        "INSERT INTO rate_limit_windows (bucket, window_start_ms, hits) VALUES ($1, $2, 1)
+         ON CONFLICT (bucket) DO UPDATE SET
+           window_start_ms = CASE WHEN $2 - rate_limit_windows.window_start_ms >= $3
+                                  THEN $2 ELSE rate_limit_windows.window_start_ms END,
+           hits = CASE WHEN $2 - rate_limit_windows.window_start_ms >= $3 THEN 1
+                       WHEN rate_limit_windows.hits >= $4 THEN $4 + 1
+                       ELSE rate_limit_windows.hits + 1 END
+         RETURNING window_start_ms, hits"
+    )
+    .bind(bucket)
+    .bind(now_ms)
+    .bind(window_ms)
+    .bind(limit)
+    .fetch_one(c)
+    .await)?;
+    tx.commit().await?;
+    let remaining_ms = (start_ms + window_ms - now_ms).max(0);
+    let retry_after_secs = u64::try_from((remaining_ms + 999) / 1_000).unwrap_or(1).max(1);
+    Ok(Decision { allowed: hits <= limit, retry_after_secs })
+}
+
+/// Delete windows that closed before `cutoff` (housekeeping; any instance may run it).
+pub async fn purge(db: &Db, cutoff: Timestamp) -> Result<u64, sqlx::Error> {
+    let cutoff_ms = cutoff.unix_micros() / 1_000;
+    let mut tx = db.begin().await?;
+    let n = on_conn!(tx.conn(), |c| sqlx::query("DELETE FROM rate_limit_windows WHERE window_start_ms < $1")
+        .bind(cutoff_ms)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_usual_spellings() {
+        assert_eq!(Rate::parse("5/minute"), Some(Rate { limit: 5, window: Duration::from_secs(60) }));
+        assert_eq!(Rate::parse("3 per minute"), Some(Rate { limit: 3, window: Duration::from_secs(60) }));
+        assert_eq!(Rate::parse("100/hour"), Some(Rate { limit: 100, window: Duration::from_secs(3600) }));
+        assert_eq!(Rate::parse("10/30s"), Some(Rate { limit: 10, window: Duration::from_secs(30) }));
+        assert_eq!(Rate::parse("0/minute"), None);
+        assert_eq!(Rate::parse("five/minute"), None);
+        assert_eq!(Rate::parse("5/fortnight"), None);
+    }
+
+    #[test]
+    fn describes_limits_like_the_original() {
+        assert_eq!(Rate::parse("5/minute").unwrap().describe(), "5 per 1 minute");
+        assert_eq!(Rate::parse("3/2h").unwrap().describe(), "3 per 2 hour");
+    }
+}

@@ -1,0 +1,19 @@
+//! platform: the plumbing both servers share, so that they do not drift apart on the boring parts.
+//!
+//! * [`config`] — settings from defaults, an optional TOML file and `PREFIX_*` environment variables.
+//! * [`telemetry`] — JSON or pretty logs; [`observe`] — request ids, access log lines and
+//!   Prometheus metrics per route template (never query strings, headers or bodies).
+//! * [`client_ip`] — the caller's address, believing `X-Forwarded-For` only from trusted proxies.
+//! * [`timefmt`] — the two wire formats for instants the originals use.
+//! * [`jwks`] — RS256 ID-token verification against a cached JWKS (Google, Apple).
+//! * [`secrets`] — secrets generated once and kept in the data directory.
+//! * [`shutdown`] — a future that resolves on SIGINT/SIGTERM.
+
+pub mod client_ip;
+pub mod config;
+pub mod jwks;
+pub mod observe;
+pub mod secrets;
+pub mod shutdown;
+pub mod telemetry;
+pub mod timefmt;

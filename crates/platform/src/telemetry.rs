@@ -1,0 +1,72 @@
+//! Log output: JSON lines for machines or a compact pretty format for people.
+//!
+//! What gets logged is decided elsewhere (the access line in [`crate::observe`], errors at their
+//! source); here we only choose the format and the filter. Request fields are carried by the
+//! request span, so every line written while serving a request names its request id.
+
+use std::io::Write;
+
+use tracing::Subscriber;
+use tracing_subscriber::{EnvFilter, fmt::MakeWriter, layer::SubscriberExt, util::SubscriberInitExt};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+/// A subscriber writing to `writer`; `filter` is an `EnvFilter` directive such as `"info"`.
+pub fn subscriber<W>(format: LogFormat, filter: &str, writer: W) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Json => Box::new(
+            registry.with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(writer),
+            ),
+        ),
+        LogFormat::Pretty => Box::new(registry.with(tracing_subscriber::fmt::layer().compact().with_writer(writer))),
+    }
+}
+
+/// Install the process-wide subscriber writing to stderr. `RUST_LOG` overrides `default_filter`.
+pub fn init(format: LogFormat, default_filter: &str) {
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter.to_owned());
+    let _ = subscriber(format, &filter, std::io::stderr).try_init();
+}
+
+/// An in-memory log sink for tests that assert on what was (not) logged.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl CapturedLogs {
+    pub fn contents(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+impl Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for CapturedLogs {
+    type Writer = CapturedLogs;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
