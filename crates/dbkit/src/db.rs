@@ -36,7 +36,10 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        DbOptions { max_connections: 8, acquire_timeout: Duration::from_secs(10) }
+        DbOptions {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -44,13 +47,20 @@ impl Default for DbOptions {
 #[derive(Clone, Debug)]
 pub enum Db {
     /// SQLite: readers share a pool; every write goes through the one writer connection.
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
 impl Db {
     /// Open the database named by `url` (`sqlite://PATH` or `postgres://…`) and migrate it.
-    pub async fn connect(url: &str, migrations: Migrations, opts: &DbOptions) -> Result<Db, DbError> {
+    pub async fn connect(
+        url: &str,
+        migrations: Migrations,
+        opts: &DbOptions,
+    ) -> Result<Db, DbError> {
         let db = Self::open(url, opts).await?;
         db.migrate(migrations).await?;
         Ok(db)
@@ -68,7 +78,10 @@ impl Db {
                 .connect_with(connect)
                 .await?;
             Ok(Db::Postgres(pool))
-        } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        } else if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let path = path.split('?').next().unwrap_or(path);
             Self::open_sqlite(Path::new(path), opts).await
         } else {
@@ -141,7 +154,9 @@ impl Db {
     /// A cheap round trip, for readiness probes.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let mut r = self.reader().await?;
-        let one: i32 = crate::on_conn!(r.conn(), |c| sqlx::query_scalar("SELECT 1").fetch_one(c).await)?;
+        let one: i32 = crate::on_conn!(r.conn(), |c| sqlx::query_scalar("SELECT 1")
+            .fetch_one(c)
+            .await)?;
         debug_assert_eq!(one, 1);
         Ok(())
     }

@@ -52,3 +52,45 @@ macro_rules! on_conn {
         }
     };
 }
+
+/// Execute a statement on either engine; evaluates to `Result<u64, sqlx::Error>` (rows affected).
+///
+/// `execute!(conn, "UPDATE t SET a = $1 WHERE id = $2", a, id)`
+#[macro_export]
+macro_rules! execute {
+    ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_conn!($conn, |c| $crate::sqlx::query($sql)$(.bind($arg))*.execute(c).await.map(|r| r.rows_affected()))
+    };
+}
+
+/// Fetch exactly one row as `$ty` (a tuple or a `FromRow` struct).
+#[macro_export]
+macro_rules! fetch_one {
+    ($conn:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_conn!($conn, |c| $crate::sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_one(c).await)
+    };
+}
+
+/// Fetch zero or one row as `$ty`.
+#[macro_export]
+macro_rules! fetch_optional {
+    ($conn:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_conn!($conn, |c| $crate::sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_optional(c).await)
+    };
+}
+
+/// Fetch all rows as `Vec<$ty>`.
+#[macro_export]
+macro_rules! fetch_all {
+    ($conn:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_conn!($conn, |c| $crate::sqlx::query_as::<_, $ty>($sql)$(.bind($arg))*.fetch_all(c).await)
+    };
+}
+
+/// Fetch one single-column value as `$ty`.
+#[macro_export]
+macro_rules! fetch_scalar {
+    ($conn:expr, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::on_conn!($conn, |c| $crate::sqlx::query_scalar::<_, $ty>($sql)$(.bind($arg))*.fetch_one(c).await)
+    };
+}

@@ -46,7 +46,10 @@ impl Rate {
             "d" | "day" | "days" => 86_400,
             _ => return None,
         };
-        (limit > 0 && count > 0).then(|| Rate { limit, window: Duration::from_secs(secs * count) })
+        (limit > 0 && count > 0).then(|| Rate {
+            limit,
+            window: Duration::from_secs(secs * count),
+        })
     }
 
     /// The original's wording of a limit: `"5 per 1 minute"`.
@@ -67,7 +70,12 @@ impl Rate {
 
 /// Count one hit for `bucket` at `now` and say whether it is allowed. Commits on its own, so a
 /// hit counts even when the request it belongs to later fails.
-pub async fn hit(db: &Db, bucket: &str, rate: Rate, now: Timestamp) -> Result<Decision, sqlx::Error> {
+pub async fn hit(
+    db: &Db,
+    bucket: &str,
+    rate: Rate,
+    now: Timestamp,
+) -> Result<Decision, sqlx::Error> {
     let now_ms = now.unix_micros() / 1_000;
     let window_ms = i64::try_from(rate.window.as_millis()).unwrap_or(i64::MAX);
     let limit = i64::from(rate.limit);
@@ -90,19 +98,26 @@ pub async fn hit(db: &Db, bucket: &str, rate: Rate, now: Timestamp) -> Result<De
     .await)?;
     tx.commit().await?;
     let remaining_ms = (start_ms + window_ms - now_ms).max(0);
-    let retry_after_secs = u64::try_from((remaining_ms + 999) / 1_000).unwrap_or(1).max(1);
-    Ok(Decision { allowed: hits <= limit, retry_after_secs })
+    let retry_after_secs = u64::try_from((remaining_ms + 999) / 1_000)
+        .unwrap_or(1)
+        .max(1);
+    Ok(Decision {
+        allowed: hits <= limit,
+        retry_after_secs,
+    })
 }
 
 /// Delete windows that closed before `cutoff` (housekeeping; any instance may run it).
 pub async fn purge(db: &Db, cutoff: Timestamp) -> Result<u64, sqlx::Error> {
     let cutoff_ms = cutoff.unix_micros() / 1_000;
     let mut tx = db.begin().await?;
-    let n = on_conn!(tx.conn(), |c| sqlx::query("DELETE FROM rate_limit_windows WHERE window_start_ms < $1")
-        .bind(cutoff_ms)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let n = on_conn!(tx.conn(), |c| sqlx::query(
+        "DELETE FROM rate_limit_windows WHERE window_start_ms < $1"
+    )
+    .bind(cutoff_ms)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     tx.commit().await?;
     Ok(n)
 }
@@ -113,10 +128,34 @@ mod tests {
 
     #[test]
     fn parses_the_usual_spellings() {
-        assert_eq!(Rate::parse("5/minute"), Some(Rate { limit: 5, window: Duration::from_secs(60) }));
-        assert_eq!(Rate::parse("3 per minute"), Some(Rate { limit: 3, window: Duration::from_secs(60) }));
-        assert_eq!(Rate::parse("100/hour"), Some(Rate { limit: 100, window: Duration::from_secs(3600) }));
-        assert_eq!(Rate::parse("10/30s"), Some(Rate { limit: 10, window: Duration::from_secs(30) }));
+        assert_eq!(
+            Rate::parse("5/minute"),
+            Some(Rate {
+                limit: 5,
+                window: Duration::from_secs(60)
+            })
+        );
+        assert_eq!(
+            Rate::parse("3 per minute"),
+            Some(Rate {
+                limit: 3,
+                window: Duration::from_secs(60)
+            })
+        );
+        assert_eq!(
+            Rate::parse("100/hour"),
+            Some(Rate {
+                limit: 100,
+                window: Duration::from_secs(3600)
+            })
+        );
+        assert_eq!(
+            Rate::parse("10/30s"),
+            Some(Rate {
+                limit: 10,
+                window: Duration::from_secs(30)
+            })
+        );
         assert_eq!(Rate::parse("0/minute"), None);
         assert_eq!(Rate::parse("five/minute"), None);
         assert_eq!(Rate::parse("5/fortnight"), None);
@@ -124,7 +163,10 @@ mod tests {
 
     #[test]
     fn describes_limits_like_the_original() {
-        assert_eq!(Rate::parse("5/minute").unwrap().describe(), "5 per 1 minute");
+        assert_eq!(
+            Rate::parse("5/minute").unwrap().describe(),
+            "5 per 1 minute"
+        );
         assert_eq!(Rate::parse("3/2h").unwrap().describe(), "3 per 2 hour");
     }
 }

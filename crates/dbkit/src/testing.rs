@@ -13,11 +13,17 @@ use crate::{Db, DbOptions, Engine, Migrations};
 
 /// The engine the test environment asks for.
 pub fn selected_engine() -> Engine {
-    if postgres_url().is_some() { Engine::Postgres } else { Engine::Sqlite }
+    if postgres_url().is_some() {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    }
 }
 
 fn postgres_url() -> Option<String> {
-    std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
 }
 
 /// A migrated database that disappears when dropped.
@@ -30,7 +36,10 @@ pub struct TestDb {
 
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin: PgConnectOptions, name: String },
+    Postgres {
+        admin: PgConnectOptions,
+        name: String,
+    },
 }
 
 impl TestDb {
@@ -39,22 +48,37 @@ impl TestDb {
         let opts = DbOptions::default();
         match postgres_url() {
             Some(url) => {
-                let admin = PgConnectOptions::from_str(&url).expect("TEST_DATABASE_URL must be a postgres:// URL");
+                let admin = PgConnectOptions::from_str(&url)
+                    .expect("TEST_DATABASE_URL must be a postgres:// URL");
                 let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::connect_with(&admin).await.expect("connect to TEST_DATABASE_URL");
+                let mut conn = PgConnection::connect_with(&admin)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
                 conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
                     .await
                     .expect("create test database");
                 conn.close().await.ok();
                 let url = replace_database(&url, &name);
-                let db = Db::connect(&url, migrations, &opts).await.expect("migrate test database");
-                TestDb { db, url, cleanup: Cleanup::Postgres { admin, name } }
+                let db = Db::connect(&url, migrations, &opts)
+                    .await
+                    .expect("migrate test database");
+                TestDb {
+                    db,
+                    url,
+                    cleanup: Cleanup::Postgres { admin, name },
+                }
             }
             None => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
-                let db = Db::connect(&url, migrations, &opts).await.expect("migrate test database");
-                TestDb { db, url, cleanup: Cleanup::Sqlite(dir) }
+                let db = Db::connect(&url, migrations, &opts)
+                    .await
+                    .expect("migrate test database");
+                TestDb {
+                    db,
+                    url,
+                    cleanup: Cleanup::Sqlite(dir),
+                }
             }
         }
     }
@@ -71,7 +95,10 @@ fn replace_database(url: &str, name: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..host_end], name);
     if let Some(q) = query {
         out.push('?');
@@ -90,7 +117,10 @@ impl Drop for TestDb {
             let name = name.clone();
             // Drop may run inside or outside a runtime; a thread with its own runtime works in both.
             let handle = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async move {
                     if let Ok(mut conn) = PgConnection::connect_with(&admin).await {
                         let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
@@ -111,9 +141,15 @@ mod tests {
     #[test]
     fn replaces_the_database_name_and_keeps_the_query() {
         assert_eq!(
-            replace_database("postgres://u:p@127.0.0.1:5432/postgres?sslmode=disable", "t_1"),
+            replace_database(
+                "postgres://u:p@127.0.0.1:5432/postgres?sslmode=disable",
+                "t_1"
+            ),
             "postgres://u:p@127.0.0.1:5432/t_1?sslmode=disable"
         );
-        assert_eq!(replace_database("postgres://u@localhost", "t_2"), "postgres://u@localhost/t_2");
+        assert_eq!(
+            replace_database("postgres://u@localhost", "t_2"),
+            "postgres://u@localhost/t_2"
+        );
     }
 }

@@ -28,7 +28,9 @@ impl Timestamp {
 
     pub fn from_unix_micros(micros: i64) -> Option<Timestamp> {
         let nanos = i128::from(micros) * 1_000;
-        OffsetDateTime::from_unix_timestamp_nanos(nanos).ok().map(Timestamp)
+        OffsetDateTime::from_unix_timestamp_nanos(nanos)
+            .ok()
+            .map(Timestamp)
     }
 
     pub fn unix_micros(self) -> i64 {
@@ -89,7 +91,9 @@ impl Encode<'_, Postgres> for Timestamp {
 
 impl<'r> Decode<'r, Postgres> for Timestamp {
     fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(Timestamp::from(<OffsetDateTime as Decode<Postgres>>::decode(value)?))
+        Ok(Timestamp::from(
+            <OffsetDateTime as Decode<Postgres>>::decode(value)?,
+        ))
     }
 }
 
@@ -126,7 +130,9 @@ mod tests {
 
     #[test]
     fn converts_offsets_to_utc() {
-        let t = OffsetDateTime::from_unix_timestamp(0).unwrap().to_offset(UtcOffset::from_hms(2, 0, 0).unwrap());
+        let t = OffsetDateTime::from_unix_timestamp(0)
+            .unwrap()
+            .to_offset(UtcOffset::from_hms(2, 0, 0).unwrap());
         assert_eq!(Timestamp::from(t).into_inner().offset(), UtcOffset::UTC);
     }
 }

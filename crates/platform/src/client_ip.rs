@@ -45,13 +45,19 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 /// The client address for a request from `peer` carrying `forwarded_for` (the raw header).
-pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &TrustedProxies) -> Option<IpAddr> {
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &TrustedProxies,
+) -> Option<IpAddr> {
     let peer = peer.map(canonical);
     let Some(peer_ip) = peer else { return None };
     if !trusted.contains(peer_ip) {
         return Some(peer_ip);
     }
-    let Some(header) = forwarded_for else { return Some(peer_ip) };
+    let Some(header) = forwarded_for else {
+        return Some(peer_ip);
+    };
     let hops: Vec<IpAddr> = header
         .split(',')
         .filter_map(|h| {
@@ -82,20 +88,34 @@ mod tests {
     #[test]
     fn forwarded_for_is_ignored_from_untrusted_peers() {
         let trusted = TrustedProxies::default();
-        assert_eq!(client_ip(Some(ip("203.0.113.9")), Some("1.1.1.1"), &trusted), Some(ip("203.0.113.9")));
+        assert_eq!(
+            client_ip(Some(ip("203.0.113.9")), Some("1.1.1.1"), &trusted),
+            Some(ip("203.0.113.9"))
+        );
     }
 
     #[test]
     fn trusted_proxy_yields_the_rightmost_untrusted_hop() {
         let trusted = TrustedProxies::parse("10.0.0.0/8").unwrap();
-        let got = client_ip(Some(ip("10.0.0.2")), Some("6.6.6.6, 198.51.100.7, 10.0.0.5"), &trusted);
-        assert_eq!(got, Some(ip("198.51.100.7")), "a client-supplied left-most entry must not win");
+        let got = client_ip(
+            Some(ip("10.0.0.2")),
+            Some("6.6.6.6, 198.51.100.7, 10.0.0.5"),
+            &trusted,
+        );
+        assert_eq!(
+            got,
+            Some(ip("198.51.100.7")),
+            "a client-supplied left-most entry must not win"
+        );
     }
 
     #[test]
     fn trusted_proxy_without_header_is_the_client() {
         let trusted = TrustedProxies::parse("127.0.0.1").unwrap();
-        assert_eq!(client_ip(Some(ip("127.0.0.1")), None, &trusted), Some(ip("127.0.0.1")));
+        assert_eq!(
+            client_ip(Some(ip("127.0.0.1")), None, &trusted),
+            Some(ip("127.0.0.1"))
+        );
     }
 
     #[test]

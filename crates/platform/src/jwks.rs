@@ -46,7 +46,12 @@ pub struct Expect<'a> {
 
 impl JwksClient {
     pub fn new(http: reqwest::Client, url: impl Into<String>, ttl: Duration) -> JwksClient {
-        JwksClient { http, url: url.into(), ttl, cache: RwLock::new(None) }
+        JwksClient {
+            http,
+            url: url.into(),
+            ttl,
+            cache: RwLock::new(None),
+        }
     }
 
     pub fn url(&self) -> &str {
@@ -54,7 +59,12 @@ impl JwksClient {
     }
 
     async fn fetch(&self) -> Result<JwkSet, JwksError> {
-        let resp = self.http.get(&self.url).send().await.map_err(|_| JwksError::Fetch)?;
+        let resp = self
+            .http
+            .get(&self.url)
+            .send()
+            .await
+            .map_err(|_| JwksError::Fetch)?;
         if !resp.status().is_success() {
             return Err(JwksError::Fetch);
         }
@@ -62,7 +72,10 @@ impl JwksClient {
     }
 
     async fn key_for(&self, kid: &str) -> Result<DecodingKey, JwksError> {
-        let lookup = |set: &JwkSet| set.find(kid).and_then(|jwk| DecodingKey::from_jwk(jwk).ok());
+        let lookup = |set: &JwkSet| {
+            set.find(kid)
+                .and_then(|jwk| DecodingKey::from_jwk(jwk).ok())
+        };
         {
             let cache = self.cache.read().await;
             if let Some(c) = cache.as_ref() {
@@ -78,12 +91,19 @@ impl JwksClient {
         }
         let keys = self.fetch().await?;
         let found = lookup(&keys);
-        *self.cache.write().await = Some(Cached { fetched_at: Instant::now(), keys });
+        *self.cache.write().await = Some(Cached {
+            fetched_at: Instant::now(),
+            keys,
+        });
         found.ok_or(JwksError::UnknownKey)
     }
 
     /// Verify signature, algorithm, issuer, audience and time claims; return the claims.
-    pub async fn verify<T: DeserializeOwned>(&self, token: &str, expect: &Expect<'_>) -> Result<T, JwksError> {
+    pub async fn verify<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        expect: &Expect<'_>,
+    ) -> Result<T, JwksError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| JwksError::Header)?;
         if header.alg != Algorithm::RS256 {
             return Err(JwksError::Header);

@@ -40,7 +40,11 @@ fn acceptable_request_id(v: &HeaderValue) -> Option<&str> {
 /// The middleware; install with `axum::middleware::from_fn(observe)` as the outermost layer.
 pub async fn observe(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let id: std::sync::Arc<str> = match req.headers().get(REQUEST_ID_HEADER).and_then(acceptable_request_id) {
+    let id: std::sync::Arc<str> = match req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(acceptable_request_id)
+    {
         Some(s) => s.into(),
         None => uuid::Uuid::new_v4().to_string().into(),
     };
@@ -82,7 +86,10 @@ pub fn metrics_handle() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new()
-                .set_buckets(&[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0])
+                .set_buckets(&[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                    10.0, 30.0,
+                ])
                 .expect("static bucket list is valid")
                 .build_recorder();
             let handle = recorder.handle();
@@ -100,9 +107,18 @@ mod tests {
 
     #[test]
     fn request_ids_must_be_short_visible_ascii() {
-        assert_eq!(acceptable_request_id(&HeaderValue::from_static("abc-123")), Some("abc-123"));
-        assert_eq!(acceptable_request_id(&HeaderValue::from_static("has space")), None);
-        assert_eq!(acceptable_request_id(&HeaderValue::from_str(&"x".repeat(129)).unwrap()), None);
+        assert_eq!(
+            acceptable_request_id(&HeaderValue::from_static("abc-123")),
+            Some("abc-123")
+        );
+        assert_eq!(
+            acceptable_request_id(&HeaderValue::from_static("has space")),
+            None
+        );
+        assert_eq!(
+            acceptable_request_id(&HeaderValue::from_str(&"x".repeat(129)).unwrap()),
+            None
+        );
         assert_eq!(acceptable_request_id(&HeaderValue::from_static("")), None);
     }
 }

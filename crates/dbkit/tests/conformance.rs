@@ -1,0 +1,180 @@
+//! dbkit behaves the same on SQLite and PostgreSQL (PostgreSQL when `TEST_DATABASE_URL` is set).
+
+use std::time::Duration;
+
+use dbkit::{
+    ConstraintKind, Migrations, Timestamp, constraint_kind, execute, fetch_all,
+    ratelimit::{self, Rate},
+    testing::TestDb,
+};
+use uuid::Uuid;
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("tests/migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("tests/migrations/postgres");
+
+async fn test_db() -> TestDb {
+    TestDb::new(Migrations {
+        sqlite: &SQLITE,
+        postgres: &POSTGRES,
+    })
+    .await
+}
+
+async fn insert(db: &dbkit::Db, name: &str, at: Timestamp, qty: i32) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::now_v7();
+    let mut tx = db.begin().await?;
+    execute!(
+        tx.conn(),
+        "INSERT INTO items (id, name, at, qty) VALUES ($1, $2, $3, $4)",
+        id,
+        name,
+        at,
+        qty
+    )?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[tokio::test]
+async fn timestamps_round_trip_and_order_identically() {
+    let t = test_db().await;
+    let base = Timestamp::from_unix_micros(1_771_243_200_123_456).unwrap();
+    insert(
+        &t.db,
+        "later",
+        base.plus(time::Duration::microseconds(1)),
+        1,
+    )
+    .await
+    .unwrap();
+    insert(&t.db, "earlier", base, 1).await.unwrap();
+    let mut r = t.db.reader().await.unwrap();
+    let rows = fetch_all!(
+        r.conn(),
+        (String, Timestamp),
+        "SELECT name, at FROM items WHERE at >= $1 ORDER BY at",
+        base
+    )
+    .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("earlier".into(), base),
+            ("later".into(), base.plus(time::Duration::microseconds(1)))
+        ]
+    );
+}
+
+#[tokio::test]
+async fn constraint_violations_are_classified_the_same_way() {
+    let t = test_db().await;
+    let now = Timestamp::now();
+    insert(&t.db, "a", now, 1).await.unwrap();
+    let dup = insert(&t.db, "a", now, 1).await.unwrap_err();
+    assert_eq!(constraint_kind(&dup), Some(ConstraintKind::Unique));
+    let neg = insert(&t.db, "b", now, -1).await.unwrap_err();
+    assert_eq!(constraint_kind(&neg), Some(ConstraintKind::Check));
+    let mut tx = t.db.begin().await.unwrap();
+    let fk = execute!(
+        tx.conn(),
+        "INSERT INTO items (id, name, at, qty, parent) VALUES ($1, 'c', $2, 0, $3)",
+        Uuid::now_v7(),
+        now,
+        Uuid::now_v7()
+    )
+    .unwrap_err();
+    assert_eq!(constraint_kind(&fk), Some(ConstraintKind::ForeignKey));
+}
+
+#[tokio::test]
+async fn rate_limit_allows_the_limit_then_rejects_until_the_window_closes() {
+    let t = test_db().await;
+    let rate = Rate {
+        limit: 2,
+        window: Duration::from_secs(60),
+    };
+    let t0 = Timestamp::from_unix_micros(1_000_000_000_000).unwrap();
+    let at = |secs: i64| t0.plus(time::Duration::seconds(secs));
+    assert!(
+        ratelimit::hit(&t.db, "ip:1", rate, at(0))
+            .await
+            .unwrap()
+            .allowed
+    );
+    assert!(
+        ratelimit::hit(&t.db, "ip:1", rate, at(1))
+            .await
+            .unwrap()
+            .allowed
+    );
+    let third = ratelimit::hit(&t.db, "ip:1", rate, at(10)).await.unwrap();
+    assert!(!third.allowed);
+    assert_eq!(third.retry_after_secs, 50);
+    assert!(
+        !ratelimit::hit(&t.db, "ip:1", rate, at(59))
+            .await
+            .unwrap()
+            .allowed,
+        "rejections do not refill"
+    );
+    assert!(
+        ratelimit::hit(&t.db, "ip:2", rate, at(59))
+            .await
+            .unwrap()
+            .allowed,
+        "buckets are independent"
+    );
+    assert!(
+        ratelimit::hit(&t.db, "ip:1", rate, at(60))
+            .await
+            .unwrap()
+            .allowed,
+        "a new window opens"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_hits_never_exceed_the_limit() {
+    let t = test_db().await;
+    let rate = Rate {
+        limit: 10,
+        window: Duration::from_secs(60),
+    };
+    let now = Timestamp::now();
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let db = t.db.clone();
+            tokio::spawn(async move {
+                ratelimit::hit(&db, "shared", rate, now)
+                    .await
+                    .unwrap()
+                    .allowed
+            })
+        })
+        .collect();
+    let mut allowed = 0;
+    for task in tasks {
+        allowed += usize::from(task.await.unwrap());
+    }
+    assert_eq!(allowed, 10);
+}
+
+#[tokio::test]
+async fn purge_removes_closed_windows() {
+    let t = test_db().await;
+    let rate = Rate {
+        limit: 1,
+        window: Duration::from_secs(60),
+    };
+    let old = Timestamp::from_unix_micros(1_000_000_000_000).unwrap();
+    ratelimit::hit(&t.db, "old", rate, old).await.unwrap();
+    ratelimit::hit(&t.db, "new", rate, Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        ratelimit::purge(&t.db, Timestamp::now().minus(time::Duration::hours(1)))
+            .await
+            .unwrap(),
+        1
+    );
+}
