@@ -55,11 +55,11 @@ impl Rate {
     /// The original's wording of a limit: `"5 per 1 minute"`.
     pub fn describe(&self) -> String {
         let secs = self.window.as_secs();
-        let (n, unit) = if secs % 86_400 == 0 {
+        let (n, unit) = if secs.is_multiple_of(86_400) {
             (secs / 86_400, "day")
-        } else if secs % 3600 == 0 {
+        } else if secs.is_multiple_of(3600) {
             (secs / 3600, "hour")
-        } else if secs % 60 == 0 {
+        } else if secs.is_multiple_of(60) {
             (secs / 60, "minute")
         } else {
             (secs, "second")
