@@ -113,7 +113,7 @@ impl Drop for TestDb {
             if std::env::var_os("TEST_KEEP_DB").is_some() {
                 return;
             }
-            let admin = (**admin).clone();
+            let admin = admin.as_ref().clone();
             let name = name.clone();
             // Drop may run inside or outside a runtime; a thread with its own runtime works in both.
             let handle = std::thread::spawn(move || {

@@ -50,8 +50,7 @@ pub fn client_ip(
     forwarded_for: Option<&str>,
     trusted: &TrustedProxies,
 ) -> Option<IpAddr> {
-    let peer = peer.map(canonical);
-    let Some(peer_ip) = peer else { return None };
+    let peer_ip = canonical(peer?);
     if !trusted.contains(peer_ip) {
         return Some(peer_ip);
     }

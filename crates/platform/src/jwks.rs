@@ -78,14 +78,12 @@ impl JwksClient {
         };
         {
             let cache = self.cache.read().await;
-            if let Some(c) = cache.as_ref() {
-                if c.fetched_at.elapsed() < self.ttl {
-                    if let Some(k) = lookup(&c.keys) {
-                        return Ok(k);
-                    }
-                    if c.fetched_at.elapsed() < Duration::from_secs(30) {
-                        return Err(JwksError::UnknownKey);
-                    }
+            if let Some(c) = cache.as_ref().filter(|c| c.fetched_at.elapsed() < self.ttl) {
+                if let Some(k) = lookup(&c.keys) {
+                    return Ok(k);
+                }
+                if c.fetched_at.elapsed() < Duration::from_secs(30) {
+                    return Err(JwksError::UnknownKey);
                 }
             }
         }
