@@ -37,7 +37,7 @@ pub struct TestDb {
 enum Cleanup {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres {
-        admin: PgConnectOptions,
+        admin: Box<PgConnectOptions>,
         name: String,
     },
 }
@@ -65,7 +65,10 @@ impl TestDb {
                 TestDb {
                     db,
                     url,
-                    cleanup: Cleanup::Postgres { admin, name },
+                    cleanup: Cleanup::Postgres {
+                        admin: Box::new(admin),
+                        name,
+                    },
                 }
             }
             None => {
@@ -113,7 +116,7 @@ impl Drop for TestDb {
             if std::env::var_os("TEST_KEEP_DB").is_some() {
                 return;
             }
-            let admin = admin.as_ref().clone();
+            let admin = PgConnectOptions::clone(admin);
             let name = name.clone();
             // Drop may run inside or outside a runtime; a thread with its own runtime works in both.
             let handle = std::thread::spawn(move || {
