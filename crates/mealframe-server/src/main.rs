@@ -1,1 +1,196 @@
-fn main() {}
+//! The `mealframe` command: `serve` (default), `migrate`, and account administration.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mealframe_core::{email::Email, password::NewPassword};
+use mealframe_server::{accounts, config::Settings, open_db};
+use mealframe_store::accounts::users::{self, AuthProvider, NewUser};
+
+#[derive(Parser)]
+#[command(
+    name = "mealframe",
+    version,
+    about = "MealFrame: a self-hosted meal-plan executor"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an e-mail/password account. Without --password one is generated and printed.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+        /// Mark the address as verified (no e-mail confirmation needed).
+        #[arg(long)]
+        verified: bool,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password (ends every session of the account).
+    SetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Settings::load().and_then(Settings::validate) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    platform::telemetry::init(config.log_format, &config.log_level);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => mealframe_server::serve(config).await,
+            Command::Migrate => {
+                std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
+                let db = open_db(&config).await?;
+                db.close().await;
+                println!("database is up to date");
+                Ok(())
+            }
+            Command::User(cmd) => user_command(config, cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn password_or_generated(given: Option<String>) -> Result<(String, bool), String> {
+    match given {
+        Some(p) => NewPassword::parse(&p)
+            .map(|_| (p, false))
+            .map_err(|_| "the password must have 8 to 128 characters".to_owned()),
+        None => Ok((platform::secrets::random_token(12), true)),
+    }
+}
+
+async fn user_command(
+    config: mealframe_server::config::Config,
+    cmd: UserCommand,
+) -> Result<(), String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
+    let db = open_db(&config).await?;
+    let now = dbkit::Timestamp::now();
+    let result = match cmd {
+        UserCommand::Create {
+            email,
+            password,
+            verified,
+        } => {
+            let email = Email::parse(&email).map_err(|e| format!("not an e-mail address: {e}"))?;
+            let (password, generated) = password_or_generated(password)?;
+            let hash = accounts::passwords::hash(password.clone()).await?;
+            let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+            let new = NewUser {
+                email: email.as_str(),
+                email_key: email.key(),
+                password_hash: Some(&hash),
+                email_verified: verified,
+                auth_provider: AuthProvider::Email,
+                google_sub: None,
+            };
+            let user = users::insert(&mut tx.conn(), &new, now)
+                .await
+                .map_err(|e| {
+                    if e.is_unique_violation() {
+                        "an account with that e-mail address exists".to_owned()
+                    } else {
+                        e.to_string()
+                    }
+                })?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            println!("created {} ({})", user.email, user.id);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        UserCommand::List => {
+            let mut r = db.reader().await.map_err(|e| e.to_string())?;
+            let all = users::list(&mut r.conn())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{:<36}  {:<32}  {:<8}  {:<6}  {:<7}  created",
+                "id", "email", "verified", "auth", "active"
+            );
+            for u in all {
+                println!(
+                    "{:<36}  {:<32}  {:<8}  {:<6}  {:<7}  {}",
+                    u.id.to_string(),
+                    u.email,
+                    u.email_verified,
+                    u.auth_provider.as_str(),
+                    u.is_active,
+                    platform::timefmt::rfc3339_seconds(u.created_at.into_inner())
+                );
+            }
+            Ok(())
+        }
+        UserCommand::SetPassword { email, password } => {
+            let key = mealframe_core::email::key_of(&email);
+            let (password, generated) = password_or_generated(password)?;
+            let hash = accounts::passwords::hash(password.clone()).await?;
+            let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+            let user = users::by_email_key(&mut tx.conn(), &key)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("no account with that e-mail address")?;
+            users::set_password_hash(&mut tx.conn(), user.id, &hash, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            mealframe_store::accounts::tokens::revoke_all_refresh(
+                &mut tx.conn(),
+                user.id,
+                mealframe_store::accounts::tokens::RevokeReason::Password,
+                None,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            mealframe_store::accounts::sessions::delete_all(&mut tx.conn(), user.id, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            tx.commit().await.map_err(|e| e.to_string())?;
+            println!("password set for {}", user.email);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+    };
+    db.close().await;
+    result
+}

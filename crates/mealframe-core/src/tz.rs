@@ -1,0 +1,91 @@
+//! Users' time zones: "today" is the user's calendar day in their IANA zone (default UTC).
+
+use std::fmt;
+
+use time::{Date, OffsetDateTime};
+
+/// The name of a real IANA time zone (`"Europe/Ljubljana"`, `"UTC"`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct TimeZoneName {
+    name: String,
+    tz: jiff::tz::TimeZone,
+}
+
+impl TimeZoneName {
+    pub fn parse(name: &str) -> Option<TimeZoneName> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 64 {
+            return None;
+        }
+        let tz = jiff::tz::TimeZone::get(name).ok()?;
+        Some(TimeZoneName {
+            name: name.to_owned(),
+            tz,
+        })
+    }
+
+    pub fn utc() -> TimeZoneName {
+        TimeZoneName {
+            name: "UTC".to_owned(),
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    /// The calendar date at instant `now` in this zone.
+    pub fn date_at(&self, now: OffsetDateTime) -> Date {
+        let ts = jiff::Timestamp::from_second(now.unix_timestamp())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let civil = ts.to_zoned(self.tz.clone()).date();
+        let month = time::Month::try_from(civil.month() as u8).unwrap_or(time::Month::January);
+        Date::from_calendar_date(i32::from(civil.year()), month, civil.day() as u8)
+            .unwrap_or(Date::MIN)
+    }
+}
+
+impl fmt::Debug for TimeZoneName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TimeZoneName({})", self.name)
+    }
+}
+
+impl fmt::Display for TimeZoneName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn knows_real_zones_only() {
+        assert!(TimeZoneName::parse("Europe/Ljubljana").is_some());
+        assert!(TimeZoneName::parse("America/Los_Angeles").is_some());
+        assert!(TimeZoneName::parse("Mars/Olympus").is_none());
+        assert!(TimeZoneName::parse("").is_none());
+    }
+
+    #[test]
+    fn the_same_instant_is_a_different_day_in_different_zones() {
+        let now = datetime!(2026-11-22 23:30 UTC);
+        assert_eq!(TimeZoneName::utc().date_at(now), date!(2026 - 11 - 22));
+        assert_eq!(
+            TimeZoneName::parse("Europe/Ljubljana")
+                .unwrap()
+                .date_at(now),
+            date!(2026 - 11 - 23)
+        );
+        assert_eq!(
+            TimeZoneName::parse("America/New_York")
+                .unwrap()
+                .date_at(datetime!(2026-11-23 03:00 UTC)),
+            date!(2026 - 11 - 22)
+        );
+    }
+}

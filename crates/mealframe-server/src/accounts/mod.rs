@@ -1,0 +1,512 @@
+//! Accounts: registration, e-mail verification, login with lockout, refresh-token rotation,
+//! password reset and change, sessions, account deletion, Google sign-in.
+//!
+//! These are the flows; the JSON API (`api::auth`) and the web pages call the same functions.
+//! Each mutation is one transaction. Failed logins are recorded in their own transaction so that
+//! the lockout really persists (a deliberate difference from the original).
+
+pub mod cookies;
+pub mod google;
+pub mod jwt;
+pub mod passwords;
+pub mod secret_tokens;
+
+use dbkit::{Timestamp, Tx};
+use mealframe_core::{email::Email, ids::UserId, password::NewPassword};
+use mealframe_store::{
+    StoreError,
+    accounts::{
+        login_attempts, sessions,
+        tokens::{self, EmailTokenKind, RevokeReason},
+        users::{self, AuthProvider, NewUser, User},
+    },
+};
+use secret_tokens::{new_token, sha256_hex};
+use uuid::Uuid;
+
+use crate::{mail, state::AppState};
+
+/// Why an account operation was refused. Mapped to the wire in `error.rs`.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("email already registered")]
+    EmailTaken,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("account locked")]
+    Locked,
+    #[error("account disabled")]
+    Disabled,
+    #[error("email not verified")]
+    Unverified,
+    #[error("no refresh token")]
+    NoRefreshToken,
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    #[error("refresh token expired")]
+    RefreshExpired,
+    #[error("user gone or disabled")]
+    UserGone,
+    #[error("invalid verification token")]
+    InvalidVerificationToken,
+    #[error("verification token expired")]
+    VerificationExpired,
+    #[error("invalid reset token")]
+    InvalidResetToken,
+    #[error("reset token expired")]
+    ResetExpired,
+    #[error("current password is wrong")]
+    WrongCurrentPassword,
+    #[error("password required")]
+    PasswordRequired,
+    #[error("password is wrong")]
+    WrongPassword,
+    #[error("recent sign-in required")]
+    ReauthRequired,
+    #[error("google: {0}")]
+    Google(#[from] google::GoogleError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(e: sqlx::Error) -> Self {
+        AccountError::Store(e.into())
+    }
+}
+
+pub type AccountResult<T> = Result<T, AccountError>;
+
+const VERIFICATION_TTL: time::Duration = time::Duration::hours(24);
+const RESET_TTL: time::Duration = time::Duration::hours(1);
+
+/// A fresh access token plus the raw refresh token for the cookie.
+pub struct IssuedTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+fn ttl(d: std::time::Duration) -> time::Duration {
+    time::Duration::seconds(d.as_secs() as i64)
+}
+
+async fn issue_tokens(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    now: Timestamp,
+) -> AccountResult<IssuedTokens> {
+    let refresh = new_token();
+    let expires = now.plus(ttl(state.config.refresh_token_ttl));
+    tokens::insert_refresh(&mut tx.conn(), user.id, &sha256_hex(&refresh), expires, now).await?;
+    Ok(IssuedTokens {
+        access_token: state.jwt.issue(user.id, &user.email, now),
+        refresh_token: refresh,
+    })
+}
+
+/// Start a web session (the pages' cookie); returns the raw cookie value.
+pub async fn start_web_session(
+    state: &AppState,
+    tx: &mut Tx,
+    user: UserId,
+    now: Timestamp,
+) -> AccountResult<String> {
+    let raw = new_token();
+    let expires = now.plus(ttl(state.config.session_ttl));
+    sessions::insert(&mut tx.conn(), user, &sha256_hex(&raw), expires, now).await?;
+    Ok(raw)
+}
+
+fn link(state: &AppState, path: &str, token: &str) -> String {
+    format!("{}{path}?token={token}", state.config.public_url)
+}
+
+/// Create an email/password account. Without a mail transport the account is verified at once.
+pub async fn register(
+    state: &AppState,
+    email: &Email,
+    password: &NewPassword,
+) -> AccountResult<User> {
+    let hash = passwords::hash(password.expose().to_owned())
+        .await
+        .map_err(AccountError::Internal)?;
+    let now = state.now();
+    let verified = !state.verification_required();
+    let mut tx = state.db.begin().await?;
+    let new = NewUser {
+        email: email.as_str(),
+        email_key: email.key(),
+        password_hash: Some(&hash),
+        email_verified: verified,
+        auth_provider: AuthProvider::Email,
+        google_sub: None,
+    };
+    let user = users::insert(&mut tx.conn(), &new, now)
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                AccountError::EmailTaken
+            } else {
+                AccountError::Store(e)
+            }
+        })?;
+    let token = if verified {
+        None
+    } else {
+        let raw = new_token();
+        tokens::insert_email_token(
+            &mut tx.conn(),
+            user.id,
+            EmailTokenKind::Verification,
+            &sha256_hex(&raw),
+            now.plus(VERIFICATION_TTL),
+            now,
+        )
+        .await?;
+        Some(raw)
+    };
+    tx.commit().await?;
+    match token {
+        Some(raw) => {
+            state
+                .mailer
+                .deliver(
+                    mail::verification(&user.email, &link(state, "/verify-email", &raw)),
+                    "verification",
+                )
+                .await
+        }
+        None => {
+            tracing::info!(user = %user.id, "no mail transport configured: new account is verified without e-mail confirmation")
+        }
+    }
+    Ok(user)
+}
+
+/// Redeem a verification link.
+pub async fn verify_email(state: &AppState, raw: &str) -> AccountResult<()> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let Some(token) = tokens::unused_email_token(
+        &mut tx.conn(),
+        EmailTokenKind::Verification,
+        &sha256_hex(raw),
+    )
+    .await?
+    else {
+        return Err(AccountError::InvalidVerificationToken);
+    };
+    tokens::use_email_token(&mut tx.conn(), token.id).await?;
+    if token.expires_at <= now {
+        tx.commit().await?;
+        return Err(AccountError::VerificationExpired);
+    }
+    users::set_verified(&mut tx.conn(), token.user(), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Send a fresh verification link, silently doing nothing for unknown or verified addresses.
+pub async fn resend_verification(state: &AppState, email: &Email) -> AccountResult<()> {
+    if !state.verification_required() {
+        return Ok(());
+    }
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let Some(user) = users::by_email_key(&mut tx.conn(), email.key()).await? else {
+        return Ok(());
+    };
+    if user.email_verified {
+        return Ok(());
+    }
+    tokens::retire_email_tokens(&mut tx.conn(), user.id, EmailTokenKind::Verification).await?;
+    let raw = new_token();
+    tokens::insert_email_token(
+        &mut tx.conn(),
+        user.id,
+        EmailTokenKind::Verification,
+        &sha256_hex(&raw),
+        now.plus(VERIFICATION_TTL),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state
+        .mailer
+        .deliver(
+            mail::verification(&user.email, &link(state, "/verify-email", &raw)),
+            "verification",
+        )
+        .await;
+    Ok(())
+}
+
+/// Check credentials with lockout; on success issue API tokens.
+pub async fn login(
+    state: &AppState,
+    email_raw: &str,
+    password: &str,
+) -> AccountResult<(User, IssuedTokens)> {
+    let user = check_credentials(state, email_raw, password).await?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    login_attempts::clear(&mut tx.conn(), &user.email_key).await?;
+    let issued = issue_tokens(state, &mut tx, &user, now).await?;
+    tx.commit().await?;
+    Ok((user, issued))
+}
+
+/// Lockout check, password check (failures recorded durably), then account state checks.
+pub async fn check_credentials(
+    state: &AppState,
+    email_raw: &str,
+    password: &str,
+) -> AccountResult<User> {
+    let key = mealframe_core::email::key_of(email_raw);
+    let now = state.now();
+    let window = ttl(state.config.lockout_window);
+    let (failures, user) = {
+        let mut r = state.db.reader().await?;
+        let failures = login_attempts::count_since(&mut r.conn(), &key, now.minus(window)).await?;
+        let user = users::by_email_key(&mut r.conn(), &key).await?;
+        (failures, user)
+    };
+    if failures >= state.config.lockout_attempts {
+        return Err(AccountError::Locked);
+    }
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    if !passwords::verify(password.to_owned(), hash).await {
+        let mut tx = state.db.begin().await?;
+        login_attempts::record(&mut tx.conn(), &key, now).await?;
+        tx.commit().await?;
+        return Err(AccountError::InvalidCredentials);
+    }
+    let user = user.ok_or(AccountError::InvalidCredentials)?;
+    if !user.is_active {
+        return Err(AccountError::Disabled);
+    }
+    if !user.email_verified {
+        return Err(AccountError::Unverified);
+    }
+    Ok(user)
+}
+
+/// Rotate a refresh token. Presenting a token that was already rotated is treated as theft:
+/// every refresh token of that user is revoked.
+pub async fn refresh(state: &AppState, raw: Option<&str>) -> AccountResult<(User, IssuedTokens)> {
+    let raw = raw
+        .filter(|r| !r.is_empty())
+        .ok_or(AccountError::NoRefreshToken)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let Some(token) = tokens::refresh_by_hash(&mut tx.conn(), &sha256_hex(raw)).await? else {
+        return Err(AccountError::InvalidRefreshToken);
+    };
+    if token.is_revoked {
+        if token.was_rotated() {
+            let n =
+                tokens::revoke_all_refresh(&mut tx.conn(), token.user(), RevokeReason::Reuse, None)
+                    .await?;
+            tx.commit().await?;
+            tracing::warn!(user = %token.user(), revoked = n, "rotated refresh token presented again; all sessions of the user revoked");
+        }
+        return Err(AccountError::InvalidRefreshToken);
+    }
+    if token.expires_at <= now {
+        return Err(AccountError::RefreshExpired);
+    }
+    let user = users::by_id(&mut tx.conn(), token.user())
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or(AccountError::UserGone)?;
+    if !tokens::revoke_refresh(&mut tx.conn(), token.id, RevokeReason::Rotated).await? {
+        return Err(AccountError::InvalidRefreshToken);
+    }
+    let issued = issue_tokens(state, &mut tx, &user, now).await?;
+    tx.commit().await?;
+    Ok((user, issued))
+}
+
+/// End the presented refresh token and web session, if any (idempotent).
+pub async fn logout(
+    state: &AppState,
+    refresh_raw: Option<&str>,
+    session_raw: Option<&str>,
+) -> AccountResult<()> {
+    let mut tx = state.db.begin().await?;
+    if let Some(raw) = refresh_raw.filter(|r| !r.is_empty())
+        && let Some(t) = tokens::refresh_by_hash(&mut tx.conn(), &sha256_hex(raw)).await?
+    {
+        tokens::revoke_refresh(&mut tx.conn(), t.id, RevokeReason::Logout).await?;
+    }
+    if let Some(raw) = session_raw.filter(|r| !r.is_empty())
+        && let Some(s) =
+            sessions::live_by_hash(&mut tx.conn(), &sha256_hex(raw), state.now()).await?
+    {
+        sessions::delete(&mut tx.conn(), s.id).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// End every session of the user, everywhere.
+pub async fn logout_all(state: &AppState, user: UserId) -> AccountResult<()> {
+    let mut tx = state.db.begin().await?;
+    tokens::revoke_all_refresh(&mut tx.conn(), user, RevokeReason::LogoutAll, None).await?;
+    sessions::delete_all(&mut tx.conn(), user, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// E-mail a reset link; silently nothing for unknown addresses (no account discovery).
+pub async fn forgot_password(state: &AppState, email: &Email) -> AccountResult<()> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let Some(user) = users::by_email_key(&mut tx.conn(), email.key()).await? else {
+        return Ok(());
+    };
+    if !state.mailer.is_on() {
+        tracing::warn!(user = %user.id, "password reset requested but no mail transport is configured; an administrator can run `mealframe user set-password`");
+        return Ok(());
+    }
+    tokens::retire_email_tokens(&mut tx.conn(), user.id, EmailTokenKind::PasswordReset).await?;
+    let raw = new_token();
+    tokens::insert_email_token(
+        &mut tx.conn(),
+        user.id,
+        EmailTokenKind::PasswordReset,
+        &sha256_hex(&raw),
+        now.plus(RESET_TTL),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    state
+        .mailer
+        .deliver(
+            mail::password_reset(&user.email, &link(state, "/reset-password", &raw)),
+            "password_reset",
+        )
+        .await;
+    Ok(())
+}
+
+/// Redeem a reset link: new password, and every session of the account ends.
+pub async fn reset_password(
+    state: &AppState,
+    raw: &str,
+    password: &NewPassword,
+) -> AccountResult<()> {
+    let hash_of_token = sha256_hex(raw);
+    {
+        let mut r = state.db.reader().await?;
+        if tokens::unused_email_token(&mut r.conn(), EmailTokenKind::PasswordReset, &hash_of_token)
+            .await?
+            .is_none()
+        {
+            return Err(AccountError::InvalidResetToken);
+        }
+    }
+    let new_hash = passwords::hash(password.expose().to_owned())
+        .await
+        .map_err(AccountError::Internal)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let Some(token) = tokens::unused_email_token(
+        &mut tx.conn(),
+        EmailTokenKind::PasswordReset,
+        &hash_of_token,
+    )
+    .await?
+    else {
+        return Err(AccountError::InvalidResetToken);
+    };
+    tokens::use_email_token(&mut tx.conn(), token.id).await?;
+    if token.expires_at <= now {
+        tx.commit().await?;
+        return Err(AccountError::ResetExpired);
+    }
+    users::set_password_hash(&mut tx.conn(), token.user(), &new_hash, now).await?;
+    tokens::revoke_all_refresh(&mut tx.conn(), token.user(), RevokeReason::Password, None).await?;
+    sessions::delete_all(&mut tx.conn(), token.user(), None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The sessions a password change keeps: the one making the request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeepSessions {
+    pub refresh_token: Option<Uuid>,
+    pub web_session: Option<Uuid>,
+}
+
+/// Find the refresh token row of a raw cookie value, to keep it across a password change.
+pub async fn refresh_token_id(state: &AppState, raw: Option<&str>) -> AccountResult<Option<Uuid>> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let mut r = state.db.reader().await?;
+    Ok(tokens::refresh_by_hash(&mut r.conn(), &sha256_hex(raw))
+        .await?
+        .filter(|t| !t.is_revoked)
+        .map(|t| t.id))
+}
+
+/// Change the password (the current one is required if the account has one); every other session ends.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    current: &str,
+    new: &NewPassword,
+    keep: KeepSessions,
+) -> AccountResult<()> {
+    if user.password_hash.is_some()
+        && !passwords::verify(current.to_owned(), user.password_hash.clone()).await
+    {
+        return Err(AccountError::WrongCurrentPassword);
+    }
+    let hash = passwords::hash(new.expose().to_owned())
+        .await
+        .map_err(AccountError::Internal)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    users::set_password_hash(&mut tx.conn(), user.id, &hash, now).await?;
+    tokens::revoke_all_refresh(
+        &mut tx.conn(),
+        user.id,
+        RevokeReason::Password,
+        keep.refresh_token,
+    )
+    .await?;
+    sessions::delete_all(&mut tx.conn(), user.id, keep.web_session).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Delete the account and all its data. Accounts with a password must give it; accounts without
+/// one (Google sign-in only) must have signed in within the last few minutes.
+pub async fn delete_account(
+    state: &AppState,
+    user: &User,
+    password: Option<&str>,
+    signed_in_recently: bool,
+) -> AccountResult<()> {
+    match (&user.password_hash, password) {
+        (Some(_), None) => return Err(AccountError::PasswordRequired),
+        (Some(hash), Some(given)) => {
+            if !passwords::verify(given.to_owned(), Some(hash.clone())).await {
+                return Err(AccountError::WrongPassword);
+            }
+        }
+        (None, _) if !signed_in_recently => return Err(AccountError::ReauthRequired),
+        (None, _) => {}
+    }
+    let mut tx = state.db.begin().await?;
+    users::delete(&mut tx.conn(), user.id).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user.id, "account deleted");
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! The JSON API: route table, OpenAPI document (`/openapi.json`, Swagger UI at `/docs`) and the
+//! layer stack every request passes through.
+
+pub mod analytics;
+pub mod auth;
+pub mod health;
+pub mod limits;
+
+use std::any::Any;
+
+use axum::{
+    Json, Router,
+    extract::DefaultBodyLimit,
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{error::internal_error_body, state::AppState};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "MealFrame API", description = "Meal-plan executor: plan exact meals while calm, follow them at meal time."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "health", description = "Liveness, readiness, metrics"),
+        (name = "Analytics", description = "Landing-page analytics"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Every documented route.
+pub fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::root))
+        .routes(routes!(health::health))
+        .routes(routes!(health::ready))
+        .routes(routes!(health::metrics))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me, auth::update_me, auth::delete_me))
+        .routes(routes!(auth::verify_email))
+        .routes(routes!(auth::resend_verification))
+        .routes(routes!(auth::forgot_password))
+        .routes(routes!(auth::reset_password))
+        .routes(routes!(auth::google_enabled))
+        .routes(routes!(auth::google_authorize))
+        .routes(routes!(auth::google_callback))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::logout_all))
+        .routes(routes!(analytics::pageview))
+}
+
+/// The OpenAPI document (also served at `/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().split_for_parts().1
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"detail": "Not Found"}))).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(json!({"detail": "Method Not Allowed"})),
+    )
+        .into_response()
+}
+
+fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(internal_error_body()),
+    )
+        .into_response()
+}
+
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let list: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(list)
+            .allow_credentials(true)
+            .allow_methods([
+                Method::DELETE,
+                Method::GET,
+                Method::HEAD,
+                Method::OPTIONS,
+                Method::PATCH,
+                Method::POST,
+                Method::PUT,
+            ])
+            .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
+            .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .max_age(std::time::Duration::from_secs(600)),
+    )
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let (routes, openapi) = documented_routes().split_for_parts();
+    with_layers(
+        routes.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi)),
+        state,
+    )
+}
+
+/// Fallbacks and the layer stack every request passes through (public so tests can wrap extra
+/// routes in exactly the same stack).
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    // Install the Prometheus recorder before the first request is counted.
+    let _ = platform::observe::metrics_handle();
+    let mut app = routes
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
+    if let Some(cors) = cors(&state.config.cors_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(platform::observe::observe))
+        .with_state(state)
+}

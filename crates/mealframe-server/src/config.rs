@@ -1,0 +1,342 @@
+//! MealFrame's settings: defaults that run locally with no configuration at all, an optional TOML
+//! file (`MEALFRAME_CONFIG=path`), then `MEALFRAME_*` environment variables.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use dbkit::ratelimit::Rate;
+use platform::{client_ip::TrustedProxies, telemetry::LogFormat};
+use serde::{Deserialize, Serialize};
+
+/// Every setting, as read. [`Settings::validate`] turns it into a checked [`Config`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Listen address.
+    pub addr: String,
+    /// Where the SQLite file, generated secrets and (by default) nothing else live.
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; default: `sqlite://{data_dir}/mealframe.sqlite3`.
+    pub database_url: Option<String>,
+    /// PostgreSQL pool size / SQLite read-pool size.
+    pub database_max_connections: u32,
+    /// The address people use to reach the app (links in e-mails, OAuth redirects, cookies).
+    pub public_url: Option<String>,
+    /// HS256 key for access tokens; default: generated once into `{data_dir}/jwt.secret`.
+    pub jwt_secret: Option<String>,
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+    pub session_days: i64,
+    /// `Secure` on cookies; default: on unless the public URL is plain http to a non-loopback host.
+    pub cookie_secure: Option<bool>,
+    pub cors_origins: String,
+    pub trusted_proxies: String,
+    pub login_rate_limit: String,
+    pub register_rate_limit: String,
+    pub password_reset_rate_limit: String,
+    pub pageview_rate_limit: String,
+    pub lockout_attempts: i64,
+    pub lockout_minutes: i64,
+    /// File outbox: one RFC 5322 file per message.
+    pub mail_dir: Option<PathBuf>,
+    pub smtp_url: Option<String>,
+    pub resend_api_key: Option<String>,
+    pub resend_base_url: String,
+    pub mail_from: String,
+    pub google_client_id: Option<String>,
+    pub google_client_secret: Option<String>,
+    pub google_issuer_url: String,
+    pub openai_api_key: Option<String>,
+    pub openai_base_url: String,
+    /// Largest accepted JSON body, in bytes.
+    pub max_body_bytes: usize,
+    /// Largest accepted CSV upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// If set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    /// Reported by `/health` as `version`.
+    pub api_version: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            addr: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./mealframe-data"),
+            database_url: None,
+            database_max_connections: 8,
+            public_url: None,
+            jwt_secret: None,
+            access_token_minutes: 15,
+            refresh_token_days: 7,
+            session_days: 30,
+            cookie_secure: None,
+            cors_origins: String::new(),
+            trusted_proxies: String::new(),
+            login_rate_limit: "5/minute".into(),
+            register_rate_limit: "3/minute".into(),
+            password_reset_rate_limit: "3/minute".into(),
+            pageview_rate_limit: "60/minute".into(),
+            lockout_attempts: 10,
+            lockout_minutes: 15,
+            mail_dir: None,
+            smtp_url: None,
+            resend_api_key: None,
+            resend_base_url: "https://api.resend.com".into(),
+            mail_from: "MealFrame <noreply@mealframe.local>".into(),
+            google_client_id: None,
+            google_client_secret: None,
+            google_issuer_url: "https://accounts.google.com".into(),
+            openai_api_key: None,
+            openai_base_url: "https://api.openai.com/v1".into(),
+            max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 5 * 1024 * 1024,
+            metrics_token: None,
+            log_format: LogFormat::Pretty,
+            log_level: "info".into(),
+            api_version: "0.1.0".into(),
+        }
+    }
+}
+
+/// Settings after checking: parsed addresses, rates and URLs.
+#[derive(Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Without a trailing slash, e.g. `https://meals.example.org`.
+    pub public_url: String,
+    pub cookie_secure: bool,
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub session_ttl: Duration,
+    pub cors_origins: Vec<String>,
+    pub trusted_proxies: TrustedProxies,
+    pub login_rate: Rate,
+    pub register_rate: Rate,
+    pub password_reset_rate: Rate,
+    pub pageview_rate: Rate,
+    pub lockout_attempts: i64,
+    pub lockout_window: Duration,
+    pub mail_dir: Option<PathBuf>,
+    pub smtp_url: Option<String>,
+    pub resend_api_key: Option<String>,
+    pub resend_base_url: String,
+    pub mail_from: String,
+    pub google: Option<GoogleConfig>,
+    pub openai_api_key: Option<String>,
+    pub openai_base_url: String,
+    pub max_body_bytes: usize,
+    pub max_upload_bytes: usize,
+    pub metrics_token: Option<String>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub api_version: String,
+}
+
+#[derive(Clone)]
+pub struct GoogleConfig {
+    pub client_id: String,
+    pub client_secret: String,
+    pub issuer_url: String,
+}
+
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_ref()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+fn rate(name: &str, text: &str) -> Result<Rate, String> {
+    Rate::parse(text)
+        .ok_or_else(|| format!("MEALFRAME_{name}: expected e.g. \"5/minute\", got {text:?}"))
+}
+
+fn is_loopback_host(url: &str) -> bool {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    host == "localhost" || host == "127.0.0.1" || rest.starts_with("[::1]")
+}
+
+impl Settings {
+    /// Read defaults → `MEALFRAME_CONFIG` TOML → `MEALFRAME_*` environment.
+    pub fn load() -> Result<Settings, String> {
+        platform::config::load::<Settings>("MEALFRAME_").map_err(|e| e.to_string())
+    }
+
+    pub fn validate(self) -> Result<Config, String> {
+        let addr: SocketAddr = self
+            .addr
+            .parse()
+            .map_err(|_| format!("MEALFRAME_ADDR: not a socket address: {:?}", self.addr))?;
+        let database_url = nonempty(&self.database_url).unwrap_or_else(|| {
+            format!(
+                "sqlite://{}",
+                self.data_dir.join("mealframe.sqlite3").display()
+            )
+        });
+        let public_url = nonempty(&self.public_url)
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(format!(
+                "MEALFRAME_PUBLIC_URL: expected an http(s) URL, got {public_url:?}"
+            ));
+        }
+        let cookie_secure = self
+            .cookie_secure
+            .unwrap_or(public_url.starts_with("https://") || is_loopback_host(&public_url));
+        let trusted_proxies = TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| format!("MEALFRAME_TRUSTED_PROXIES: {e}"))?;
+        let google = match (
+            nonempty(&self.google_client_id),
+            nonempty(&self.google_client_secret),
+        ) {
+            (Some(client_id), Some(client_secret)) => Some(GoogleConfig {
+                client_id,
+                client_secret,
+                issuer_url: self.google_issuer_url.trim_end_matches('/').to_owned(),
+            }),
+            _ => None,
+        };
+        if self.lockout_attempts < 1 || self.lockout_minutes < 1 {
+            return Err(
+                "MEALFRAME_LOCKOUT_ATTEMPTS and MEALFRAME_LOCKOUT_MINUTES must be at least 1"
+                    .into(),
+            );
+        }
+        let positive = |name: &str, v: i64| {
+            if v >= 1 {
+                Ok(v as u64)
+            } else {
+                Err(format!("MEALFRAME_{name} must be at least 1"))
+            }
+        };
+        Ok(Config {
+            addr,
+            data_dir: self.data_dir,
+            database_url,
+            database_max_connections: self.database_max_connections.max(1),
+            public_url,
+            cookie_secure,
+            jwt_secret: nonempty(&self.jwt_secret),
+            access_token_ttl: Duration::from_secs(
+                60 * positive("ACCESS_TOKEN_MINUTES", self.access_token_minutes)?,
+            ),
+            refresh_token_ttl: Duration::from_secs(
+                86_400 * positive("REFRESH_TOKEN_DAYS", self.refresh_token_days)?,
+            ),
+            session_ttl: Duration::from_secs(86_400 * positive("SESSION_DAYS", self.session_days)?),
+            cors_origins: self
+                .cors_origins
+                .split(',')
+                .map(|s| s.trim().trim_end_matches('/').to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            trusted_proxies,
+            login_rate: rate("LOGIN_RATE_LIMIT", &self.login_rate_limit)?,
+            register_rate: rate("REGISTER_RATE_LIMIT", &self.register_rate_limit)?,
+            password_reset_rate: rate(
+                "PASSWORD_RESET_RATE_LIMIT",
+                &self.password_reset_rate_limit,
+            )?,
+            pageview_rate: rate("PAGEVIEW_RATE_LIMIT", &self.pageview_rate_limit)?,
+            lockout_attempts: self.lockout_attempts,
+            lockout_window: Duration::from_secs(60 * self.lockout_minutes as u64),
+            mail_dir: self.mail_dir.filter(|p| !p.as_os_str().is_empty()),
+            smtp_url: nonempty(&self.smtp_url),
+            resend_api_key: nonempty(&self.resend_api_key),
+            resend_base_url: self.resend_base_url.trim_end_matches('/').to_owned(),
+            mail_from: self.mail_from,
+            google,
+            openai_api_key: nonempty(&self.openai_api_key),
+            openai_base_url: self.openai_base_url.trim_end_matches('/').to_owned(),
+            max_body_bytes: self.max_body_bytes.max(1024),
+            max_upload_bytes: self.max_upload_bytes.max(1024),
+            metrics_token: nonempty(&self.metrics_token),
+            log_format: self.log_format,
+            log_level: self.log_level,
+            api_version: self.api_version,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_locally_without_configuration() {
+        let c = Settings::default().validate().unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(
+            c.database_url.starts_with("sqlite://")
+                && c.database_url.ends_with("mealframe.sqlite3")
+        );
+        assert!(
+            c.cookie_secure,
+            "loopback http counts as a secure context for cookies"
+        );
+        assert_eq!(c.login_rate, Rate::parse("5/minute").unwrap());
+        assert!(c.google.is_none());
+    }
+
+    #[test]
+    fn plain_http_on_a_lan_address_turns_secure_cookies_off() {
+        let s = Settings {
+            public_url: Some("http://192.168.1.20:8080/".into()),
+            ..Settings::default()
+        };
+        let c = s.validate().unwrap();
+        assert!(!c.cookie_secure);
+        assert_eq!(c.public_url, "http://192.168.1.20:8080");
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn environment_variables_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MEALFRAME_ADDR", "0.0.0.0:9000");
+            jail.set_env("MEALFRAME_LOGIN_RATE_LIMIT", "10/minute");
+            jail.set_env("MEALFRAME_LOCKOUT_ATTEMPTS", "3");
+            jail.set_env("MEALFRAME_GOOGLE_CLIENT_ID", "cid");
+            jail.set_env("MEALFRAME_GOOGLE_CLIENT_SECRET", "secret");
+            let c = Settings::load().unwrap().validate().unwrap();
+            assert_eq!(c.addr.to_string(), "0.0.0.0:9000");
+            assert_eq!(c.login_rate.limit, 10);
+            assert_eq!(c.lockout_attempts, 3);
+            assert_eq!(c.google.unwrap().issuer_url, "https://accounts.google.com");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        let s = Settings {
+            login_rate_limit: "lots".into(),
+            ..Settings::default()
+        };
+        assert!(
+            s.validate()
+                .err()
+                .unwrap()
+                .contains("MEALFRAME_LOGIN_RATE_LIMIT")
+        );
+        let s = Settings {
+            trusted_proxies: "nope".into(),
+            ..Settings::default()
+        };
+        assert!(
+            s.validate()
+                .err()
+                .unwrap()
+                .contains("MEALFRAME_TRUSTED_PROXIES")
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! `CurrentUser`: who is calling.
+//!
+//! Two credentials are accepted:
+//! * `Authorization: Bearer <access JWT>` — the API's (and the original clients') way;
+//! * the web app's `mf_session` cookie (HTTP-only, same-site). Cookie-authenticated writes must
+//!   come from our own origin: `Sec-Fetch-Site` must be `same-origin`/`none`, or, from browsers
+//!   that do not send it, `Origin` must be ours. Bearer requests are not cookie-borne and cannot be
+//!   forged cross-site, so they need no such check.
+//!
+//! Failures are the original's 401s (with `WWW-Authenticate: Bearer`).
+
+use axum::{
+    extract::FromRequestParts,
+    http::{HeaderMap, Method, StatusCode, header, request::Parts},
+};
+use dbkit::Timestamp;
+use mealframe_core::ids::UserId;
+use mealframe_store::accounts::{
+    sessions,
+    users::{self, User},
+};
+use uuid::Uuid;
+
+use crate::{
+    accounts::{cookies, secret_tokens::sha256_hex},
+    error::ApiError,
+    state::AppState,
+};
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, Copy)]
+pub enum AuthVia {
+    Bearer { issued_at: i64 },
+    Session { id: Uuid, created_at: Timestamp },
+}
+
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub via: AuthVia,
+}
+
+/// How recent a sign-in must be to count as "just signed in" (account deletion without password).
+const RECENT: i64 = 10 * 60;
+/// A session's expiry slides forward at most this often.
+const SESSION_TOUCH_EVERY: time::Duration = time::Duration::hours(1);
+
+impl CurrentUser {
+    pub fn id(&self) -> UserId {
+        self.user.id
+    }
+
+    pub fn signed_in_recently(&self, now: Timestamp) -> bool {
+        let at = match self.via {
+            AuthVia::Bearer { issued_at } => issued_at,
+            AuthVia::Session { created_at, .. } => created_at.unix_seconds(),
+        };
+        now.unix_seconds() - at <= RECENT
+    }
+
+    pub fn web_session(&self) -> Option<Uuid> {
+        match self.via {
+            AuthVia::Session { id, .. } => Some(id),
+            AuthVia::Bearer { .. } => None,
+        }
+    }
+}
+
+/// Whether a cookie-authenticated write comes from our own pages.
+pub fn same_origin_write(headers: &HeaderMap, public_url: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin" || site == "none";
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if origin == public_url {
+        return true;
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    !host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}"))
+}
+
+async fn active_user(state: &AppState, id: UserId) -> Result<User, ApiError> {
+    let mut r = state.db.reader().await?;
+    users::by_id(&mut r.conn(), id)
+        .await?
+        .filter(|u| u.is_active)
+        .ok_or(ApiError::Unauthorized("User not found or disabled"))
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(cached) = parts.extensions.get::<CurrentUser>() {
+            return Ok(cached.clone());
+        }
+        let now = state.now();
+        let current = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let text = value.to_str().unwrap_or("");
+            let (scheme, credentials) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
+            if !scheme.eq_ignore_ascii_case("bearer") || credentials.trim().is_empty() {
+                return Err(ApiError::Unauthorized("Not authenticated"));
+            }
+            let verified = state
+                .jwt
+                .verify(credentials.trim(), now)
+                .ok_or(ApiError::Unauthorized("Invalid or expired token"))?;
+            let user = active_user(state, verified.user).await?;
+            CurrentUser {
+                user,
+                via: AuthVia::Bearer {
+                    issued_at: verified.issued_at,
+                },
+            }
+        } else if let Some(raw) = cookies::read(&parts.headers, cookies::SESSION_COOKIE) {
+            let session = {
+                let mut r = state.db.reader().await?;
+                sessions::live_by_hash(&mut r.conn(), &sha256_hex(raw), now).await?
+            };
+            let session = session.ok_or(ApiError::Unauthorized("Not authenticated"))?;
+            let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if !safe && !same_origin_write(&parts.headers, &state.config.public_url) {
+                return Err(ApiError::detail(
+                    StatusCode::FORBIDDEN,
+                    "Cross-site request refused",
+                ));
+            }
+            let user = active_user(state, session.user()).await?;
+            if now.minus(SESSION_TOUCH_EVERY) > session.last_seen_at {
+                let expires = now.plus(time::Duration::seconds(
+                    state.config.session_ttl.as_secs() as i64
+                ));
+                let mut tx = state.db.begin().await?;
+                sessions::touch(&mut tx.conn(), session.id, expires, now).await?;
+                tx.commit().await?;
+            }
+            CurrentUser {
+                user,
+                via: AuthVia::Session {
+                    id: session.id,
+                    created_at: session.created_at,
+                },
+            }
+        } else {
+            return Err(ApiError::Unauthorized("Not authenticated"));
+        };
+        parts.extensions.insert(current.clone());
+        Ok(current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_cookie_writes_are_refused() {
+        let public = "https://meals.example.org";
+        assert!(same_origin_write(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            public
+        ));
+        assert!(!same_origin_write(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            public
+        ));
+        assert!(!same_origin_write(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            public
+        ));
+        assert!(same_origin_write(
+            &headers(&[("origin", "https://meals.example.org")]),
+            public
+        ));
+        assert!(!same_origin_write(
+            &headers(&[("origin", "https://evil.example")]),
+            public
+        ));
+        assert!(same_origin_write(
+            &headers(&[
+                ("origin", "http://10.0.0.5:8080"),
+                ("host", "10.0.0.5:8080")
+            ]),
+            public
+        ));
+        assert!(
+            same_origin_write(&headers(&[]), public),
+            "non-browser clients send neither header"
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! The `mealframe` server: JSON API (wire-compatible with the original MealFrame server), web app,
+//! accounts, mail and background jobs, over `mealframe-store` and `mealframe-core`.
+//!
+//! Layering: `api` (and the web pages) → `accounts` / store functions → `mealframe-core` rules.
+//! Handlers parse input (`extract`), call one function, and map errors (`error`).
+
+pub mod accounts;
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod jobs;
+pub mod mail;
+pub mod state;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use config::Config;
+use dbkit::{Db, DbOptions};
+use state::{AppState, Parts};
+use tokio_util::sync::CancellationToken;
+
+/// Open (and migrate) the configured database.
+pub async fn open_db(config: &Config) -> Result<Db, String> {
+    let opts = DbOptions {
+        max_connections: config.database_max_connections,
+        ..DbOptions::default()
+    };
+    Db::connect(&config.database_url, mealframe_store::MIGRATIONS, &opts)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// The JWT secret: configured, or generated once into the data directory.
+pub fn jwt_secret(config: &Config) -> Result<String, String> {
+    match &config.jwt_secret {
+        Some(s) => Ok(s.clone()),
+        None => {
+            platform::secrets::load_or_create(&config.data_dir.join("jwt.secret")).map_err(|e| {
+                format!(
+                    "cannot keep the generated JWT secret in {}: {e}",
+                    config.data_dir.display()
+                )
+            })
+        }
+    }
+}
+
+/// Build the state for a real run.
+pub async fn build_state(config: Config) -> Result<AppState, String> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("data dir {}: {e}", config.data_dir.display()))?;
+    let db = open_db(&config).await?;
+    let secret = jwt_secret(&config)?;
+    AppState::build(
+        config,
+        Parts {
+            db,
+            clock: Arc::new(clock::SystemClock),
+            jwt_secret: secret,
+            mailer: None,
+        },
+    )
+}
+
+/// Serve until SIGINT/SIGTERM, then finish in-flight requests.
+pub async fn serve(config: Config) -> Result<(), String> {
+    let addr = config.addr;
+    let state = build_state(config).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(
+        url = %format!("http://{local}"),
+        database = ?state.db.engine(),
+        mail = state.mailer.describe(),
+        google = state.google.is_some(),
+        "MealFrame is listening"
+    );
+    println!(
+        "MealFrame is running at http://{local}  (public URL {})",
+        state.config.public_url
+    );
+    if !state.mailer.is_on() {
+        tracing::info!(
+            "no mail transport configured: e-mail verification is not required for new accounts"
+        );
+    }
+    let stop = CancellationToken::new();
+    let jobs = tokio::spawn(jobs::run(state.clone(), stop.clone()));
+    let db = state.db.clone();
+    let app = api::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(platform::shutdown::signal())
+    .await
+    .map_err(|e| e.to_string())?;
+    stop.cancel();
+    let _ = jobs.await;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

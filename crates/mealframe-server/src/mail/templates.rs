@@ -1,0 +1,65 @@
+//! The two messages MealFrame sends, in plain text and HTML.
+
+use super::OutgoingMail;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn html(title: &str, intro: &str, link: &str, button: &str, expiry: &str) -> String {
+    let link = escape(link);
+    // One element per line: mail bodies must keep lines short (RFC 5322), and short lines let
+    // the message go out as plain 7bit text.
+    format!(
+        "<!doctype html>\n<html>\n<body style=\"font-family:system-ui,sans-serif;background:#f7f3ec;color:#241e19;padding:24px\">\n\
+         <div style=\"max-width:480px;margin:auto;background:#fff;border-radius:12px;padding:24px\">\n\
+         <h1 style=\"font-size:20px\">{title}</h1>\n<p>{intro}</p>\n\
+         <p><a href=\"{link}\"\n style=\"display:inline-block;background:#d4a054;color:#1a1612;padding:12px 20px;\n\
+         border-radius:10px;text-decoration:none;font-weight:600\">{button}</a></p>\n\
+         <p style=\"font-size:13px;color:#6b625a\">{expiry}\nIf the button does not work, open this address:<br>\n{link}</p>\n\
+         <p style=\"font-size:13px;color:#6b625a\">If you did not ask for this, you can ignore this e-mail.</p>\n\
+         </div>\n</body>\n</html>\n"
+    )
+}
+
+/// "Verify your MealFrame email" with a link valid for 24 hours.
+pub fn verification(to: &str, link: &str) -> OutgoingMail {
+    OutgoingMail {
+        to: to.to_owned(),
+        subject: "Verify your MealFrame email".into(),
+        text: format!(
+            "Welcome to MealFrame!\n\nConfirm your e-mail address by opening this link:\n\n{link}\n\n\
+             The link expires in 24 hours. If you did not create an account, ignore this e-mail.\n"
+        ),
+        html: html(
+            "Welcome to MealFrame",
+            "Confirm your e-mail address to finish creating your account.",
+            link,
+            "Verify e-mail",
+            "The link expires in 24 hours.",
+        ),
+    }
+}
+
+/// "Reset your MealFrame password" with a link valid for 1 hour.
+pub fn password_reset(to: &str, link: &str) -> OutgoingMail {
+    OutgoingMail {
+        to: to.to_owned(),
+        subject: "Reset your MealFrame password".into(),
+        text: format!(
+            "Someone asked to reset the password of your MealFrame account.\n\n\
+             Choose a new password here:\n\n{link}\n\n\
+             The link expires in 1 hour. If it was not you, ignore this e-mail; your password stays as it is.\n"
+        ),
+        html: html(
+            "Reset your password",
+            "Someone asked to reset the password of your MealFrame account.",
+            link,
+            "Choose a new password",
+            "The link expires in 1 hour.",
+        ),
+    }
+}

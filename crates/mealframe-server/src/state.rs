@@ -1,0 +1,83 @@
+//! Shared application state: the database, the checked configuration, the clock and the clients.
+
+use std::{ops::Deref, sync::Arc};
+
+use dbkit::{Db, Timestamp};
+
+use crate::{
+    accounts::{google::GoogleOidc, jwt::JwtKeys},
+    clock::{Clock, SystemClock},
+    config::Config,
+    mail::Mailer,
+};
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub jwt: JwtKeys,
+    pub mailer: Mailer,
+    pub http: reqwest::Client,
+    pub google: Option<GoogleOidc>,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+/// What [`AppState::build`] needs besides the configuration; tests swap in their own.
+pub struct Parts {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub jwt_secret: String,
+    pub mailer: Option<Mailer>,
+}
+
+impl AppState {
+    pub fn build(config: Config, parts: Parts) -> Result<AppState, String> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("mealframe/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let mailer = match parts.mailer {
+            Some(m) => m,
+            None => Mailer::from_config(&config, http.clone())?,
+        };
+        let google = config
+            .google
+            .clone()
+            .map(|g| GoogleOidc::new(g, http.clone()));
+        let jwt = JwtKeys::new(&parts.jwt_secret, config.access_token_ttl);
+        Ok(AppState(Arc::new(Inner {
+            db: parts.db,
+            config,
+            clock: parts.clock,
+            jwt,
+            mailer,
+            http,
+            google,
+        })))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    /// Whether new accounts must confirm their address (only when mail can actually be sent).
+    pub fn verification_required(&self) -> bool {
+        self.mailer.is_on()
+    }
+}
+
+/// The production clock.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}

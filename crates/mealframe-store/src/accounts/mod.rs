@@ -1,0 +1,8 @@
+//! Accounts: users and everything that authenticates them.
+
+pub mod login_attempts;
+pub mod oauth;
+pub mod pageviews;
+pub mod sessions;
+pub mod tokens;
+pub mod users;

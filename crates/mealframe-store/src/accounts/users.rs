@@ -1,0 +1,256 @@
+//! The `users` table.
+
+use dbkit::{Conn, Timestamp, execute, fetch_all, fetch_optional};
+use mealframe_core::ids::UserId;
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::Result;
+
+/// How an account signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthProvider {
+    Email,
+    Google,
+}
+
+impl AuthProvider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthProvider::Email => "email",
+            AuthProvider::Google => "google",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub email_key: String,
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub is_active: bool,
+    pub auth_provider: AuthProvider,
+    pub google_sub: Option<String>,
+    pub timezone: String,
+    pub preferences: Value,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    email_key: String,
+    password_hash: Option<String>,
+    email_verified: bool,
+    is_active: bool,
+    auth_provider: String,
+    google_sub: Option<String>,
+    timezone: String,
+    preferences: Json<Value>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: UserId(r.id),
+            email: r.email,
+            email_key: r.email_key,
+            password_hash: r.password_hash,
+            email_verified: r.email_verified,
+            is_active: r.is_active,
+            auth_provider: if r.auth_provider == "google" {
+                AuthProvider::Google
+            } else {
+                AuthProvider::Email
+            },
+            google_sub: r.google_sub,
+            timezone: r.timezone,
+            preferences: r.preferences.0,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, email, email_key, password_hash, email_verified, is_active, auth_provider, \
+                       google_sub, timezone, preferences, created_at, updated_at";
+
+/// What is needed to create an account.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub email_key: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub email_verified: bool,
+    pub auth_provider: AuthProvider,
+    pub google_sub: Option<&'a str>,
+}
+
+/// Insert a user. A taken address surfaces as `StoreError::Integrity(Unique)`.
+pub async fn insert(c: &mut Conn<'_>, new: &NewUser<'_>, now: Timestamp) -> Result<User> {
+    let id = UserId::new();
+    execute!(
+        c.reborrow(),
+        "INSERT INTO users (id, email, email_key, password_hash, email_verified, is_active, auth_provider,
+                            google_sub, timezone, preferences, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6, $7, 'UTC', $8, $9, $9)",
+        id.uuid(),
+        new.email,
+        new.email_key,
+        new.password_hash,
+        new.email_verified,
+        new.auth_provider.as_str(),
+        new.google_sub,
+        Json(Value::Object(Default::default())),
+        now
+    )?;
+    by_id(c, id).await?.ok_or(crate::StoreError::NotFound)
+}
+
+pub async fn by_id(c: &mut Conn<'_>, id: UserId) -> Result<Option<User>> {
+    let row = fetch_optional!(
+        c,
+        UserRow,
+        sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")),
+        id.uuid()
+    )?;
+    Ok(row.map(User::from))
+}
+
+pub async fn by_email_key(c: &mut Conn<'_>, email_key: &str) -> Result<Option<User>> {
+    let row = fetch_optional!(
+        c,
+        UserRow,
+        sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE email_key = $1")),
+        email_key
+    )?;
+    Ok(row.map(User::from))
+}
+
+pub async fn by_google_sub(c: &mut Conn<'_>, sub: &str) -> Result<Option<User>> {
+    let row = fetch_optional!(
+        c,
+        UserRow,
+        sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE google_sub = $1")),
+        sub
+    )?;
+    Ok(row.map(User::from))
+}
+
+pub async fn list(c: &mut Conn<'_>) -> Result<Vec<User>> {
+    let rows = fetch_all!(
+        c,
+        UserRow,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM users ORDER BY created_at, id"
+        ))
+    )?;
+    Ok(rows.into_iter().map(User::from).collect())
+}
+
+pub async fn set_verified(c: &mut Conn<'_>, id: UserId, now: Timestamp) -> Result<()> {
+    execute!(
+        c,
+        "UPDATE users SET email_verified = TRUE, updated_at = $2 WHERE id = $1",
+        id.uuid(),
+        now
+    )?;
+    Ok(())
+}
+
+pub async fn set_password_hash(
+    c: &mut Conn<'_>,
+    id: UserId,
+    hash: &str,
+    now: Timestamp,
+) -> Result<()> {
+    execute!(
+        c,
+        "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
+        id.uuid(),
+        hash,
+        now
+    )?;
+    Ok(())
+}
+
+/// Attach a Google identity to an existing account (Google vouched for the address).
+pub async fn link_google(c: &mut Conn<'_>, id: UserId, sub: &str, now: Timestamp) -> Result<()> {
+    execute!(
+        c,
+        "UPDATE users SET google_sub = $2, email_verified = TRUE, updated_at = $3 WHERE id = $1",
+        id.uuid(),
+        sub,
+        now
+    )?;
+    Ok(())
+}
+
+pub async fn set_active(c: &mut Conn<'_>, id: UserId, active: bool, now: Timestamp) -> Result<()> {
+    execute!(
+        c,
+        "UPDATE users SET is_active = $2, updated_at = $3 WHERE id = $1",
+        id.uuid(),
+        active,
+        now
+    )?;
+    Ok(())
+}
+
+/// Update the profile settings a user can change (`None` leaves a field as it is).
+pub async fn update_profile(
+    c: &mut Conn<'_>,
+    id: UserId,
+    timezone: Option<&str>,
+    preferences: Option<&Value>,
+    now: Timestamp,
+) -> Result<()> {
+    if let Some(tz) = timezone {
+        execute!(
+            c.reborrow(),
+            "UPDATE users SET timezone = $2, updated_at = $3 WHERE id = $1",
+            id.uuid(),
+            tz,
+            now
+        )?;
+    }
+    if let Some(p) = preferences {
+        execute!(
+            c.reborrow(),
+            "UPDATE users SET preferences = $2, updated_at = $3 WHERE id = $1",
+            id.uuid(),
+            Json(p),
+            now
+        )?;
+    }
+    Ok(())
+}
+
+/// Delete the account; every row that belongs to it goes with it (foreign keys cascade).
+pub async fn delete(c: &mut Conn<'_>, id: UserId) -> Result<bool> {
+    let email_key: Option<String> = fetch_optional!(
+        c.reborrow(),
+        (String,),
+        "SELECT email_key FROM users WHERE id = $1",
+        id.uuid()
+    )?
+    .map(|r| r.0);
+    let Some(email_key) = email_key else {
+        return Ok(false);
+    };
+    // Failed logins are keyed by address, not by user: remove them too.
+    execute!(
+        c.reborrow(),
+        "DELETE FROM failed_login_attempts WHERE email_key = $1",
+        email_key
+    )?;
+    let n = execute!(c, "DELETE FROM users WHERE id = $1", id.uuid())?;
+    Ok(n > 0)
+}
