@@ -6,8 +6,10 @@
 //! [`tenths::Tenths`] is always a non-negative macro value in range, a [`tz::TimeZoneName`] always
 //! names a real IANA zone.
 
+pub mod csv_meals;
 pub mod email;
 pub mod ids;
 pub mod password;
+pub mod planning;
 pub mod tenths;
 pub mod tz;

@@ -8,8 +8,11 @@
 
 pub mod accounts;
 mod error;
+pub mod library;
+pub mod plans;
+mod sql;
 
-pub use error::StoreError;
+pub use error::{Rejection, StoreError};
 
 use dbkit::Migrations;
 

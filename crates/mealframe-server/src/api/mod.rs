@@ -3,8 +3,19 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod daily;
+pub mod day_templates;
+pub mod export;
 pub mod health;
 pub mod limits;
+pub mod meal_types;
+pub mod meals;
+mod params;
+mod planning_errors;
+pub mod stats;
+pub mod week_plans;
+pub mod weekly;
+pub mod wire;
 
 use std::any::Any;
 
@@ -34,6 +45,13 @@ use crate::{error::internal_error_body, state::AppState};
         (name = "auth", description = "Accounts and sessions"),
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "Analytics", description = "Landing-page analytics"),
+        (name = "Daily Use", description = "Today, completion, ad-hoc meals, reassignment"),
+        (name = "Weekly Planning", description = "Generated weeks and day-level changes"),
+        (name = "Meals", description = "The meal library, CSV import and export"),
+        (name = "Meal Types", description = "Purpose slots such as Breakfast"),
+        (name = "Day Templates", description = "Ordered meal-type slots with soft limits"),
+        (name = "Week Plans", description = "Weekday to template mappings"),
+        (name = "Stats", description = "Adherence, streaks, macros"),
     )
 )]
 struct ApiDoc;
@@ -55,8 +73,12 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every documented route.
-pub fn documented_routes() -> OpenApiRouter<AppState> {
+/// Every documented route; `upload_limit` bounds the multipart routes' bodies.
+pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
+    // Uploads get their own (larger) body limit; multipart framing adds a little overhead.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(meals::import))
+        .layer(DefaultBodyLimit::max(upload_limit + 64 * 1024));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::root))
         .routes(routes!(health::health))
@@ -77,11 +99,46 @@ pub fn documented_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::change_password))
         .routes(routes!(auth::logout_all))
         .routes(routes!(analytics::pageview))
+        .routes(routes!(export::export))
+        .routes(routes!(daily::today))
+        .routes(routes!(daily::yesterday))
+        .routes(routes!(daily::add_adhoc))
+        .routes(routes!(daily::complete, daily::uncomplete))
+        .routes(routes!(daily::delete_slot))
+        .routes(routes!(daily::reassign))
+        .routes(routes!(weekly::current))
+        .routes(routes!(weekly::generate))
+        .routes(routes!(weekly::switch_template))
+        .routes(routes!(weekly::set_override, weekly::clear_override))
+        .routes(routes!(meal_types::list, meal_types::create))
+        .routes(routes!(
+            meal_types::get,
+            meal_types::update,
+            meal_types::delete
+        ))
+        .routes(routes!(meals::list, meals::create))
+        .routes(routes!(meals::get, meals::update, meals::delete))
+        .routes(routes!(meals::export))
+        .routes(routes!(day_templates::list, day_templates::create))
+        .routes(routes!(
+            day_templates::get,
+            day_templates::update,
+            day_templates::delete
+        ))
+        .routes(routes!(week_plans::list, week_plans::create))
+        .routes(routes!(
+            week_plans::get,
+            week_plans::update,
+            week_plans::delete
+        ))
+        .routes(routes!(week_plans::set_default))
+        .routes(routes!(stats::stats))
+        .merge(uploads)
 }
 
 /// The OpenAPI document (also served at `/openapi.json`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes().split_for_parts().1
+    documented_routes(0).split_for_parts().1
 }
 
 async fn not_found() -> Response {
@@ -134,7 +191,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let (routes, openapi) = documented_routes().split_for_parts();
+    let (routes, openapi) = documented_routes(state.config.max_upload_bytes).split_for_parts();
     with_layers(
         routes.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi)),
         state,

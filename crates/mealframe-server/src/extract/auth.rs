@@ -58,6 +58,13 @@ impl CurrentUser {
         now.unix_seconds() - at <= RECENT
     }
 
+    /// The user's calendar date at `now`, in their time zone (default UTC).
+    pub fn today(&self, now: Timestamp) -> time::Date {
+        mealframe_core::tz::TimeZoneName::parse(&self.user.timezone)
+            .unwrap_or_else(mealframe_core::tz::TimeZoneName::utc)
+            .date_at(now.into_inner())
+    }
+
     pub fn web_session(&self) -> Option<Uuid> {
         match self.via {
             AuthVia::Session { id, .. } => Some(id),

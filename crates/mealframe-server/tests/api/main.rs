@@ -10,4 +10,5 @@ mod accounts_password;
 mod accounts_profile;
 mod accounts_register;
 mod accounts_tokens;
+mod planning_support;
 mod platform;

@@ -1,0 +1,370 @@
+//! Daily use (§1.3): today and yesterday, ad-hoc slots, completion, reassignment. "Today" is the
+//! user's calendar day in their time zone.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use mealframe_core::{
+    ids::{MealId, MealTypeId, SlotId},
+    planning::{calendar::weekday_name, completion::CompletionStatus, streak},
+};
+use mealframe_store::{
+    StoreError,
+    plans::{facts, ops, views},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::{Date, Duration};
+use utoipa::ToSchema;
+
+use super::{
+    params,
+    planning_errors::{nested, rejection},
+    wire::{self, Compact, DayLimits, DayMacros, MealCompact, Slot, SlotWithNext},
+};
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, CurrentUser, FromBody, Issues},
+    state::AppState,
+};
+
+/// `{completed, total, streak_days}`
+#[derive(Serialize, ToSchema)]
+pub struct TodayStats {
+    pub completed: u32,
+    pub total: u32,
+    pub streak_days: u32,
+}
+
+/// One day as the Today screen shows it.
+#[derive(Serialize, ToSchema)]
+pub struct TodayResponse {
+    pub date: String,
+    pub weekday: &'static str,
+    pub template: Option<Compact>,
+    pub is_override: bool,
+    pub override_reason: Option<String>,
+    pub slots: Vec<SlotWithNext>,
+    pub stats: TodayStats,
+    /// Addition: planned and eaten totals of the day.
+    pub macros: DayMacros,
+    /// Addition: the template's soft limits and whether they are exceeded.
+    pub limits: DayLimits,
+}
+
+/// The Today view of `date` for this user (also used by the web pages).
+pub async fn day_view(
+    state: &AppState,
+    user: &CurrentUser,
+    date: Date,
+) -> ApiResult<TodayResponse> {
+    let mut r = state.db.reader().await?;
+    let found = views::day(&mut r.conn(), user.id(), date).await?;
+    let tallies = facts::tallies(
+        &mut r.conn(),
+        user.id(),
+        date - Duration::days(streak::LOOKBACK_DAYS + 1),
+        date - Duration::days(1),
+    )
+    .await?;
+    drop(r);
+    let streak_days = streak::current_streak(&tallies, date);
+    let day = found.and_then(|(_, d)| d);
+    let empty = mealframe_store::plans::views::DayView {
+        id: Default::default(),
+        date,
+        template: None,
+        max_calories_kcal: None,
+        max_protein: None,
+        is_override: false,
+        override_reason: None,
+        slots: vec![],
+    };
+    let day = day.unwrap_or(empty);
+    let next = day.slots.iter().position(|s| s.status.is_none());
+    let (macros, limits) = wire::day_macros(&day);
+    Ok(TodayResponse {
+        date: wire::date(date),
+        weekday: weekday_name(date),
+        template: day.template.as_ref().map(Compact::from),
+        is_override: day.is_override,
+        override_reason: day.override_reason.clone(),
+        slots: day
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| SlotWithNext {
+                slot: Slot::from(s),
+                is_next: Some(i) == next,
+            })
+            .collect(),
+        stats: TodayStats {
+            completed: day.slots.iter().filter(|s| s.status.is_some()).count() as u32,
+            total: day.slots.len() as u32,
+            streak_days,
+        },
+        macros,
+        limits,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/today", tag = "Daily Use", security(("bearer" = [])),
+    responses((status = 200, body = TodayResponse), (status = 401)))]
+pub async fn today(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<TodayResponse>> {
+    let date = user.today(state.now());
+    Ok(Json(day_view(&state, &user, date).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/yesterday", tag = "Daily Use", security(("bearer" = [])),
+    responses((status = 200, body = TodayResponse), (status = 401)))]
+pub async fn yesterday(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<TodayResponse>> {
+    let date = user.today(state.now()) - Duration::days(1);
+    Ok(Json(day_view(&state, &user, date).await?))
+}
+
+/// `{meal_id, date?}` — `date` (an addition) logs on another day of a generated week.
+#[derive(Deserialize, ToSchema)]
+pub struct AdhocBody {
+    #[schema(value_type = String)]
+    pub meal_id: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub date: Option<Value>,
+}
+
+pub struct AdhocRequest {
+    meal: MealId,
+    date: Option<Date>,
+}
+
+impl FromBody for AdhocRequest {
+    type Raw = AdhocBody;
+    fn parse(raw: AdhocBody, v: &mut Issues) -> Option<Self> {
+        let meal = v.uuid("meal_id", &raw.meal_id);
+        let date = match &raw.date {
+            Some(d) => Some(v.date("date", d)?),
+            None => None,
+        };
+        Some(AdhocRequest { meal: meal?, date })
+    }
+}
+
+async fn slot_response(state: &AppState, user: &CurrentUser, id: SlotId) -> ApiResult<Slot> {
+    let mut r = state.db.reader().await?;
+    let s = views::slot(&mut r.conn(), user.id(), id)
+        .await?
+        .ok_or_else(|| rejection(mealframe_store::Rejection::SlotNotFound(id)))?;
+    Ok(Slot::from(&s))
+}
+
+/// Add a meal of the library to today (201).
+#[utoipa::path(post, path = "/api/v1/today/slots", tag = "Daily Use", security(("bearer" = [])), request_body = AdhocBody,
+    responses((status = 201, body = SlotWithNext), (status = 404, description = "No weekly plan exists for today, or meal not found")))]
+pub async fn add_adhoc(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<AdhocRequest>,
+) -> ApiResult<Response> {
+    let now = state.now();
+    let date = body.date.unwrap_or_else(|| user.today(now));
+    let mut tx = state.db.begin().await?;
+    let id = ops::add_adhoc(&mut tx.conn(), user.id(), date, body.meal, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Rejected(_) => {
+                ApiError::coded_not_found("No weekly plan exists for today, or meal not found")
+            }
+            other => other.into(),
+        })?;
+    tx.commit().await?;
+    let mut slot = slot_response(&state, &user, id).await?;
+    slot.actual_meal = None;
+    Ok((
+        StatusCode::CREATED,
+        Json(SlotWithNext {
+            slot,
+            is_next: false,
+        }),
+    )
+        .into_response())
+}
+
+/// `{status, actual_meal_id?}`
+#[derive(Deserialize, ToSchema)]
+pub struct CompleteBody {
+    /// `followed` | `equivalent` | `skipped` | `deviated` | `social`
+    #[schema(value_type = String)]
+    pub status: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub actual_meal_id: Option<Value>,
+}
+
+pub struct CompleteRequest {
+    pub status: CompletionStatus,
+    pub actual: Option<MealId>,
+}
+
+impl FromBody for CompleteRequest {
+    type Raw = CompleteBody;
+    fn parse(raw: CompleteBody, v: &mut Issues) -> Option<Self> {
+        let status = v.one_of("status", &raw.status, &CompletionStatus::NAMES);
+        let actual = match raw.actual_meal_id.as_ref().filter(|a| !a.is_null()) {
+            Some(a) => Some(v.uuid("actual_meal_id", a)?),
+            None => None,
+        };
+        Some(CompleteRequest {
+            status: status?,
+            actual,
+        })
+    }
+}
+
+/// `{id, completion_status, completed_at, actual_meal}`
+#[derive(Serialize, ToSchema)]
+pub struct CompletionResponse {
+    pub id: String,
+    pub completion_status: Option<&'static str>,
+    pub completed_at: Option<String>,
+    pub actual_meal: Option<MealCompact>,
+}
+
+fn completion(slot: Slot) -> CompletionResponse {
+    CompletionResponse {
+        id: slot.id,
+        completion_status: slot.completion_status,
+        completed_at: slot.completed_at,
+        actual_meal: slot.actual_meal,
+    }
+}
+
+/// Mark a slot with one of the five statuses (any date), optionally linking what was eaten.
+#[utoipa::path(post, path = "/api/v1/slots/{slot_id}/complete", tag = "Daily Use", security(("bearer" = [])),
+    params(("slot_id" = String, Path)), request_body = CompleteBody,
+    responses((status = 200, body = CompletionResponse), (status = 404), (status = 422)))]
+pub async fn complete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(slot_id): Path<String>,
+    ApiJson(body): ApiJson<CompleteRequest>,
+) -> ApiResult<Json<CompletionResponse>> {
+    let slot: SlotId = params::id("slot_id", &slot_id)?;
+    let mut tx = state.db.begin().await?;
+    ops::complete(
+        &mut tx.conn(),
+        user.id(),
+        slot,
+        body.status,
+        body.actual,
+        state.now(),
+    )
+    .await
+    .map_err(nested)?;
+    tx.commit().await?;
+    Ok(Json(completion(slot_response(&state, &user, slot).await?)))
+}
+
+/// Clear a slot's status and actual meal.
+#[utoipa::path(delete, path = "/api/v1/slots/{slot_id}/complete", tag = "Daily Use", security(("bearer" = [])),
+    params(("slot_id" = String, Path)), responses((status = 200, body = CompletionResponse), (status = 404)))]
+pub async fn uncomplete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(slot_id): Path<String>,
+) -> ApiResult<Json<CompletionResponse>> {
+    let slot: SlotId = params::id("slot_id", &slot_id)?;
+    let mut tx = state.db.begin().await?;
+    ops::uncomplete(&mut tx.conn(), user.id(), slot)
+        .await
+        .map_err(nested)?;
+    tx.commit().await?;
+    Ok(Json(completion(slot_response(&state, &user, slot).await?)))
+}
+
+/// Remove an ad-hoc slot (204); template slots answer 403.
+#[utoipa::path(delete, path = "/api/v1/slots/{slot_id}", tag = "Daily Use", security(("bearer" = [])),
+    params(("slot_id" = String, Path)), responses((status = 204), (status = 403), (status = 404)))]
+pub async fn delete_slot(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(slot_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let slot: SlotId = params::id("slot_id", &slot_id)?;
+    let mut tx = state.db.begin().await?;
+    ops::delete_adhoc(&mut tx.conn(), user.id(), slot)
+        .await
+        .map_err(nested)?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `{meal_id, meal_type_id?}`
+#[derive(Deserialize, ToSchema)]
+pub struct ReassignBody {
+    #[schema(value_type = String)]
+    pub meal_id: Value,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub meal_type_id: Option<Value>,
+}
+
+pub struct ReassignRequest {
+    pub meal: MealId,
+    pub meal_type: Option<MealTypeId>,
+}
+
+impl FromBody for ReassignRequest {
+    type Raw = ReassignBody;
+    fn parse(raw: ReassignBody, v: &mut Issues) -> Option<Self> {
+        let meal = v.uuid("meal_id", &raw.meal_id);
+        let meal_type = match raw.meal_type_id.as_ref().filter(|t| !t.is_null()) {
+            Some(t) => Some(v.uuid("meal_type_id", t)?),
+            None => None,
+        };
+        Some(ReassignRequest {
+            meal: meal?,
+            meal_type,
+        })
+    }
+}
+
+/// Put another meal on a slot (today or later), optionally changing its meal type.
+#[utoipa::path(put, path = "/api/v1/slots/{slot_id}/reassign", tag = "Daily Use", security(("bearer" = [])),
+    params(("slot_id" = String, Path)), request_body = ReassignBody,
+    responses((status = 200, body = SlotWithNext), (status = 400), (status = 404)))]
+pub async fn reassign(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(slot_id): Path<String>,
+    ApiJson(body): ApiJson<ReassignRequest>,
+) -> ApiResult<Json<SlotWithNext>> {
+    let slot: SlotId = params::id("slot_id", &slot_id)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    ops::reassign(
+        &mut tx.conn(),
+        user.id(),
+        slot,
+        body.meal,
+        body.meal_type,
+        user.today(now),
+    )
+    .await
+    .map_err(nested)?;
+    tx.commit().await?;
+    let mut s = slot_response(&state, &user, slot).await?;
+    s.actual_meal = None;
+    Ok(Json(SlotWithNext {
+        slot: s,
+        is_next: false,
+    }))
+}

@@ -1,0 +1,213 @@
+//! Meal types (§1.7): CRUD; names unique per user; a type used by a day-template slot cannot be
+//! deleted (and, unlike the original, one that only took part in generation can).
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use mealframe_core::ids::MealTypeId;
+use mealframe_store::{
+    StoreError,
+    library::meal_types::{self, MealType},
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{params, wire};
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, CurrentUser, FromBody, Issues, Patch},
+    state::AppState,
+};
+
+#[derive(Serialize, ToSchema)]
+pub struct MealTypeResponse {
+    pub name: String,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub id: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MealTypeWithCount {
+    #[serde(flatten)]
+    pub meal_type: MealTypeResponse,
+    pub meal_count: i64,
+}
+
+fn response(t: &MealType) -> MealTypeResponse {
+    MealTypeResponse {
+        name: t.name.clone(),
+        description: t.description.clone(),
+        tags: t.tags.clone(),
+        id: t.id.to_string(),
+        created_at: wire::instant(t.created_at),
+        updated_at: wire::instant(t.updated_at),
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("Meal type not found")
+}
+
+fn taken(e: StoreError) -> ApiError {
+    if e.is_unique_violation() {
+        ApiError::conflict("Meal type with this name already exists")
+    } else {
+        e.into()
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/meal-types", tag = "Meal Types", security(("bearer" = [])),
+    responses((status = 200, body = Vec<MealTypeWithCount>)))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> ApiResult<Json<Vec<MealTypeWithCount>>> {
+    let mut r = state.db.reader().await?;
+    let all = meal_types::list(&mut r.conn(), user.id()).await?;
+    Ok(Json(
+        all.iter()
+            .map(|t| MealTypeWithCount {
+                meal_type: response(t),
+                meal_count: t.meal_count,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/meal-types/{meal_type_id}", tag = "Meal Types", security(("bearer" = [])),
+    params(("meal_type_id" = String, Path)), responses((status = 200, body = MealTypeResponse), (status = 404)))]
+pub async fn get(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MealTypeResponse>> {
+    let id: MealTypeId = params::id("meal_type_id", &id)?;
+    let mut r = state.db.reader().await?;
+    let t = meal_types::get(&mut r.conn(), user.id(), id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(response(&t)))
+}
+
+/// `{name, description?, tags?}`
+#[derive(Deserialize, ToSchema)]
+pub struct MealTypeBody {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+impl FromBody for MealTypeBody {
+    type Raw = MealTypeBody;
+    fn parse(raw: MealTypeBody, v: &mut Issues) -> Option<Self> {
+        v.text("name", &raw.name, 1, Some(255))?;
+        Some(raw)
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/meal-types", tag = "Meal Types", security(("bearer" = [])), request_body = MealTypeBody,
+    responses((status = 201, body = MealTypeResponse), (status = 409, description = "Name taken"), (status = 422)))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<MealTypeBody>,
+) -> ApiResult<Response> {
+    let mut tx = state.db.begin().await?;
+    let tags = body.tags.unwrap_or_default();
+    let t = meal_types::insert(
+        &mut tx.conn(),
+        user.id(),
+        &body.name,
+        body.description.as_deref(),
+        &tags,
+        state.now(),
+    )
+    .await
+    .map_err(taken)?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(response(&t))).into_response())
+}
+
+/// Every field optional; `null` leaves a field unchanged (as the original).
+#[derive(Deserialize, ToSchema)]
+pub struct MealTypeUpdate {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub description: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub tags: Patch<Vec<String>>,
+}
+
+impl FromBody for MealTypeUpdate {
+    type Raw = MealTypeUpdate;
+    fn parse(raw: MealTypeUpdate, v: &mut Issues) -> Option<Self> {
+        if let Patch::Value(n) = &raw.name {
+            v.text("name", n, 1, Some(255))?;
+        }
+        Some(raw)
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/meal-types/{meal_type_id}", tag = "Meal Types", security(("bearer" = [])),
+    params(("meal_type_id" = String, Path)), request_body = MealTypeUpdate,
+    responses((status = 200, body = MealTypeResponse), (status = 404), (status = 409)))]
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MealTypeUpdate>,
+) -> ApiResult<Json<MealTypeResponse>> {
+    let id: MealTypeId = params::id("meal_type_id", &id)?;
+    let mut tx = state.db.begin().await?;
+    let t = meal_types::update(
+        &mut tx.conn(),
+        user.id(),
+        id,
+        body.name.as_value().map(String::as_str),
+        body.description.as_value().map(String::as_str),
+        body.tags.as_value().map(Vec::as_slice),
+        state.now(),
+    )
+    .await
+    .map_err(taken)?
+    .ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(Json(response(&t)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/meal-types/{meal_type_id}", tag = "Meal Types", security(("bearer" = [])),
+    params(("meal_type_id" = String, Path)), responses((status = 204), (status = 404), (status = 409, description = "Used by day template slots")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: MealTypeId = params::id("meal_type_id", &id)?;
+    let mut tx = state.db.begin().await?;
+    if meal_types::get(&mut tx.conn(), user.id(), id)
+        .await?
+        .is_none()
+    {
+        return Err(not_found());
+    }
+    if meal_types::used_by_templates(&mut tx.conn(), id).await? {
+        return Err(ApiError::conflict(
+            "Cannot delete meal type that is used by day template slots",
+        ));
+    }
+    meal_types::delete(&mut tx.conn(), user.id(), id).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,782 @@
+//! Meals (§1.6): list with search, filters and pagination; CRUD; CSV import (§4.9) and export in
+//! the same format.
+
+use std::collections::{HashMap, HashSet};
+
+use axum::{
+    Json,
+    extract::{Multipart, Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use mealframe_core::{
+    csv_meals::{self, CsvFileError, CsvMeal, Parsed},
+    ids::{MealId, MealTypeId, UserId},
+    planning::macros::Macros,
+    tenths::{Tenths, format_scaled},
+};
+use mealframe_store::library::{
+    meal_types,
+    meals::{self, Filter, Meal, MealChange, NewMeal, Order, Source},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::{params, wire};
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::{ApiJson, CurrentUser, FromBody, Issues, Patch, QueryParams},
+    state::AppState,
+};
+
+#[derive(Serialize, ToSchema)]
+pub struct MealListItem {
+    pub id: String,
+    pub name: String,
+    pub portion_description: String,
+    pub calories_kcal: Option<i32>,
+    pub protein_g: Option<String>,
+    pub carbs_g: Option<String>,
+    pub sugar_g: Option<String>,
+    pub fat_g: Option<String>,
+    pub saturated_fat_g: Option<String>,
+    pub fiber_g: Option<String>,
+    pub source: String,
+    pub meal_types: Vec<wire::Compact>,
+    /// Addition: the notes (the original's list left them out, so they could not be shown).
+    pub notes: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MealPage {
+    pub items: Vec<MealListItem>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+    pub total_pages: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MealResponse {
+    pub name: String,
+    pub portion_description: String,
+    pub calories_kcal: Option<i32>,
+    pub protein_g: Option<String>,
+    pub carbs_g: Option<String>,
+    pub sugar_g: Option<String>,
+    pub fat_g: Option<String>,
+    pub saturated_fat_g: Option<String>,
+    pub fiber_g: Option<String>,
+    pub notes: Option<String>,
+    pub source: String,
+    pub confidence_score: Option<String>,
+    pub image_path: Option<String>,
+    pub ai_model_version: Option<String>,
+    pub id: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub meal_types: Vec<wire::Compact>,
+}
+
+pub fn response(m: &Meal) -> MealResponse {
+    let d = |v: Option<Tenths>| wire::decimal(v);
+    MealResponse {
+        name: m.name.clone(),
+        portion_description: m.portion_description.clone(),
+        calories_kcal: m.macros.calories_kcal,
+        protein_g: d(m.macros.protein),
+        carbs_g: d(m.macros.carbs),
+        sugar_g: d(m.macros.sugar),
+        fat_g: d(m.macros.fat),
+        saturated_fat_g: d(m.macros.saturated_fat),
+        fiber_g: d(m.macros.fiber),
+        notes: m.notes.clone(),
+        source: m.source.clone(),
+        confidence_score: m.confidence_pct.map(|c| format_scaled(i64::from(c), 2)),
+        image_path: m.image_path.clone(),
+        ai_model_version: m.ai_model_version.clone(),
+        id: m.id.to_string(),
+        created_at: wire::instant(m.created_at),
+        updated_at: wire::instant(m.updated_at),
+        meal_types: m.meal_types.iter().map(wire::Compact::from).collect(),
+    }
+}
+
+fn list_item(m: &Meal) -> MealListItem {
+    let d = |v: Option<Tenths>| wire::decimal(v);
+    MealListItem {
+        id: m.id.to_string(),
+        name: m.name.clone(),
+        portion_description: m.portion_description.clone(),
+        calories_kcal: m.macros.calories_kcal,
+        protein_g: d(m.macros.protein),
+        carbs_g: d(m.macros.carbs),
+        sugar_g: d(m.macros.sugar),
+        fat_g: d(m.macros.fat),
+        saturated_fat_g: d(m.macros.saturated_fat),
+        fiber_g: d(m.macros.fiber),
+        source: m.source.clone(),
+        meal_types: m.meal_types.iter().map(wire::Compact::from).collect(),
+        notes: m.notes.clone(),
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("Meal not found")
+}
+
+/// List the user's meals, ordered by name (or `sort`).
+#[utoipa::path(get, path = "/api/v1/meals", tag = "Meals", security(("bearer" = [])),
+    params(
+        ("page" = Option<u32>, Query, description = "≥ 1, default 1"),
+        ("page_size" = Option<u32>, Query, description = "1–100, default 20"),
+        ("search" = Option<String>, Query, description = "Case-insensitive substring of the name (% and _ are literal)"),
+        ("search_portion" = Option<bool>, Query, description = "Addition: also search the portion text"),
+        ("meal_type_id" = Option<String>, Query),
+        ("source" = Option<String>, Query, description = "manual | ai_capture"),
+        ("sort" = Option<String>, Query, description = "Addition: name (default) | newest | calories_asc | calories_desc"),
+    ),
+    responses((status = 200, body = MealPage), (status = 422)))]
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    q: QueryParams,
+) -> ApiResult<Json<MealPage>> {
+    let mut v = Issues::query();
+    let page = q.get("page").map_or(Some(1), |p| {
+        v.int_str("page", p, Some(1), Some(i64::from(u32::MAX)))
+    });
+    let page_size = q
+        .get("page_size")
+        .map_or(Some(20), |p| v.int_str("page_size", p, Some(1), Some(100)));
+    let meal_type: Option<Option<MealTypeId>> = match q.get("meal_type_id") {
+        Some(raw) => v.uuid_str("meal_type_id", raw).map(Some),
+        None => Some(None),
+    };
+    let order = match q.get("sort").unwrap_or("name") {
+        "name" => Some(Order::Name),
+        "newest" => Some(Order::Newest),
+        "calories_asc" => Some(Order::CaloriesAsc),
+        "calories_desc" => Some(Order::CaloriesDesc),
+        other => {
+            v.push(
+                "enum",
+                "sort",
+                "Input should be 'name', 'newest', 'calories_asc' or 'calories_desc'",
+                json!(other),
+                None,
+            );
+            None
+        }
+    };
+    let parsed = page.zip(page_size).zip(meal_type).zip(order);
+    let (((page, page_size), meal_type), order) = v.finish(parsed)?;
+    let filter = Filter {
+        search: q.non_empty("search"),
+        search_portion: q
+            .get("search_portion")
+            .is_some_and(|s| s == "true" || s == "1"),
+        meal_type,
+        source: q.non_empty("source"),
+    };
+    let mut r = state.db.reader().await?;
+    let (items, total) = meals::list(
+        &mut r.conn(),
+        user.id(),
+        &filter,
+        order,
+        page as u32,
+        page_size as u32,
+    )
+    .await?;
+    Ok(Json(MealPage {
+        items: items.iter().map(list_item).collect(),
+        total,
+        page: page as u32,
+        page_size: page_size as u32,
+        total_pages: (total + page_size - 1) / page_size,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
+    params(("meal_id" = String, Path)), responses((status = 200, body = MealResponse), (status = 404)))]
+pub async fn get(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<MealResponse>> {
+    let id: MealId = params::id("meal_id", &id)?;
+    let mut r = state.db.reader().await?;
+    let m = meals::get(&mut r.conn(), user.id(), id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(response(&m)))
+}
+
+/// A new meal.
+#[derive(Deserialize, ToSchema)]
+pub struct MealBody {
+    pub name: String,
+    pub portion_description: String,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub calories_kcal: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub protein_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub carbs_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub sugar_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub fat_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub saturated_fat_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub fiber_g: Option<Value>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// `manual` (default) or `ai_capture`.
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub confidence_score: Option<Value>,
+    #[serde(default)]
+    pub image_path: Option<String>,
+    #[serde(default)]
+    pub ai_model_version: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub meal_type_ids: Option<Vec<Value>>,
+}
+
+const NUTRIENTS: [&str; 6] = [
+    "protein_g",
+    "carbs_g",
+    "sugar_g",
+    "fat_g",
+    "saturated_fat_g",
+    "fiber_g",
+];
+
+fn kcal(v: &mut Issues, value: &Value) -> Option<i32> {
+    v.int(
+        "calories_kcal",
+        value,
+        Some(0),
+        Some(csv_meals::MAX_CALORIES),
+    )
+    .map(|k| k as i32)
+}
+
+fn type_ids(v: &mut Issues, ids: &[Value]) -> Option<Vec<MealTypeId>> {
+    let parsed: Vec<Option<MealTypeId>> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| v.uuid(("meal_type_ids", i), id))
+        .collect();
+    parsed.into_iter().collect()
+}
+
+fn optional<T>(
+    value: &Option<Value>,
+    f: impl FnOnce(&Value) -> Option<T>,
+) -> Result<Option<T>, ()> {
+    match value.as_ref().filter(|x| !x.is_null()) {
+        Some(x) => f(x).map(Some).ok_or(()),
+        None => Ok(None),
+    }
+}
+
+impl FromBody for NewMeal {
+    type Raw = MealBody;
+    fn parse(raw: MealBody, v: &mut Issues) -> Option<Self> {
+        let name = v.text("name", &raw.name, 1, Some(255));
+        let portion = v.text("portion_description", &raw.portion_description, 1, None);
+        let calories = optional(&raw.calories_kcal, |x| kcal(v, x));
+        let values = [
+            &raw.protein_g,
+            &raw.carbs_g,
+            &raw.sugar_g,
+            &raw.fat_g,
+            &raw.saturated_fat_g,
+            &raw.fiber_g,
+        ];
+        let mut nutrients = [None; 6];
+        let mut ok = true;
+        for (i, value) in values.iter().enumerate() {
+            match optional(value, |x| v.tenths(NUTRIENTS[i], x)) {
+                Ok(n) => nutrients[i] = n,
+                Err(()) => ok = false,
+            }
+        }
+        let source = match raw.source.as_deref() {
+            None => Some(Source::Manual),
+            Some(s) => {
+                let parsed = Source::parse(s);
+                if parsed.is_none() {
+                    v.push(
+                        "enum",
+                        "source",
+                        "Input should be 'manual' or 'ai_capture'",
+                        json!(s),
+                        Some(json!({"expected": "'manual' or 'ai_capture'"})),
+                    );
+                }
+                parsed
+            }
+        };
+        let confidence = optional(&raw.confidence_score, |x| {
+            v.unit_fraction("confidence_score", x)
+        });
+        let types = match &raw.meal_type_ids {
+            Some(ids) => type_ids(v, ids),
+            None => Some(Vec::new()),
+        };
+        let [protein, carbs, sugar, fat, saturated_fat, fiber] = nutrients;
+        if !ok {
+            return None;
+        }
+        Some(NewMeal {
+            name: name?,
+            portion_description: portion?,
+            macros: Macros {
+                calories_kcal: calories.ok()?,
+                protein,
+                carbs,
+                sugar,
+                fat,
+                saturated_fat,
+                fiber,
+            },
+            notes: raw.notes,
+            source: source?,
+            confidence_pct: confidence.ok()?,
+            image_path: raw.image_path,
+            ai_model_version: raw.ai_model_version,
+            meal_types: types?,
+        })
+    }
+}
+
+/// Every meal type id must be the user's (404 names the first that is not).
+pub async fn check_types(
+    c: &mut dbkit::Conn<'_>,
+    user: UserId,
+    ids: &[MealTypeId],
+) -> ApiResult<()> {
+    let mine: HashSet<MealTypeId> = meal_types::names(c, user)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    match ids.iter().find(|t| !mine.contains(t)) {
+        Some(t) => Err(ApiError::not_found(format!(
+            "Meal type with id {t} not found"
+        ))),
+        None => Ok(()),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/meals", tag = "Meals", security(("bearer" = [])), request_body = MealBody,
+    responses((status = 201, body = MealResponse), (status = 404, description = "Unknown meal type"), (status = 422)))]
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<NewMeal>,
+) -> ApiResult<Response> {
+    let mut tx = state.db.begin().await?;
+    check_types(&mut tx.conn(), user.id(), &body.meal_types).await?;
+    let id = meals::insert(&mut tx.conn(), user.id(), &body, state.now()).await?;
+    let m = meals::get(&mut tx.conn(), user.id(), id)
+        .await?
+        .ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(response(&m))).into_response())
+}
+
+/// Every field optional; `null` leaves a field unchanged; `meal_type_ids` replaces the links.
+#[derive(Deserialize, ToSchema)]
+pub struct MealUpdate {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub portion_description: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<i32>)]
+    pub calories_kcal: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub protein_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub carbs_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub sugar_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub fat_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub saturated_fat_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub fiber_g: Option<Value>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub notes: Patch<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub meal_type_ids: Option<Vec<Value>>,
+}
+
+impl FromBody for MealChange {
+    type Raw = MealUpdate;
+    fn parse(raw: MealUpdate, v: &mut Issues) -> Option<Self> {
+        let mut ok = true;
+        let name = raw.name.as_value().and_then(|n| {
+            let r = v.text("name", n, 1, Some(255));
+            ok &= r.is_some();
+            r
+        });
+        let portion = raw.portion_description.as_value().and_then(|p| {
+            let r = v.text("portion_description", p, 1, None);
+            ok &= r.is_some();
+            r
+        });
+        let calories = optional(&raw.calories_kcal, |x| kcal(v, x)).unwrap_or_else(|()| {
+            ok = false;
+            None
+        });
+        let values = [
+            &raw.protein_g,
+            &raw.carbs_g,
+            &raw.sugar_g,
+            &raw.fat_g,
+            &raw.saturated_fat_g,
+            &raw.fiber_g,
+        ];
+        let mut nutrients = [None; 6];
+        for (i, value) in values.iter().enumerate() {
+            match optional(value, |x| v.tenths(NUTRIENTS[i], x)) {
+                Ok(n) => nutrients[i] = n,
+                Err(()) => ok = false,
+            }
+        }
+        let meal_types = match &raw.meal_type_ids {
+            Some(ids) => {
+                let t = type_ids(v, ids);
+                ok &= t.is_some();
+                t
+            }
+            None => None,
+        };
+        ok.then(|| MealChange {
+            name,
+            portion_description: portion,
+            calories_kcal: calories,
+            nutrients,
+            notes: raw.notes.as_value().cloned(),
+            meal_types,
+        })
+    }
+}
+
+#[utoipa::path(put, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
+    params(("meal_id" = String, Path)), request_body = MealUpdate, responses((status = 200, body = MealResponse), (status = 404), (status = 422)))]
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<MealChange>,
+) -> ApiResult<Json<MealResponse>> {
+    let id: MealId = params::id("meal_id", &id)?;
+    let mut tx = state.db.begin().await?;
+    if !meals::exists(&mut tx.conn(), user.id(), id).await? {
+        return Err(not_found());
+    }
+    if let Some(types) = &body.meal_types {
+        check_types(&mut tx.conn(), user.id(), types).await?;
+    }
+    meals::update(&mut tx.conn(), user.id(), id, &body, state.now()).await?;
+    let m = meals::get(&mut tx.conn(), user.id(), id)
+        .await?
+        .ok_or_else(not_found)?;
+    tx.commit().await?;
+    Ok(Json(response(&m)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
+    params(("meal_id" = String, Path)), responses((status = 204), (status = 404)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: MealId = params::id("meal_id", &id)?;
+    let mut tx = state.db.begin().await?;
+    if !meals::delete(&mut tx.conn(), user.id(), id).await? {
+        return Err(not_found());
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ----- CSV ------------------------------------------------------------------------------------
+
+#[derive(Serialize, ToSchema, Default)]
+pub struct ImportSummary {
+    pub total_rows: usize,
+    pub created: usize,
+    pub skipped: usize,
+    pub warnings: usize,
+    pub created_meal_types: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct RowMessage {
+    pub row: usize,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportResult {
+    pub success: bool,
+    pub summary: ImportSummary,
+    pub warnings: Vec<RowMessage>,
+    pub errors: Vec<RowMessage>,
+}
+
+const CSV_TYPES: [&str; 4] = [
+    "text/csv",
+    "text/plain",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+];
+
+/// Read the named part of a multipart body; 413 past `limit` bytes, 422 if absent.
+pub async fn read_part(
+    mut multipart: Multipart,
+    name: &str,
+    limit: usize,
+    too_large: &str,
+) -> ApiResult<(Option<String>, Vec<u8>)> {
+    let map = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::detail(StatusCode::PAYLOAD_TOO_LARGE, too_large.to_owned())
+        } else {
+            ApiError::bad_request(format!("Malformed multipart body: {}", e.body_text()))
+        }
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(map)? {
+        if field.name() != Some(name) {
+            continue;
+        }
+        let content_type = field.content_type().map(str::to_owned);
+        let mut data = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(map)? {
+            if data.len() + chunk.len() > limit {
+                return Err(ApiError::detail(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    too_large.to_owned(),
+                ));
+            }
+            data.extend_from_slice(&chunk);
+        }
+        return Ok((content_type, data));
+    }
+    let mut v = Issues::body();
+    v.missing(name, &Value::Null);
+    Err(v.into_error())
+}
+
+/// Import meals from a CSV upload (multipart field `file`); one transaction for the whole file.
+#[utoipa::path(post, path = "/api/v1/meals/import", tag = "Meals", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV"),
+    responses((status = 200, body = ImportResult), (status = 400, description = "Wrong type, encoding or empty"), (status = 413), (status = 422)))]
+pub async fn import(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: Multipart,
+) -> ApiResult<Json<ImportResult>> {
+    let limit = state.config.max_upload_bytes;
+    let too_large = format!(
+        "File too large. Maximum size is {} MB.",
+        limit.div_ceil(1024 * 1024)
+    );
+    let (content_type, bytes) = read_part(multipart, "file", limit, &too_large).await?;
+    if let Some(ct) = content_type.as_deref() {
+        let essence = ct.split(';').next().unwrap_or("").trim();
+        if !CSV_TYPES.contains(&essence) {
+            return Err(ApiError::bad_request(format!(
+                "Invalid file type: {ct}. Expected CSV file."
+            )));
+        }
+    }
+    let text = csv_meals::decode(&bytes).map_err(|e| match e {
+        CsvFileError::Encoding => {
+            ApiError::bad_request("File encoding error. Please save the file as UTF-8.")
+        }
+        CsvFileError::Empty => ApiError::bad_request("CSV file is empty."),
+    })?;
+    Ok(Json(import_text(&state, user.id(), text).await?))
+}
+
+/// Apply a decoded CSV file (also used by the web app's import page).
+pub async fn import_text(state: &AppState, user: UserId, text: &str) -> ApiResult<ImportResult> {
+    let (total_rows, rows, errors) = match csv_meals::parse(text) {
+        Parsed::MissingColumns(cols) => {
+            return Ok(ImportResult {
+                success: false,
+                summary: ImportSummary::default(),
+                warnings: vec![],
+                errors: vec![RowMessage {
+                    row: 0,
+                    message: format!("Missing required columns: {}", cols.join(", ")),
+                }],
+            });
+        }
+        Parsed::Rows {
+            total_rows,
+            meals,
+            errors,
+        } => (total_rows, meals, errors),
+    };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let mut known: HashMap<String, MealTypeId> = meal_types::names(&mut tx.conn(), user)
+        .await?
+        .into_iter()
+        .map(|(id, n)| (n, id))
+        .collect();
+    let mut warnings = Vec::new();
+    let mut created_types = Vec::new();
+    for row in &rows {
+        warnings.extend(row.warnings.iter().map(|w| RowMessage {
+            row: row.row,
+            message: w.clone(),
+        }));
+        let mut ids = Vec::new();
+        for name in &row.meal_types {
+            if let Some(id) = known.get(name) {
+                ids.push(*id);
+                continue;
+            }
+            if name.chars().count() > csv_meals::MAX_NAME {
+                warnings.push(RowMessage {
+                    row: row.row,
+                    message: format!(
+                        "Meal type name longer than {} characters ignored",
+                        csv_meals::MAX_NAME
+                    ),
+                });
+                continue;
+            }
+            let t = meal_types::insert(&mut tx.conn(), user, name, None, &[], now).await?;
+            known.insert(name.clone(), t.id);
+            ids.push(t.id);
+            created_types.push(name.clone());
+            warnings.push(RowMessage {
+                row: row.row,
+                message: format!("Created new meal type: '{name}'"),
+            });
+        }
+        meals::insert(&mut tx.conn(), user, &new_meal(row, ids), now).await?;
+    }
+    tx.commit().await?;
+    Ok(ImportResult {
+        success: true,
+        summary: ImportSummary {
+            total_rows,
+            created: rows.len(),
+            skipped: total_rows - rows.len(),
+            warnings: warnings.len(),
+            created_meal_types: created_types,
+        },
+        warnings,
+        errors: errors
+            .into_iter()
+            .map(|e| RowMessage {
+                row: e.row,
+                message: e.message,
+            })
+            .collect(),
+    })
+}
+
+fn new_meal(row: &CsvMeal, meal_types: Vec<MealTypeId>) -> NewMeal {
+    let [protein, carbs, sugar, fat, saturated_fat, fiber] = row.nutrients;
+    NewMeal {
+        name: row.name.clone(),
+        portion_description: row.portion_description.clone(),
+        macros: Macros {
+            calories_kcal: row.calories_kcal,
+            protein,
+            carbs,
+            sugar,
+            fat,
+            saturated_fat,
+            fiber,
+        },
+        notes: row.notes.clone(),
+        source: Source::Manual,
+        confidence_pct: None,
+        image_path: None,
+        ai_model_version: None,
+        meal_types,
+    }
+}
+
+/// The user's meals as CSV, in the import format.
+pub async fn export_csv(state: &AppState, user: UserId) -> ApiResult<String> {
+    let mut r = state.db.reader().await?;
+    let all = meals::all(&mut r.conn(), user).await?;
+    let rows: Vec<CsvMeal> = all
+        .iter()
+        .map(|m| CsvMeal {
+            name: m.name.clone(),
+            portion_description: m.portion_description.clone(),
+            calories_kcal: m.macros.calories_kcal,
+            nutrients: [
+                m.macros.protein,
+                m.macros.carbs,
+                m.macros.sugar,
+                m.macros.fat,
+                m.macros.saturated_fat,
+                m.macros.fiber,
+            ],
+            notes: m.notes.clone(),
+            meal_types: m.meal_types.iter().map(|t| t.name.clone()).collect(),
+            ..CsvMeal::default()
+        })
+        .collect();
+    Ok(csv_meals::write(&rows))
+}
+
+/// Download every meal as CSV (the import format, so it imports back).
+#[utoipa::path(get, path = "/api/v1/meals/export", tag = "Meals", security(("bearer" = [])),
+    responses((status = 200, description = "CSV file", content_type = "text/csv")))]
+pub async fn export(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Response> {
+    let body = export_csv(&state, user.id()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mealframe-meals.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

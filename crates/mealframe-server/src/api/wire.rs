@@ -1,0 +1,273 @@
+//! Wire shapes shared by several routers, in the original's field order and encodings: decimals
+//! as strings with one decimal (`"18.0"`), instants as `…+00:00`, dates `YYYY-MM-DD`, optional
+//! fields always present (as `null`).
+
+use dbkit::Timestamp;
+use mealframe_core::{
+    planning::{
+        calendar::weekday_name,
+        macros::{MacroTotals, Macros},
+    },
+    tenths::{Tenths, format_scaled},
+};
+use mealframe_store::{
+    library::NamedRef,
+    plans::views::{DayView, MealCompact as StoreMeal, SlotView, WeekView},
+};
+use serde::Serialize;
+use time::Date;
+use utoipa::ToSchema;
+
+pub fn decimal(v: Option<Tenths>) -> Option<String> {
+    v.map(|t| t.to_string())
+}
+
+pub fn instant(t: Timestamp) -> String {
+    platform::timefmt::python_isoformat(t.into_inner())
+}
+
+pub fn date(d: Date) -> String {
+    d.to_string()
+}
+
+/// `{id, name}`
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct Compact {
+    pub id: String,
+    pub name: String,
+}
+
+impl<Id: std::fmt::Display> From<&NamedRef<Id>> for Compact {
+    fn from(r: &NamedRef<Id>) -> Self {
+        Compact {
+            id: r.id.to_string(),
+            name: r.name.clone(),
+        }
+    }
+}
+
+/// A meal embedded in another object.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct MealCompact {
+    pub id: String,
+    pub name: String,
+    pub portion_description: String,
+    pub calories_kcal: Option<i32>,
+    pub protein_g: Option<String>,
+    pub carbs_g: Option<String>,
+    pub sugar_g: Option<String>,
+    pub fat_g: Option<String>,
+    pub saturated_fat_g: Option<String>,
+    pub fiber_g: Option<String>,
+}
+
+impl MealCompact {
+    pub fn new(id: String, name: String, portion: String, m: &Macros) -> MealCompact {
+        MealCompact {
+            id,
+            name,
+            portion_description: portion,
+            calories_kcal: m.calories_kcal,
+            protein_g: decimal(m.protein),
+            carbs_g: decimal(m.carbs),
+            sugar_g: decimal(m.sugar),
+            fat_g: decimal(m.fat),
+            saturated_fat_g: decimal(m.saturated_fat),
+            fiber_g: decimal(m.fiber),
+        }
+    }
+}
+
+impl From<&StoreMeal> for MealCompact {
+    fn from(m: &StoreMeal) -> Self {
+        MealCompact::new(
+            m.id.to_string(),
+            m.name.clone(),
+            m.portion_description.clone(),
+            &m.macros,
+        )
+    }
+}
+
+/// A slot of a generated day (`WeeklyPlanSlotResponse`).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct Slot {
+    pub id: String,
+    pub position: i32,
+    pub meal_type: Option<Compact>,
+    pub meal: Option<MealCompact>,
+    /// `followed` | `equivalent` | `skipped` | `deviated` | `social` | null
+    pub completion_status: Option<&'static str>,
+    pub completed_at: Option<String>,
+    pub is_adhoc: bool,
+    pub is_manual_override: bool,
+    pub actual_meal: Option<MealCompact>,
+}
+
+impl From<&SlotView> for Slot {
+    fn from(s: &SlotView) -> Self {
+        Slot {
+            id: s.id.to_string(),
+            position: s.position,
+            meal_type: s.meal_type.as_ref().map(Compact::from),
+            meal: s.meal.as_ref().map(MealCompact::from),
+            completion_status: s.status.map(|c| c.as_str()),
+            completed_at: s.completed_at.map(instant),
+            is_adhoc: s.is_adhoc,
+            is_manual_override: s.is_manual_override,
+            actual_meal: s.actual_meal.as_ref().map(MealCompact::from),
+        }
+    }
+}
+
+/// A slot with `is_next` (`WeeklyPlanSlotWithNext`).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct SlotWithNext {
+    #[serde(flatten)]
+    pub slot: Slot,
+    pub is_next: bool,
+}
+
+/// `{completed, total}` — completed counts slots with any status.
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct CompletionSummary {
+    pub completed: u32,
+    pub total: u32,
+}
+
+/// Totals of a day, in kcal and grams (decimal strings).
+#[derive(Serialize, ToSchema, Clone, Debug, PartialEq)]
+pub struct Totals {
+    pub calories_kcal: i64,
+    pub protein_g: String,
+    pub carbs_g: String,
+    pub sugar_g: String,
+    pub fat_g: String,
+    pub saturated_fat_g: String,
+    pub fiber_g: String,
+}
+
+impl From<&MacroTotals> for Totals {
+    fn from(t: &MacroTotals) -> Self {
+        Totals {
+            calories_kcal: t.calories_kcal,
+            protein_g: format_scaled(t.protein_dg, 1),
+            carbs_g: format_scaled(t.carbs_dg, 1),
+            sugar_g: format_scaled(t.sugar_dg, 1),
+            fat_g: format_scaled(t.fat_dg, 1),
+            saturated_fat_g: format_scaled(t.saturated_fat_dg, 1),
+            fiber_g: format_scaled(t.fiber_dg, 1),
+        }
+    }
+}
+
+/// A day's planned and eaten totals (addition: see `mealframe_core::planning::macros`).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct DayMacros {
+    pub planned: Totals,
+    pub eaten: Totals,
+}
+
+/// The day's soft limits and whether the planned or eaten totals exceed them (addition).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct DayLimits {
+    pub max_calories_kcal: Option<i32>,
+    pub max_protein_g: Option<String>,
+    pub over_planned: bool,
+    pub over_eaten: bool,
+}
+
+/// Planned and eaten totals of a day's slots, and its limits.
+pub fn day_macros(day: &DayView) -> (DayMacros, DayLimits) {
+    let mut planned = MacroTotals::default();
+    let mut eaten = MacroTotals::default();
+    for s in &day.slots {
+        if let Some(m) = &s.meal {
+            planned.add(&m.macros);
+        }
+        let actual = s.actual_meal.as_ref().map(|a| &a.macros);
+        if let Some(m) = mealframe_core::planning::macros::eaten_meal(
+            s.status,
+            s.meal.as_ref().map(|m| &m.macros),
+            actual,
+        ) {
+            eaten.add(m);
+        }
+    }
+    let over = |t: &MacroTotals| {
+        day.max_calories_kcal
+            .is_some_and(|m| t.calories_kcal > i64::from(m))
+            || day
+                .max_protein
+                .is_some_and(|m| t.protein_dg > i64::from(m.get()))
+    };
+    let limits = DayLimits {
+        max_calories_kcal: day.max_calories_kcal,
+        max_protein_g: decimal(day.max_protein),
+        over_planned: !day.is_override && over(&planned),
+        over_eaten: !day.is_override && over(&eaten),
+    };
+    (
+        DayMacros {
+            planned: Totals::from(&planned),
+            eaten: Totals::from(&eaten),
+        },
+        limits,
+    )
+}
+
+/// A generated day (`WeeklyPlanInstanceDayResponse`).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct Day {
+    pub date: String,
+    pub weekday: &'static str,
+    pub template: Option<Compact>,
+    pub is_override: bool,
+    pub override_reason: Option<String>,
+    pub slots: Vec<Slot>,
+    pub completion_summary: CompletionSummary,
+    /// Addition: planned and eaten totals.
+    pub macros: DayMacros,
+    /// Addition: soft limits of the day's template.
+    pub limits: DayLimits,
+}
+
+impl From<&DayView> for Day {
+    fn from(d: &DayView) -> Self {
+        let (macros, limits) = day_macros(d);
+        Day {
+            date: date(d.date),
+            weekday: weekday_name(d.date),
+            template: d.template.as_ref().map(Compact::from),
+            is_override: d.is_override,
+            override_reason: d.override_reason.clone(),
+            slots: d.slots.iter().map(Slot::from).collect(),
+            completion_summary: CompletionSummary {
+                completed: d.slots.iter().filter(|s| s.status.is_some()).count() as u32,
+                total: d.slots.len() as u32,
+            },
+            macros,
+            limits,
+        }
+    }
+}
+
+/// A generated week (`WeeklyPlanInstanceResponse`).
+#[derive(Serialize, ToSchema, Clone, Debug)]
+pub struct Week {
+    pub id: String,
+    pub week_start_date: String,
+    pub week_plan: Option<Compact>,
+    pub days: Vec<Day>,
+}
+
+impl From<&WeekView> for Week {
+    fn from(w: &WeekView) -> Self {
+        Week {
+            id: w.id.to_string(),
+            week_start_date: date(w.week_start_date),
+            week_plan: w.week_plan.as_ref().map(Compact::from),
+            days: w.days.iter().map(Day::from).collect(),
+        }
+    }
+}

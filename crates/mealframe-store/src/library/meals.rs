@@ -1,0 +1,500 @@
+//! Meals: concrete food options with an exact portion text and optional nutrients, linked to
+//! any number of the user's meal types.
+
+use std::collections::HashMap;
+
+use dbkit::{Conn, Timestamp, execute, fetch_all, fetch_optional, fetch_scalar, on_conn};
+use mealframe_core::{
+    ids::{MealId, MealTypeId, UserId},
+    planning::macros::Macros,
+    tenths::Tenths,
+};
+use uuid::Uuid;
+
+use super::MealTypeRef;
+use crate::{Result, sql};
+
+/// Where a meal came from; only manual meals enter the round-robin rotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Manual,
+    AiCapture,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Manual => "manual",
+            Source::AiCapture => "ai_capture",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Source> {
+        match s {
+            "manual" => Some(Source::Manual),
+            "ai_capture" => Some(Source::AiCapture),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Meal {
+    pub id: MealId,
+    pub name: String,
+    pub portion_description: String,
+    pub macros: Macros,
+    pub notes: Option<String>,
+    pub source: String,
+    /// Hundredths (0.78 is 78).
+    pub confidence_pct: Option<i32>,
+    pub image_path: Option<String>,
+    pub ai_model_version: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub meal_types: Vec<MealTypeRef>,
+}
+
+/// The columns every meal query selects, prefixed by a table alias.
+macro_rules! meal_columns {
+    ($a:literal) => {
+        concat!(
+            $a,
+            ".id, ",
+            $a,
+            ".name, ",
+            $a,
+            ".portion_description, ",
+            $a,
+            ".calories_kcal, ",
+            $a,
+            ".protein_dg, ",
+            $a,
+            ".carbs_dg, ",
+            $a,
+            ".sugar_dg, ",
+            $a,
+            ".fat_dg, ",
+            $a,
+            ".saturated_fat_dg, ",
+            $a,
+            ".fiber_dg, ",
+            $a,
+            ".notes, ",
+            $a,
+            ".source, ",
+            $a,
+            ".confidence_pct, ",
+            $a,
+            ".image_path, ",
+            $a,
+            ".ai_model_version, ",
+            $a,
+            ".created_at, ",
+            $a,
+            ".updated_at"
+        )
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    portion_description: String,
+    calories_kcal: Option<i32>,
+    protein_dg: Option<i32>,
+    carbs_dg: Option<i32>,
+    sugar_dg: Option<i32>,
+    fat_dg: Option<i32>,
+    saturated_fat_dg: Option<i32>,
+    fiber_dg: Option<i32>,
+    notes: Option<String>,
+    source: String,
+    confidence_pct: Option<i32>,
+    image_path: Option<String>,
+    ai_model_version: Option<String>,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+pub(crate) fn tenths(v: Option<i32>) -> Option<Tenths> {
+    v.map(Tenths::from_db)
+}
+
+impl Row {
+    fn into_meal(self, meal_types: Vec<MealTypeRef>) -> Meal {
+        Meal {
+            id: MealId(self.id),
+            name: self.name,
+            portion_description: self.portion_description,
+            macros: Macros {
+                calories_kcal: self.calories_kcal,
+                protein: tenths(self.protein_dg),
+                carbs: tenths(self.carbs_dg),
+                sugar: tenths(self.sugar_dg),
+                fat: tenths(self.fat_dg),
+                saturated_fat: tenths(self.saturated_fat_dg),
+                fiber: tenths(self.fiber_dg),
+            },
+            notes: self.notes,
+            source: self.source,
+            confidence_pct: self.confidence_pct,
+            image_path: self.image_path,
+            ai_model_version: self.ai_model_version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            meal_types,
+        }
+    }
+}
+
+/// The meal types linked to each of `meals` (sorted by name).
+async fn types_of(c: &mut Conn<'_>, meals: &[Uuid]) -> Result<HashMap<Uuid, Vec<MealTypeRef>>> {
+    let mut out: HashMap<Uuid, Vec<MealTypeRef>> = HashMap::new();
+    for chunk in meals.chunks(500) {
+        let text = format!(
+            "SELECT mm.meal_id, t.id, t.name FROM meal_meal_types mm JOIN meal_types t ON t.id = mm.meal_type_id
+             WHERE mm.meal_id IN ({}) ORDER BY t.name, t.id",
+            sql::placeholders(1, chunk.len())
+        );
+        let rows: Vec<(Uuid, Uuid, String)> = on_conn!(c.reborrow(), |e| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(text.clone()));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(e).await
+        })?;
+        for (meal, id, name) in rows {
+            out.entry(meal)
+                .or_default()
+                .push(MealTypeRef::new(id, name));
+        }
+    }
+    Ok(out)
+}
+
+async fn with_types(c: &mut Conn<'_>, rows: Vec<Row>) -> Result<Vec<Meal>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut types = types_of(c, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let t = types.remove(&r.id).unwrap_or_default();
+            r.into_meal(t)
+        })
+        .collect())
+}
+
+pub async fn get(c: &mut Conn<'_>, user: UserId, id: MealId) -> Result<Option<Meal>> {
+    let row = fetch_optional!(
+        c.reborrow(),
+        Row,
+        concat!(
+            "SELECT ",
+            meal_columns!("m"),
+            " FROM meals m WHERE m.id = $1 AND m.user_id = $2"
+        ),
+        id.uuid(),
+        user.uuid()
+    )?;
+    match row {
+        Some(r) => Ok(with_types(c, vec![r]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// Whether the user owns a meal with this id.
+pub async fn exists(c: &mut Conn<'_>, user: UserId, id: MealId) -> Result<bool> {
+    Ok(fetch_scalar!(
+        c,
+        i64,
+        "SELECT COUNT(*) FROM meals WHERE id = $1 AND user_id = $2",
+        id.uuid(),
+        user.uuid()
+    )? > 0)
+}
+
+/// What to filter a list by.
+#[derive(Debug, Clone, Default)]
+pub struct Filter<'a> {
+    /// Case-insensitive substring of the name (`%`/`_` are literal).
+    pub search: Option<&'a str>,
+    /// Also match the search in the portion text (web app).
+    pub search_portion: bool,
+    pub meal_type: Option<MealTypeId>,
+    pub source: Option<&'a str>,
+}
+
+/// How to order a list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    #[default]
+    Name,
+    Newest,
+    CaloriesAsc,
+    CaloriesDesc,
+}
+
+/// One page of the user's meals and the total number matching.
+pub async fn list(
+    c: &mut Conn<'_>,
+    user: UserId,
+    f: &Filter<'_>,
+    order: Order,
+    page: u32,
+    page_size: u32,
+) -> Result<(Vec<Meal>, i64)> {
+    let pattern = f
+        .search
+        .map(|s| format!("%{}%", sql::like_escape(&s.to_lowercase())));
+    let where_clause = "m.user_id = $1
+        AND ($2 IS NULL OR m.name_key LIKE $2 ESCAPE '\\' OR ($3 AND m.portion_key LIKE $2 ESCAPE '\\'))
+        AND ($4 IS NULL OR EXISTS (SELECT 1 FROM meal_meal_types mm WHERE mm.meal_id = m.id AND mm.meal_type_id = $4))
+        AND ($5 IS NULL OR m.source = $5)";
+    let order_by = match order {
+        Order::Name => "m.name, m.id",
+        Order::Newest => "m.created_at DESC, m.id DESC",
+        Order::CaloriesAsc => {
+            "CASE WHEN m.calories_kcal IS NULL THEN 1 ELSE 0 END, m.calories_kcal, m.name, m.id"
+        }
+        Order::CaloriesDesc => {
+            "CASE WHEN m.calories_kcal IS NULL THEN 1 ELSE 0 END, m.calories_kcal DESC, m.name, m.id"
+        }
+    };
+    let total_sql = format!("SELECT COUNT(*) FROM meals m WHERE {where_clause}");
+    let total: i64 = fetch_scalar!(
+        c.reborrow(),
+        i64,
+        sqlx::AssertSqlSafe(total_sql),
+        user.uuid(),
+        pattern.as_deref(),
+        f.search_portion,
+        f.meal_type.map(MealTypeId::uuid),
+        f.source
+    )?;
+    let page_sql = format!(
+        "SELECT {} FROM meals m WHERE {where_clause} ORDER BY {order_by} LIMIT $6 OFFSET $7",
+        meal_columns!("m")
+    );
+    let offset = i64::from(page.saturating_sub(1)) * i64::from(page_size);
+    let rows = fetch_all!(
+        c.reborrow(),
+        Row,
+        sqlx::AssertSqlSafe(page_sql),
+        user.uuid(),
+        pattern.as_deref(),
+        f.search_portion,
+        f.meal_type.map(MealTypeId::uuid),
+        f.source,
+        i64::from(page_size),
+        offset
+    )?;
+    Ok((with_types(c, rows).await?, total))
+}
+
+/// Every meal of the user, by name (CSV export, data export).
+pub async fn all(c: &mut Conn<'_>, user: UserId) -> Result<Vec<Meal>> {
+    let rows = fetch_all!(
+        c.reborrow(),
+        Row,
+        concat!(
+            "SELECT ",
+            meal_columns!("m"),
+            " FROM meals m WHERE m.user_id = $1 ORDER BY m.name, m.id"
+        ),
+        user.uuid()
+    )?;
+    with_types(c, rows).await
+}
+
+/// The user's most recently created meals as `(name, portion)` (AI capture context).
+pub async fn recent(c: &mut Conn<'_>, user: UserId, limit: i64) -> Result<Vec<(String, String)>> {
+    Ok(fetch_all!(
+        c,
+        (String, String),
+        "SELECT name, portion_description FROM meals WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        user.uuid(),
+        limit
+    )?)
+}
+
+/// Everything a new meal carries.
+#[derive(Debug, Clone)]
+pub struct NewMeal {
+    pub name: String,
+    pub portion_description: String,
+    pub macros: Macros,
+    pub notes: Option<String>,
+    pub source: Source,
+    pub confidence_pct: Option<i32>,
+    pub image_path: Option<String>,
+    pub ai_model_version: Option<String>,
+    /// Must all belong to the user (checked by the caller).
+    pub meal_types: Vec<MealTypeId>,
+}
+
+fn dg(v: Option<Tenths>) -> Option<i32> {
+    v.map(Tenths::get)
+}
+
+/// Insert a meal and its links; returns its id.
+pub async fn insert(c: &mut Conn<'_>, user: UserId, m: &NewMeal, now: Timestamp) -> Result<MealId> {
+    let id = MealId::new();
+    execute!(
+        c.reborrow(),
+        "INSERT INTO meals (id, user_id, name, name_key, portion_description, portion_key, calories_kcal, protein_dg,
+                            carbs_dg, sugar_dg, fat_dg, saturated_fat_dg, fiber_dg, notes, source, confidence_pct,
+                            image_path, ai_model_version, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+        id.uuid(),
+        user.uuid(),
+        &m.name,
+        m.name.to_lowercase(),
+        &m.portion_description,
+        m.portion_description.to_lowercase(),
+        m.macros.calories_kcal,
+        dg(m.macros.protein),
+        dg(m.macros.carbs),
+        dg(m.macros.sugar),
+        dg(m.macros.fat),
+        dg(m.macros.saturated_fat),
+        dg(m.macros.fiber),
+        m.notes.as_deref(),
+        m.source.as_str(),
+        m.confidence_pct,
+        m.image_path.as_deref(),
+        m.ai_model_version.as_deref(),
+        now
+    )?;
+    link(c, id, &m.meal_types).await?;
+    Ok(id)
+}
+
+async fn link(c: &mut Conn<'_>, meal: MealId, types: &[MealTypeId]) -> Result<()> {
+    let mut seen: Vec<MealTypeId> = Vec::new();
+    for t in types {
+        if seen.contains(t) {
+            continue;
+        }
+        seen.push(*t);
+        execute!(
+            c.reborrow(),
+            "INSERT INTO meal_meal_types (meal_id, meal_type_id) VALUES ($1, $2)",
+            meal.uuid(),
+            t.uuid()
+        )?;
+    }
+    Ok(())
+}
+
+/// A partial update; `None` keeps a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct MealChange {
+    pub name: Option<String>,
+    pub portion_description: Option<String>,
+    pub calories_kcal: Option<i32>,
+    /// protein, carbs, sugar, fat, saturated fat, fiber
+    pub nutrients: [Option<Tenths>; 6],
+    pub notes: Option<String>,
+    pub meal_types: Option<Vec<MealTypeId>>,
+}
+
+pub async fn update(
+    c: &mut Conn<'_>,
+    user: UserId,
+    id: MealId,
+    ch: &MealChange,
+    now: Timestamp,
+) -> Result<bool> {
+    let [p, cb, s, f, sf, fi] = ch.nutrients.map(dg);
+    let n = execute!(
+        c.reborrow(),
+        "UPDATE meals SET
+             name = COALESCE($3, name), name_key = COALESCE($4, name_key),
+             portion_description = COALESCE($5, portion_description), portion_key = COALESCE($6, portion_key),
+             calories_kcal = COALESCE($7, calories_kcal), protein_dg = COALESCE($8, protein_dg),
+             carbs_dg = COALESCE($9, carbs_dg), sugar_dg = COALESCE($10, sugar_dg), fat_dg = COALESCE($11, fat_dg),
+             saturated_fat_dg = COALESCE($12, saturated_fat_dg), fiber_dg = COALESCE($13, fiber_dg),
+             notes = COALESCE($14, notes), updated_at = $15
+         WHERE id = $1 AND user_id = $2",
+        id.uuid(),
+        user.uuid(),
+        ch.name.as_deref(),
+        ch.name.as_ref().map(|n| n.to_lowercase()),
+        ch.portion_description.as_deref(),
+        ch.portion_description.as_ref().map(|p| p.to_lowercase()),
+        ch.calories_kcal,
+        p,
+        cb,
+        s,
+        f,
+        sf,
+        fi,
+        ch.notes.as_deref(),
+        now
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    if let Some(types) = &ch.meal_types {
+        execute!(
+            c.reborrow(),
+            "DELETE FROM meal_meal_types WHERE meal_id = $1",
+            id.uuid()
+        )?;
+        link(c, id, types).await?;
+    }
+    Ok(true)
+}
+
+/// Delete a meal: links go, planned slots keep existing with no meal, actual-meal links clear.
+pub async fn delete(c: &mut Conn<'_>, user: UserId, id: MealId) -> Result<bool> {
+    Ok(execute!(
+        c,
+        "DELETE FROM meals WHERE id = $1 AND user_id = $2",
+        id.uuid(),
+        user.uuid()
+    )? > 0)
+}
+
+/// The meal types a meal is linked to (ordered by name).
+pub async fn type_ids(c: &mut Conn<'_>, meal: MealId) -> Result<Vec<MealTypeId>> {
+    let rows = fetch_all!(
+        c,
+        (Uuid,),
+        "SELECT mm.meal_type_id FROM meal_meal_types mm JOIN meal_types t ON t.id = mm.meal_type_id
+         WHERE mm.meal_id = $1 ORDER BY t.name, t.id",
+        meal.uuid()
+    )?;
+    Ok(rows.into_iter().map(|r| MealTypeId(r.0)).collect())
+}
+
+/// Load the compact form (id, name, portion, macros) of the given meals.
+pub async fn compact(
+    c: &mut Conn<'_>,
+    user: UserId,
+    ids: &[MealId],
+) -> Result<HashMap<MealId, Meal>> {
+    let mut out = HashMap::new();
+    for id in ids {
+        if out.contains_key(id) {
+            continue;
+        }
+        let row = fetch_optional!(
+            c.reborrow(),
+            Row,
+            concat!(
+                "SELECT ",
+                meal_columns!("m"),
+                " FROM meals m WHERE m.id = $1 AND m.user_id = $2"
+            ),
+            id.uuid(),
+            user.uuid()
+        )?;
+        if let Some(r) = row {
+            out.insert(*id, r.into_meal(Vec::new()));
+        }
+    }
+    Ok(out)
+}
