@@ -10,6 +10,7 @@ mod accounts_password;
 mod accounts_profile;
 mod accounts_register;
 mod accounts_tokens;
+mod isolation;
 mod library_csv;
 mod library_meal_types;
 mod library_meals;
