@@ -1,9 +1,9 @@
-//! Housekeeping that any instance may run: expired sessions, OAuth states, old rate-limit windows
-//! and failed-login rows are deleted once an hour. Idempotent, so several instances may overlap.
+//! Housekeeping that any instance may run: expired sessions, OAuth states, old rate-limit windows,
+//! failed-login rows and week-old idempotency keys are deleted once an hour. Idempotent, so several instances may overlap.
 
 use std::time::Duration;
 
-use mealframe_store::accounts::{login_attempts, oauth, sessions};
+use mealframe_store::accounts::{idempotency, login_attempts, oauth, sessions};
 use tokio_util::sync::CancellationToken;
 
 use crate::state::AppState;
@@ -20,11 +20,21 @@ pub async fn housekeeping_once(state: &AppState) -> Result<(), String> {
     let attempts = login_attempts::purge_before(&mut tx.conn(), now.minus(time::Duration::days(1)))
         .await
         .map_err(|e| e.to_string())?;
+    let keys = idempotency::purge_before(&mut tx.conn(), now.minus(time::Duration::days(7)))
+        .await
+        .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
     let windows = dbkit::ratelimit::purge(&state.db, now.minus(time::Duration::days(1)))
         .await
         .map_err(|e| e.to_string())?;
-    tracing::debug!(sessions, states, attempts, windows, "housekeeping done");
+    tracing::debug!(
+        sessions,
+        states,
+        attempts,
+        keys,
+        windows,
+        "housekeeping done"
+    );
     Ok(())
 }
 

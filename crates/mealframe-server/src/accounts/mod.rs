@@ -259,6 +259,29 @@ pub async fn login(
     Ok((user, issued))
 }
 
+/// Check credentials with lockout; on success start a web session (the pages' cookie).
+pub async fn login_session(
+    state: &AppState,
+    email_raw: &str,
+    password: &str,
+) -> AccountResult<(User, String)> {
+    let user = check_credentials(state, email_raw, password).await?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    login_attempts::clear(&mut tx.conn(), &user.email_key).await?;
+    let session = start_web_session(state, &mut tx, user.id, now).await?;
+    tx.commit().await?;
+    Ok((user, session))
+}
+
+/// Start a web session for a user who just proved who they are (registration without mail).
+pub async fn session_for(state: &AppState, user: UserId) -> AccountResult<String> {
+    let mut tx = state.db.begin().await?;
+    let session = start_web_session(state, &mut tx, user, state.now()).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
 /// Lockout check, password check (failures recorded durably), then account state checks.
 pub async fn check_credentials(
     state: &AppState,

@@ -17,13 +17,18 @@ pub struct RootResponse {
     pub message: &'static str,
 }
 
-/// `{"status": "ok", "message": "MealFrame API"}`
+/// `{"status": "ok", "message": "MealFrame API"}` — for API clients. Browsers (`Accept:
+/// text/html`) get the web app's Today page here instead.
 #[utoipa::path(get, path = "/", tag = "health", responses((status = 200, body = RootResponse)))]
-pub async fn root() -> Json<RootResponse> {
+pub async fn root(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    if crate::web::wants_html(&req) {
+        return crate::web::root_page(state, req).await;
+    }
     Json(RootResponse {
         status: "ok",
         message: "MealFrame API",
     })
+    .into_response()
 }
 
 #[derive(Serialize, ToSchema)]

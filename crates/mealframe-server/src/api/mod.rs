@@ -7,11 +7,12 @@ pub mod daily;
 pub mod day_templates;
 pub mod export;
 pub mod health;
+pub mod idempotency;
 pub mod limits;
 pub mod meal_types;
 pub mod meals;
 mod params;
-mod planning_errors;
+pub(crate) mod planning_errors;
 pub mod stats;
 pub mod week_plans;
 pub mod weekly;
@@ -193,7 +194,9 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 pub fn router(state: AppState) -> Router {
     let (routes, openapi) = documented_routes(state.config.max_upload_bytes).split_for_parts();
     with_layers(
-        routes.merge(SwaggerUi::new("/docs").url("/openapi.json", openapi)),
+        routes
+            .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+            .merge(crate::web::routes(state.config.max_upload_bytes)),
         state,
     )
 }
@@ -207,10 +210,15 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
+    app = app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        idempotency::layer,
+    ));
     if let Some(cors) = cors(&state.config.cors_origins) {
         app = app.layer(cors);
     }
-    app.layer(CatchPanicLayer::custom(panic_response))
+    app.layer(tower_http::compression::CompressionLayer::new())
+        .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(platform::observe::observe))
         .with_state(state)
 }

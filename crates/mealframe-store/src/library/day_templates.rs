@@ -281,3 +281,13 @@ pub async fn delete(c: &mut Conn<'_>, user: UserId, id: DayTemplateId) -> Result
         user.uuid()
     )? > 0)
 }
+
+/// Empty a template's notes (the web form's "clear").
+pub async fn clear_notes(c: &mut Conn<'_>, id: DayTemplateId) -> Result<()> {
+    execute!(
+        c,
+        "UPDATE day_templates SET notes = NULL WHERE id = $1",
+        id.uuid()
+    )?;
+    Ok(())
+}

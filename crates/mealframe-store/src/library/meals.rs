@@ -498,3 +498,35 @@ pub async fn compact(
     }
     Ok(out)
 }
+
+/// Empty the named nutrient columns (and the notes): the web form's "clear this value".
+pub async fn clear_fields(
+    c: &mut Conn<'_>,
+    id: MealId,
+    api_fields: &[&str],
+    notes: bool,
+) -> Result<()> {
+    for f in api_fields {
+        let column = match *f {
+            "calories_kcal" => "calories_kcal",
+            "protein_g" => "protein_dg",
+            "carbs_g" => "carbs_dg",
+            "sugar_g" => "sugar_dg",
+            "fat_g" => "fat_dg",
+            "saturated_fat_g" => "saturated_fat_dg",
+            "fiber_g" => "fiber_dg",
+            _ => continue,
+        };
+        // `column` comes from the fixed list above, never from input.
+        let sql = format!("UPDATE meals SET {column} = NULL WHERE id = $1");
+        execute!(c.reborrow(), sqlx::AssertSqlSafe(sql), id.uuid())?;
+    }
+    if notes {
+        execute!(
+            c.reborrow(),
+            "UPDATE meals SET notes = NULL WHERE id = $1",
+            id.uuid()
+        )?;
+    }
+    Ok(())
+}

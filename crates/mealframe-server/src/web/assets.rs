@@ -1,0 +1,125 @@
+//! Static assets embedded in the binary: stylesheet, ES modules, icons, the web manifest and the
+//! service worker. Asset URLs carry a content hash (`/static/app.css?v=…`) so they can be cached
+//! for a year; the service worker and manifest are served from the root without long caching.
+
+use std::{collections::HashMap, sync::OnceLock};
+
+use axum::{
+    extract::Path,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Static;
+
+fn hashes() -> &'static HashMap<String, String> {
+    static H: OnceLock<HashMap<String, String>> = OnceLock::new();
+    H.get_or_init(|| {
+        Static::iter()
+            .filter_map(|name| {
+                let file = Static::get(&name)?;
+                let hash: String = file
+                    .metadata
+                    .sha256_hash()
+                    .iter()
+                    .take(5)
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                Some((name.into_owned(), hash))
+            })
+            .collect()
+    })
+}
+
+/// The cache-busting URL of a static file, e.g. `/static/app.css?v=1a2b3c4d5e`.
+pub fn url(name: &str) -> String {
+    match hashes().get(name) {
+        Some(h) => format!("/static/{name}?v={h}"),
+        None => format!("/static/{name}"),
+    }
+}
+
+/// A version string for the service worker's caches: changes whenever any asset changes.
+pub fn bundle_version() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        let mut all: Vec<(&String, &String)> = hashes().iter().collect();
+        all.sort();
+        let joined: String = all.iter().map(|(n, h)| format!("{n}{h}")).collect();
+        crate::accounts::secret_tokens::sha256_hex(&joined)[..12].to_owned()
+    })
+}
+
+fn serve(name: &str, cache: &'static str) -> Response {
+    match Static::get(name) {
+        Some(file) => {
+            let mime = file.metadata.mimetype().to_owned();
+            let mut resp = (StatusCode::OK, file.data.into_owned()).into_response();
+            let headers = resp.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(&mime)
+                    .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            headers.insert(
+                "x-content-type-options",
+                HeaderValue::from_static("nosniff"),
+            );
+            resp
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// `GET /static/{*path}`
+pub async fn static_file(Path(path): Path<String>) -> Response {
+    serve(&path, "public, max-age=31536000, immutable")
+}
+
+/// `GET /sw.js` — the service worker, at the root so that it controls every page.
+pub async fn service_worker() -> Response {
+    match Static::get("sw.js") {
+        Some(file) => {
+            let text = String::from_utf8_lossy(&file.data)
+                .replace("__VERSION__", bundle_version())
+                .replace(
+                    "__PRECACHE__",
+                    &[
+                        "app.css",
+                        "app.js",
+                        "today.js",
+                        "queue.js",
+                        "icons/icon.svg",
+                        "icons/icon-192.png",
+                    ]
+                    .iter()
+                    .map(|n| format!("\"{}\"", url(n)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                );
+            (
+                [
+                    (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                    (header::CACHE_CONTROL, "no-cache"),
+                ],
+                text,
+            )
+                .into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `GET /manifest.webmanifest`
+pub async fn manifest() -> Response {
+    let mut resp = serve("manifest.webmanifest", "public, max-age=3600");
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/manifest+json"),
+    );
+    resp
+}

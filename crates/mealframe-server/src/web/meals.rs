@@ -1,0 +1,463 @@
+//! The Meals library pages: search over name and portion, filter by type and source, sort,
+//! paginate; create, edit, delete with all seven nutrients and notes; CSV import with its report;
+//! CSV export (the API route, which the session cookie authenticates).
+
+use askama::Template;
+use axum::{
+    extract::{Multipart, Path, State},
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+};
+use mealframe_core::ids::{MealId, MealTypeId};
+use mealframe_store::library::{
+    meal_types,
+    meals::{self, Filter, Meal, MealChange, NewMeal, Order},
+};
+
+use super::{
+    forms::{self, Fields, INVALID, Json},
+    layout::{Layout, PageError, PageUser, check_origin, redirect_with, render},
+};
+use crate::{
+    api::{
+        meals::{ImportResult, check_types, import_text, read_part},
+        wire,
+    },
+    extract::{CurrentUser, QueryParams},
+    state::AppState,
+};
+
+const PAGE_SIZE: u32 = 20;
+
+pub struct Row {
+    pub meal: Meal,
+    pub macros: String,
+}
+
+#[derive(Template)]
+#[template(path = "meals/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    total: i64,
+    q: String,
+    type_id: String,
+    source: String,
+    sort: String,
+    page: u32,
+    pages: u32,
+    types: Vec<(String, String)>,
+    query_base: String,
+    empty_library: bool,
+}
+
+/// The macro line of a meal: `320 kcal · P 18.0 · C 15.0 …` (only the known values).
+pub fn macro_line(m: &mealframe_core::planning::macros::Macros) -> String {
+    let mut parts = Vec::new();
+    if let Some(k) = m.calories_kcal {
+        parts.push(format!("{k} kcal"));
+    }
+    for (label, v) in [
+        ("P", m.protein),
+        ("C", m.carbs),
+        ("sugar", m.sugar),
+        ("F", m.fat),
+        ("sat.F", m.saturated_fat),
+        ("fiber", m.fiber),
+    ] {
+        if let Some(v) = v {
+            parts.push(format!("{label} {v}"));
+        }
+    }
+    parts.join(" · ")
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    q: QueryParams,
+) -> Result<Response, PageError> {
+    let search = q.non_empty("q").unwrap_or_default().to_owned();
+    let type_id = q.non_empty("type").unwrap_or_default().to_owned();
+    let source = q.non_empty("source").unwrap_or_default().to_owned();
+    let sort = q.non_empty("sort").unwrap_or("name").to_owned();
+    let page: u32 = q
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let order = match sort.as_str() {
+        "newest" => Order::Newest,
+        "calories_asc" => Order::CaloriesAsc,
+        "calories_desc" => Order::CaloriesDesc,
+        _ => Order::Name,
+    };
+    let filter = Filter {
+        search: (!search.is_empty()).then_some(search.as_str()),
+        search_portion: true,
+        meal_type: type_id.parse::<MealTypeId>().ok(),
+        source: (!source.is_empty()).then_some(source.as_str()),
+    };
+    let mut r = state.db.reader().await?;
+    let (items, total) =
+        meals::list(&mut r.conn(), user.id(), &filter, order, page, PAGE_SIZE).await?;
+    let types = meal_types::names(&mut r.conn(), user.id()).await?;
+    let empty_library = total == 0
+        && filter.search.is_none()
+        && filter.meal_type.is_none()
+        && filter.source.is_none();
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let query_base = format!(
+        "/meals?q={}&type={}&source={}&sort={}",
+        enc(&search),
+        enc(&type_id),
+        enc(&source),
+        enc(&sort)
+    );
+    let layout = Layout::new("Meals", "meals", Some(&user), &headers).wider();
+    let had_flash = layout.flash.is_some();
+    let page_view = ListPage {
+        layout,
+        rows: items
+            .into_iter()
+            .map(|m| Row {
+                macros: macro_line(&m.macros),
+                meal: m,
+            })
+            .collect(),
+        total,
+        q: search,
+        type_id,
+        source,
+        sort,
+        page,
+        pages: ((total as u32) + PAGE_SIZE - 1) / PAGE_SIZE,
+        types: types
+            .into_iter()
+            .map(|(id, n)| (id.to_string(), n))
+            .collect(),
+        query_base,
+        empty_library,
+    };
+    Ok(render(&page_view, had_flash))
+}
+
+/// The editable fields of a meal form.
+#[derive(Default, Clone)]
+pub struct MealForm {
+    pub name: String,
+    pub portion: String,
+    pub nutrients: [String; 7],
+    pub notes: String,
+    pub types: Vec<String>,
+}
+
+pub const NUTRIENT_FIELDS: [(&str, &str); 7] = [
+    ("calories_kcal", "Calories (kcal)"),
+    ("protein_g", "Protein (g)"),
+    ("carbs_g", "Carbs (g)"),
+    ("sugar_g", "Sugar (g)"),
+    ("fat_g", "Fat (g)"),
+    ("saturated_fat_g", "Sat. fat (g)"),
+    ("fiber_g", "Fiber (g)"),
+];
+
+impl MealForm {
+    fn from_meal(m: &Meal) -> MealForm {
+        let d = |v: Option<mealframe_core::tenths::Tenths>| wire::decimal(v).unwrap_or_default();
+        MealForm {
+            name: m.name.clone(),
+            portion: m.portion_description.clone(),
+            nutrients: [
+                m.macros
+                    .calories_kcal
+                    .map(|k| k.to_string())
+                    .unwrap_or_default(),
+                d(m.macros.protein),
+                d(m.macros.carbs),
+                d(m.macros.sugar),
+                d(m.macros.fat),
+                d(m.macros.saturated_fat),
+                d(m.macros.fiber),
+            ],
+            notes: m.notes.clone().unwrap_or_default(),
+            types: m.meal_types.iter().map(|t| t.id.to_string()).collect(),
+        }
+    }
+
+    fn from_fields(f: &Fields) -> MealForm {
+        MealForm {
+            name: f.get("name").unwrap_or_default().to_owned(),
+            portion: f.get("portion_description").unwrap_or_default().to_owned(),
+            nutrients: NUTRIENT_FIELDS.map(|(k, _)| f.get(k).unwrap_or_default().to_owned()),
+            notes: f.get("notes").unwrap_or_default().to_owned(),
+            types: f.all("meal_type_ids"),
+        }
+    }
+
+    fn json(&self, update: bool) -> Json {
+        let mut j = Json::default()
+            .set("name", self.name.trim())
+            .set("portion_description", self.portion.trim());
+        for (i, (key, _)) in NUTRIENT_FIELDS.iter().enumerate() {
+            let v = self.nutrients[i].trim();
+            j = if update {
+                j.opt_or_null(key, (!v.is_empty()).then(|| v.to_owned()))
+            } else {
+                j.opt(key, (!v.is_empty()).then(|| v.to_owned()))
+            };
+        }
+        j.opt(
+            "notes",
+            (!self.notes.trim().is_empty()).then(|| self.notes.trim().to_owned()),
+        )
+        .set("meal_type_ids", serde_json::json!(self.types))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meals/form.html")]
+struct FormPage {
+    layout: Layout,
+    id: Option<String>,
+    form: MealForm,
+    errors: Vec<String>,
+    types: Vec<(String, String)>,
+    fields: [(&'static str, &'static str); 7],
+}
+
+async fn type_options(
+    state: &AppState,
+    user: &CurrentUser,
+) -> Result<Vec<(String, String)>, PageError> {
+    let mut r = state.db.reader().await?;
+    Ok(meal_types::names(&mut r.conn(), user.id())
+        .await?
+        .into_iter()
+        .map(|(id, n)| (id.to_string(), n))
+        .collect())
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    id: Option<String>,
+    form: MealForm,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let title = if id.is_some() {
+        "Edit meal"
+    } else {
+        "New meal"
+    };
+    let status_invalid = !errors.is_empty();
+    let page = FormPage {
+        layout: Layout::new(title, "meals", Some(user), headers).wide(),
+        id,
+        form,
+        errors,
+        types: type_options(state, user).await?,
+        fields: NUTRIENT_FIELDS,
+    };
+    let mut resp = render(&page, false);
+    if status_invalid {
+        *resp.status_mut() = INVALID;
+    }
+    Ok(resp)
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    form_page(&state, &user, &headers, None, MealForm::default(), vec![]).await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let form = MealForm::from_fields(&fields);
+    let parsed: NewMeal = match form.json(false).parse() {
+        Ok(m) => m,
+        Err(errors) => return form_page(&state, &user, &headers, None, form, errors).await,
+    };
+    let mut tx = state.db.begin().await?;
+    if let Err(e) = check_types(&mut tx.conn(), user.id(), &parsed.meal_types).await {
+        return form_page(&state, &user, &headers, None, form, forms::messages(e)).await;
+    }
+    meals::insert(&mut tx.conn(), user.id(), &parsed, state.now()).await?;
+    tx.commit().await?;
+    Ok(redirect_with(
+        "/meals",
+        "ok",
+        &format!("Added {}.", parsed.name),
+    ))
+}
+
+async fn owned(state: &AppState, user: &CurrentUser, id: &str) -> Result<Meal, PageError> {
+    let id: MealId = id.parse().map_err(|_| PageError::not_found())?;
+    let mut r = state.db.reader().await?;
+    meals::get(&mut r.conn(), user.id(), id)
+        .await?
+        .ok_or_else(PageError::not_found)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let meal = owned(&state, &user, &id).await?;
+    form_page(
+        &state,
+        &user,
+        &headers,
+        Some(id),
+        MealForm::from_meal(&meal),
+        vec![],
+    )
+    .await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let meal = owned(&state, &user, &id).await?;
+    let form = MealForm::from_fields(&fields);
+    let change: MealChange = match form.json(true).parse() {
+        Ok(c) => c,
+        Err(errors) => return form_page(&state, &user, &headers, Some(id), form, errors).await,
+    };
+    let mut tx = state.db.begin().await?;
+    if let Some(types) = &change.meal_types
+        && let Err(e) = check_types(&mut tx.conn(), user.id(), types).await
+    {
+        return form_page(&state, &user, &headers, Some(id), form, forms::messages(e)).await;
+    }
+    meals::update(&mut tx.conn(), user.id(), meal.id, &change, state.now()).await?;
+    // A field emptied in the form clears the value (the JSON API keeps null as "unchanged").
+    clear_emptied(&mut tx.conn(), &meal, &form).await?;
+    tx.commit().await?;
+    Ok(redirect_with("/meals", "ok", "Meal saved."))
+}
+
+async fn clear_emptied(
+    c: &mut dbkit::Conn<'_>,
+    meal: &Meal,
+    form: &MealForm,
+) -> Result<(), PageError> {
+    let empty: Vec<&str> = NUTRIENT_FIELDS
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| form.nutrients[*i].trim().is_empty())
+        .map(|(_, (k, _))| *k)
+        .collect();
+    mealframe_store::library::meals::clear_fields(c, meal.id, &empty, form.notes.trim().is_empty())
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let meal = owned(&state, &user, &id).await?;
+    let mut tx = state.db.begin().await?;
+    meals::delete(&mut tx.conn(), user.id(), meal.id).await?;
+    tx.commit().await?;
+    Ok(redirect_with(
+        "/meals",
+        "ok",
+        &format!("Deleted {}.", meal.name),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "meals/import.html")]
+struct ImportPage {
+    layout: Layout,
+    report: Option<ImportResult>,
+    error: Option<String>,
+}
+
+pub async fn import_form(PageUser(user): PageUser, headers: HeaderMap) -> Response {
+    render(
+        &ImportPage {
+            layout: Layout::new("Import meals", "meals", Some(&user), &headers).wide(),
+            report: None,
+            error: None,
+        },
+        false,
+    )
+}
+
+pub async fn import(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    if let Err(e) = check_origin(&state, &headers) {
+        return e.into_response();
+    }
+    let limit = state.config.max_upload_bytes;
+    let too_large = format!(
+        "File too large. Maximum size is {} MB.",
+        limit.div_ceil(1024 * 1024)
+    );
+    let outcome = async {
+        let (_, bytes) = read_part(multipart, "file", limit, &too_large).await?;
+        let text = mealframe_core::csv_meals::decode(&bytes).map_err(|e| match e {
+            mealframe_core::csv_meals::CsvFileError::Encoding => {
+                crate::error::ApiError::bad_request(
+                    "File encoding error. Please save the file as UTF-8.",
+                )
+            }
+            mealframe_core::csv_meals::CsvFileError::Empty => {
+                crate::error::ApiError::bad_request("CSV file is empty.")
+            }
+        })?;
+        import_text(&state, user.id(), text).await
+    }
+    .await;
+    let layout = Layout::new("Import meals", "meals", Some(&user), &headers).wide();
+    match outcome {
+        Ok(report) => render(
+            &ImportPage {
+                layout,
+                report: Some(report),
+                error: None,
+            },
+            false,
+        ),
+        Err(e) => {
+            let status = e.status();
+            let mut resp = render(
+                &ImportPage {
+                    layout,
+                    report: None,
+                    error: Some(forms::messages(e).join(" ")),
+                },
+                false,
+            );
+            *resp.status_mut() = status;
+            resp
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! The Today page (`/`): the next meal as the instruction, the rest of the day, marking with the
+//! five statuses, ad-hoc meals, reassignment, yesterday's review, planned vs eaten totals, and the
+//! first-run checklist. Reading works without JavaScript; `today.js` adds the sheets, gestures and
+//! the offline queue (actions call the JSON API with the session cookie).
+
+use askama::Template;
+use axum::{
+    extract::State,
+    http::{HeaderMap, HeaderValue},
+    response::Response,
+};
+use mealframe_core::planning::calendar::monday_of;
+use mealframe_store::library::{SetupProgress, meal_types, meals, progress};
+use serde::Serialize;
+use time::{Date, Duration};
+
+use super::layout::{Layout, PageError, PageUser, check_origin, redirect_with, render};
+use crate::{
+    api::{
+        daily::{TodayResponse, day_view},
+        wire::{SlotWithNext, Totals},
+    },
+    state::AppState,
+};
+
+/// Meals for the pickers, embedded so that linking works offline.
+#[derive(Serialize)]
+struct PickerMeal {
+    id: String,
+    name: String,
+    portion: String,
+    kcal: Option<i32>,
+    types: Vec<String>,
+    ai: bool,
+}
+
+#[derive(Serialize)]
+struct PickerType {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct PageData {
+    user: String,
+    date: String,
+    yesterday: String,
+    meals: Vec<PickerMeal>,
+    types: Vec<PickerType>,
+}
+
+pub struct Checklist {
+    pub items: Vec<(bool, &'static str, &'static str, &'static str)>,
+    pub starter: bool,
+}
+
+impl Checklist {
+    fn from(p: SetupProgress, week_exists: bool) -> Checklist {
+        Checklist {
+            items: vec![
+                (
+                    p.meal_types > 0,
+                    "Add meal types",
+                    "purpose slots such as Breakfast",
+                    "/setup?tab=types",
+                ),
+                (
+                    p.meals > 0,
+                    "Add meals",
+                    "exact portions, optional macros — or import a CSV",
+                    "/meals",
+                ),
+                (
+                    p.templates > 0,
+                    "Create a day template",
+                    "the order of meal types in a day",
+                    "/setup?tab=templates",
+                ),
+                (
+                    p.default_plan,
+                    "Create a week plan",
+                    "which template each weekday uses",
+                    "/setup?tab=plans",
+                ),
+                (
+                    week_exists,
+                    "Generate this week",
+                    "fill the days by round-robin",
+                    "/week",
+                ),
+            ],
+            starter: p.meal_types == 0 && p.meals == 0 && p.templates == 0,
+        }
+    }
+
+    pub fn ready_to_generate(&self) -> bool {
+        self.items[..4].iter().all(|i| i.0)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "today.html")]
+struct TodayPage {
+    layout: Layout,
+    long_date: String,
+    day: TodayResponse,
+    next: Option<SlotWithNext>,
+    rest: Vec<SlotWithNext>,
+    yesterday: Vec<SlotWithNext>,
+    yesterday_label: String,
+    checklist: Option<Checklist>,
+    ring_offset: String,
+    planned: Totals,
+    eaten: Totals,
+    data: String,
+}
+
+const RING: f64 = 2.0 * std::f64::consts::PI * 34.0;
+
+pub fn long_date(d: Date) -> String {
+    format!("{}, {} {}", d.weekday(), d.month(), d.day())
+}
+
+fn json_for_script<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v)
+        .unwrap_or_else(|_| "{}".into())
+        .replace("</", "<\\/")
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let now = state.now();
+    let today = user.today(now);
+    let day = day_view(&state, &user, today).await?;
+    let yesterday_view = day_view(&state, &user, today - Duration::days(1)).await?;
+    let (library, types, setup, week_exists) = {
+        let mut r = state.db.reader().await?;
+        let (all, _) = meals::list(
+            &mut r.conn(),
+            user.id(),
+            &meals::Filter::default(),
+            meals::Order::Name,
+            1,
+            500,
+        )
+        .await?;
+        let types = meal_types::names(&mut r.conn(), user.id()).await?;
+        let setup = progress(&mut r.conn(), user.id()).await?;
+        let week =
+            mealframe_store::plans::views::week_row(&mut r.conn(), user.id(), monday_of(today))
+                .await?
+                .is_some();
+        (all, types, setup, week)
+    };
+    let checklist =
+        (day.slots.is_empty() && !day.is_override).then(|| Checklist::from(setup, week_exists));
+    let next = day.slots.iter().find(|s| s.is_next).cloned();
+    let mut rest: Vec<SlotWithNext> = day.slots.iter().filter(|s| !s.is_next).cloned().collect();
+    rest.sort_by_key(|s| (s.slot.completion_status.is_some(), s.slot.position));
+    let completed = day.stats.completed as f64;
+    let total = day.stats.total.max(1) as f64;
+    let data = PageData {
+        user: user.id().to_string(),
+        date: today.to_string(),
+        yesterday: (today - Duration::days(1)).to_string(),
+        meals: library
+            .iter()
+            .map(|m| PickerMeal {
+                id: m.id.to_string(),
+                name: m.name.clone(),
+                portion: m.portion_description.chars().take(80).collect(),
+                kcal: m.macros.calories_kcal,
+                types: m.meal_types.iter().map(|t| t.id.to_string()).collect(),
+                ai: m.source == "ai_capture",
+            })
+            .collect(),
+        types: types
+            .into_iter()
+            .map(|(id, name)| PickerType {
+                id: id.to_string(),
+                name,
+            })
+            .collect(),
+    };
+    let layout = Layout::new("Today", "today", Some(&user), &headers);
+    let had_flash = layout.flash.is_some();
+    let page = TodayPage {
+        layout,
+        long_date: long_date(today),
+        planned: day.macros.planned.clone(),
+        eaten: day.macros.eaten.clone(),
+        ring_offset: format!("{:.2}", RING * (1.0 - completed / total)),
+        next,
+        rest,
+        yesterday: yesterday_view
+            .slots
+            .into_iter()
+            .filter(|s| s.slot.completion_status.is_none())
+            .collect(),
+        yesterday_label: long_date(today - Duration::days(1)),
+        checklist,
+        data: json_for_script(&data),
+        day,
+    };
+    let mut resp = render(&page, had_flash);
+    // Lets the service worker keep cached pages per user.
+    if let Ok(v) = HeaderValue::from_str(&user.id().to_string()) {
+        resp.headers_mut().insert("x-mf-user", v);
+    }
+    Ok(resp)
+}
+
+/// Accept the starter library (first run).
+pub async fn install_starter(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    if super::starter::install(&state, user.id()).await? {
+        Ok(redirect_with(
+            "/",
+            "ok",
+            "Starter library added: 4 meal types, 12 meals, 2 templates and a default week. Generate your week next.",
+        ))
+    } else {
+        Ok(redirect_with(
+            "/",
+            "warn",
+            "The starter library is only offered for an empty library.",
+        ))
+    }
+}

@@ -1,0 +1,390 @@
+//! The Week page (`/week`): move between weeks, generate or regenerate, and per day: read the
+//! meals, switch the template, set or clear "No Plan", and mark or reassign any slot — past days
+//! included (marking) and today onwards (reassigning).
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, HeaderValue},
+    response::Response,
+};
+use mealframe_core::{
+    ids::{DayTemplateId, MealId, SlotId},
+    planning::{
+        calendar::{monday_of, next_monday, week_dates, weekday_name},
+        completion::CompletionStatus,
+    },
+};
+use mealframe_store::{
+    StoreError,
+    library::{day_templates, meals},
+    plans::{ops, views},
+};
+use time::{Date, Duration};
+
+use super::{
+    forms::Fields,
+    layout::{Layout, PageError, PageUser, check_origin, redirect_with, render},
+};
+use crate::{
+    api::{
+        planning_errors,
+        wire::{Day, Week},
+    },
+    extract::{CurrentUser, Issues, QueryParams},
+    state::AppState,
+};
+
+pub struct DayCard {
+    pub day: Day,
+    pub label: String,
+    pub is_today: bool,
+    pub is_past: bool,
+    pub open: bool,
+    pub percent: u32,
+}
+
+pub struct MealOption {
+    pub id: String,
+    pub name: String,
+    pub types: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "week.html")]
+struct WeekPage {
+    layout: Layout,
+    monday: String,
+    range: String,
+    relative: String,
+    prev: String,
+    next: String,
+    week: Option<Week>,
+    days: Vec<DayCard>,
+    unplanned: Vec<(String, String)>,
+    templates: Vec<(String, String)>,
+    meals: Vec<MealOption>,
+    has_unmarked: bool,
+}
+
+impl WeekPage {
+    fn meals_for(&self, type_id: &str) -> Vec<&MealOption> {
+        self.meals
+            .iter()
+            .filter(|m| type_id.is_empty() || m.types.iter().any(|t| t == type_id))
+            .collect()
+    }
+}
+
+fn short(d: Date) -> String {
+    format!("{} {}", &d.month().to_string()[..3], d.day())
+}
+
+fn parse_date(raw: Option<&str>) -> Option<Date> {
+    let mut v = Issues::query();
+    raw.and_then(|r| v.date_str("start", r))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    q: QueryParams,
+) -> Result<Response, PageError> {
+    let today = user.today(state.now());
+    let monday = monday_of(parse_date(q.get("start")).unwrap_or(today));
+    let open = parse_date(q.get("open"));
+    let (week, templates, library) = {
+        let mut r = state.db.reader().await?;
+        let week = views::week(&mut r.conn(), user.id(), monday).await?;
+        let templates = day_templates::list(&mut r.conn(), user.id()).await?;
+        let (library, _) = meals::list(
+            &mut r.conn(),
+            user.id(),
+            &meals::Filter::default(),
+            meals::Order::Name,
+            1,
+            500,
+        )
+        .await?;
+        (week, templates, library)
+    };
+    let weeks_away = (monday - monday_of(today)).whole_weeks();
+    let relative = match weeks_away {
+        0 => "This week".to_owned(),
+        1 => "Next week".to_owned(),
+        -1 => "Last week".to_owned(),
+        n if n > 0 => format!("{n} weeks ahead"),
+        n => format!("{} weeks ago", -n),
+    };
+    let wire = week.as_ref().map(Week::from);
+    let days: Vec<DayCard> = wire
+        .as_ref()
+        .map(|w| {
+            w.days
+                .iter()
+                .map(|d| {
+                    let date: Date = d.date.parse::<DateString>().map(|x| x.0).unwrap_or(today);
+                    let total = d.completion_summary.total.max(1);
+                    DayCard {
+                        label: format!("{}, {}", weekday_name(date), short(date)),
+                        is_today: date == today,
+                        is_past: date < today,
+                        open: open == Some(date) || (open.is_none() && date == today),
+                        percent: d.completion_summary.completed * 100 / total,
+                        day: d.clone(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let planned: Vec<String> = days.iter().map(|d| d.day.date.clone()).collect();
+    let unplanned = if wire.is_some() {
+        week_dates(monday)
+            .filter(|d| !planned.contains(&d.to_string()))
+            .map(|d| (d.to_string(), format!("{}, {}", weekday_name(d), short(d))))
+            .collect()
+    } else {
+        vec![]
+    };
+    let has_unmarked = days
+        .iter()
+        .any(|d| d.day.slots.iter().any(|s| s.completion_status.is_none()));
+    let layout = Layout::new("Week", "week", Some(&user), &headers).wide();
+    let had_flash = layout.flash.is_some();
+    let page = WeekPage {
+        layout,
+        monday: monday.to_string(),
+        range: format!("{} – {}", short(monday), short(monday + Duration::days(6))),
+        relative,
+        prev: (monday - Duration::days(7)).to_string(),
+        next: (monday + Duration::days(7)).to_string(),
+        week: wire,
+        days,
+        unplanned,
+        templates: templates
+            .iter()
+            .map(|t| (t.id.to_string(), t.name.clone()))
+            .collect(),
+        meals: library
+            .iter()
+            .map(|m| MealOption {
+                id: m.id.to_string(),
+                name: m.name.clone(),
+                types: m.meal_types.iter().map(|t| t.id.to_string()).collect(),
+            })
+            .collect(),
+        has_unmarked,
+    };
+    let mut resp = render(&page, had_flash);
+    if let Ok(v) = HeaderValue::from_str(&user.id().to_string()) {
+        resp.headers_mut().insert("x-mf-user", v);
+    }
+    Ok(resp)
+}
+
+/// `YYYY-MM-DD` as a parseable type.
+struct DateString(Date);
+
+impl std::str::FromStr for DateString {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+            .map(DateString)
+            .map_err(|_| ())
+    }
+}
+
+fn back(monday: Date, open: Option<Date>) -> String {
+    match open {
+        Some(d) => format!("/week?start={monday}&open={d}"),
+        None => format!("/week?start={monday}"),
+    }
+}
+
+fn refusal(e: StoreError) -> String {
+    super::layout::PageError::from(planning_errors::nested(e)).message
+}
+
+async fn run<F>(state: &AppState, to: String, done: &str, f: F) -> Result<Response, PageError>
+where
+    F: AsyncFnOnce(&mut dbkit::Conn<'_>) -> Result<(), StoreError>,
+{
+    let mut tx = state.db.begin().await?;
+    match f(&mut tx.conn()).await {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(redirect_with(&to, "ok", done))
+        }
+        Err(e @ StoreError::Rejected(_)) => Ok(redirect_with(&to, "error", &refusal(e))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Generate (or regenerate) a week: `week_start_date` = a Monday, `this` or `next`.
+pub async fn generate(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let now = state.now();
+    let today = user.today(now);
+    let monday = match fields.get("week_start_date") {
+        Some("this") => monday_of(today),
+        Some("next") | None => next_monday(today),
+        Some(raw) => parse_date(Some(raw))
+            .map(monday_of)
+            .unwrap_or_else(|| next_monday(today)),
+    };
+    let mut tx = state.db.begin().await?;
+    let to = if fields.get("week_start_date") == Some("this") && fields.get("from") != Some("week")
+    {
+        "/".to_owned()
+    } else {
+        back(monday, None)
+    };
+    match ops::generate(&mut tx.conn(), user.id(), monday, today, now).await {
+        Ok(g) => {
+            tx.commit().await?;
+            let text = match g {
+                ops::Generated::Created(_) => "Week generated. Every slot has its meal.",
+                ops::Generated::Regenerated(_) => {
+                    "Week regenerated: unmarked meals from today on were re-rolled; marked meals and your own picks stayed."
+                }
+            };
+            Ok(redirect_with(&to, "ok", text))
+        }
+        Err(StoreError::Integrity(dbkit::ConstraintKind::Unique)) => {
+            Ok(redirect_with(&to, "ok", "The week was just generated."))
+        }
+        Err(e @ StoreError::Rejected(_)) => {
+            Ok(redirect_with(&back(monday, None), "error", &refusal(e)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn day_date(raw: &str) -> Result<Date, PageError> {
+    parse_date(Some(raw)).ok_or_else(PageError::not_found)
+}
+
+pub async fn set_template(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(date): Path<String>,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let date = day_date(&date)?;
+    let template: DayTemplateId = fields
+        .get("day_template_id")
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(PageError::not_found)?;
+    let now = state.now();
+    let to = back(monday_of(date), Some(date));
+    run(
+        &state,
+        to,
+        "Template switched; the day got fresh meals.",
+        async |c| ops::switch_day_template(c, user.id(), date, template, now).await,
+    )
+    .await
+}
+
+pub async fn set_override(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(date): Path<String>,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let date = day_date(&date)?;
+    let reason: Option<String> = fields.text("reason").map(|r| r.chars().take(255).collect());
+    let now = state.now();
+    let to = back(monday_of(date), Some(date));
+    run(&state, to, "Marked as No Plan.", async |c| {
+        ops::set_override(c, user.id(), date, reason.as_deref(), now).await
+    })
+    .await
+}
+
+pub async fn clear_override(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(date): Path<String>,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let date = day_date(&date)?;
+    let now = state.now();
+    let to = back(monday_of(date), Some(date));
+    run(&state, to, "The day's plan is back.", async |c| {
+        ops::clear_override(c, user.id(), date, now).await
+    })
+    .await
+}
+
+async fn slot_date(state: &AppState, user: &CurrentUser, slot: SlotId) -> Result<Date, PageError> {
+    let mut r = state.db.reader().await?;
+    views::slot(&mut r.conn(), user.id(), slot)
+        .await?
+        .map(|s| s.date)
+        .ok_or_else(PageError::not_found)
+}
+
+pub async fn mark_slot(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(slot): Path<String>,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let slot: SlotId = slot.parse().map_err(|_| PageError::not_found())?;
+    let date = slot_date(&state, &user, slot).await?;
+    let to = back(monday_of(date), Some(date));
+    let now = state.now();
+    match fields
+        .get("status")
+        .and_then(|s| s.parse::<CompletionStatus>().ok())
+    {
+        Some(status) => {
+            run(&state, to, &format!("Marked as {status}."), async |c| {
+                ops::complete(c, user.id(), slot, status, None, now).await
+            })
+            .await
+        }
+        None => {
+            run(&state, to, "Status cleared.", async |c| {
+                ops::uncomplete(c, user.id(), slot).await
+            })
+            .await
+        }
+    }
+}
+
+pub async fn reassign_slot(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(slot): Path<String>,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let slot: SlotId = slot.parse().map_err(|_| PageError::not_found())?;
+    let date = slot_date(&state, &user, slot).await?;
+    let meal: MealId = fields
+        .get("meal_id")
+        .and_then(|m| m.parse().ok())
+        .ok_or_else(PageError::not_found)?;
+    let today = user.today(state.now());
+    let to = back(monday_of(date), Some(date));
+    run(&state, to, "Meal changed.", async |c| {
+        ops::reassign(c, user.id(), slot, meal, None, today).await
+    })
+    .await
+}

@@ -1,0 +1,81 @@
+// MealFrame: behaviour shared by every page — service worker, offline banner, toasts, sign-out.
+
+const banner = document.getElementById('offline-banner');
+const showOnline = () => { if (banner) banner.hidden = navigator.onLine; };
+addEventListener('online', showOnline);
+addEventListener('offline', showOnline);
+showOnline();
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+}
+
+let toastTimer;
+/** Show a short message; `action` = { label, run } adds a button (e.g. Undo). */
+export function toast(text, action, ms = 4000) {
+  const el = document.getElementById('toast');
+  if (!el) return;
+  clearTimeout(toastTimer);
+  el.replaceChildren();
+  const span = document.createElement('span');
+  span.textContent = text;
+  el.append(span);
+  if (action) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = action.label;
+    b.addEventListener('click', () => { el.replaceChildren(); action.run(); });
+    el.append(b);
+  }
+  toastTimer = setTimeout(() => el.replaceChildren(), ms);
+}
+
+/** Forget every page this browser cached for a signed-in user. */
+export async function forgetPages() {
+  if (!('caches' in self)) return;
+  for (const k of await caches.keys()) if (k.startsWith('mf-pages-') || k === 'mf-meta') await caches.delete(k);
+  navigator.serviceWorker?.controller?.postMessage({ type: 'logout' });
+}
+
+for (const form of document.querySelectorAll('form[data-logout]')) {
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    await forgetPages();
+    form.submit();
+  });
+}
+
+// Forms that ask before doing something irreversible.
+document.addEventListener('submit', (e) => {
+  const message = e.target?.dataset?.confirm;
+  if (message && !confirm(message)) e.preventDefault();
+}, true);
+
+// Signed out: nobody's pages should stay in this browser's cache.
+if (!document.body.dataset.signedIn) forgetPages();
+
+// Theme switch buttons (settings page) apply at once; the form still saves it.
+for (const input of document.querySelectorAll('input[name="theme"]')) {
+  input.addEventListener('change', () => { document.documentElement.dataset.theme = input.value; });
+}
+
+if (document.body.dataset.page === 'today') import('mf/today');
+
+// Day-template editor: add, remove and reorder slot rows.
+for (const list of document.querySelectorAll('[data-slots]')) {
+  const form = list.closest('form');
+  form.querySelector('[data-add-row]')?.addEventListener('click', () => {
+    const rows = list.querySelectorAll('[data-slot-row]');
+    const copy = rows[rows.length - 1].cloneNode(true);
+    copy.querySelector('select').value = '';
+    copy.querySelector('select').id = `slot-${rows.length + 1}`;
+    list.append(copy);
+  });
+  list.addEventListener('click', (e) => {
+    const row = e.target.closest('[data-slot-row]');
+    if (!row) return;
+    if (e.target.closest('[data-up]') && row.previousElementSibling) row.previousElementSibling.before(row);
+    if (e.target.closest('[data-down]') && row.nextElementSibling) row.nextElementSibling.after(row);
+    if (e.target.closest('[data-remove-row]') && list.children.length > 1) row.remove();
+  });
+}

@@ -1,0 +1,439 @@
+// The Today page: completion sheet, long-press/swipe, pickers, quick-add, ad-hoc meals, undo and
+// yesterday's review. Every action is shown at once, stored in the offline queue, then synced.
+
+import { toast } from 'mf/app';
+import * as queue from 'mf/queue';
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+const GLYPH = { followed: '✓', equivalent: '≈', skipped: '–', deviated: '✕', social: '☺' };
+const WORD = { followed: 'followed', equivalent: 'equivalent', skipped: 'skipped', deviated: 'deviated', social: 'social' };
+
+let data = readData();
+let current = null; // the slot element the sheets act on
+let cooldownUntil = 0;
+const created = new Map(); // queue seq → id the server gave (ad-hoc slots), for undo
+
+function readData() {
+  return JSON.parse($('#mf-data')?.textContent || '{"meals":[],"types":[]}');
+}
+const mealById = (id) => data.meals.find((m) => m.id === id);
+const slotEl = (id) => $(`.slot[data-slot="${id}"]`);
+
+// ----- on-screen changes ------------------------------------------------------------------------
+
+function setStatus(el, status, actualName) {
+  if (!el) return;
+  el.dataset.status = status || '';
+  el.classList.toggle('marked', !!status);
+  const box = $('.status', el);
+  box.replaceChildren();
+  if (status) {
+    const i = document.createElement('span');
+    i.className = `status-icon s-${status}`;
+    i.setAttribute('aria-label', status);
+    i.textContent = GLYPH[status];
+    box.append(i);
+  }
+  if (actualName !== undefined) {
+    let line = $('[data-actual]', el);
+    if (!line && actualName) {
+      line = document.createElement('span');
+      line.dataset.actual = '';
+      line.className = 'muted';
+      line.style.cssText = 'display:block;font-size:.85rem';
+      $('.status', el).before(line);
+    }
+    if (line) line.textContent = actualName ? `Actually ate: ${actualName}` : '';
+  }
+}
+
+/** The first unmarked slot is the hero; the rest follow, unmarked first, each by position. */
+function relayout() {
+  const slots = $$('.slot[data-slot]');
+  if (!slots.length) return;
+  const pos = (el) => Number(el.dataset.pos || 999);
+  const open = slots.filter((s) => !s.dataset.status).sort((a, b) => pos(a) - pos(b));
+  const done = slots.filter((s) => s.dataset.status).sort((a, b) => pos(a) - pos(b));
+  const list = $('[data-list]');
+  let heroBox = $('section[aria-labelledby="next-title"]');
+  slots.forEach((s) => s.classList.remove('next'));
+  if (open.length) {
+    if (!heroBox) {
+      heroBox = document.createElement('section');
+      heroBox.setAttribute('aria-labelledby', 'next-title');
+      heroBox.innerHTML = '<p id="next-title" class="eyebrow">Next</p>';
+      list.before(heroBox);
+    }
+    open[0].classList.add('next');
+    heroBox.querySelector('.slot')?.remove();
+    heroBox.append(open[0]);
+  } else heroBox?.remove();
+  for (const s of [...open.slice(1), ...done]) list.append(s);
+  const complete = $('[data-complete]');
+  if (complete) complete.hidden = open.length > 0;
+  updateRing();
+}
+
+function updateRing() {
+  const slots = $$('.slot[data-slot]:not([data-slot^="pending"])');
+  const doneCount = slots.filter((s) => s.dataset.status).length;
+  const total = slots.length;
+  const done = $('[data-done]');
+  if (done) done.textContent = String(doneCount);
+  const tot = $('[data-total]');
+  if (tot) tot.textContent = String(total);
+  const arc = $('[data-ring]');
+  if (arc && total) arc.style.strokeDashoffset = String(213.63 * (1 - doneCount / total));
+}
+
+function pendingSlot(action) {
+  const meal = mealById(action.meal) || { name: 'Meal', portion: '' };
+  const el = document.createElement('button');
+  el.type = 'button';
+  el.className = 'slot adhoc pending';
+  el.dataset.slot = `pending-${action.seq}`;
+  el.dataset.pos = '999';
+  el.innerHTML = '<span class="type">Added</span><span class="name" style="display:block"></span><span class="portion" style="display:block"></span><span class="status"></span>';
+  $('.name', el).textContent = meal.name;
+  $('.portion', el).textContent = meal.portion;
+  $('[data-list]').append(el);
+  return el;
+}
+
+/** Show an action's effect (at once, and again after a reload while it waits to sync). */
+function apply(a) {
+  const el = a.slot ? slotEl(a.slot) : null;
+  switch (a.kind) {
+    case 'mark':
+      setStatus(el, a.status, a.actualName ?? null);
+      yRow(a.slot)?.remove();
+      break;
+    case 'clear':
+      setStatus(el, '', null);
+      break;
+    case 'adhoc':
+      if (!$(`.slot[data-slot="pending-${a.seq}"]`)) pendingSlot(a);
+      break;
+    case 'remove':
+      el?.remove();
+      break;
+    case 'reassign': {
+      const meal = mealById(a.meal);
+      if (el && meal) {
+        $('.name', el).textContent = meal.name;
+        $('.portion', el).textContent = meal.portion;
+        setStatus(el, '', undefined);
+      }
+      break;
+    }
+  }
+  if (el && a.kind !== 'remove') el.classList.add('pending');
+  updateYesterdayCount();
+  relayout();
+}
+
+// ----- queue and sync ----------------------------------------------------------------------------
+
+async function act(action, undo) {
+  action.user = data.user;
+  action.created = Date.now();
+  action.seq = await queue.add(action);
+  apply(action);
+  toast(action.label, undo ? { label: 'Undo', run: () => undo(action) } : null);
+  sync();
+  return action;
+}
+
+let syncing = false;
+async function sync() {
+  if (syncing || !navigator.onLine) return;
+  syncing = true;
+  try {
+    const report = await queue.flush(data.user);
+    for (const a of report.results) if (a.vars?.slot) created.set(a.seq, a.vars.slot);
+    for (const d of report.dropped) toast(`Not saved: ${d.label} (${d.message})`, null, 7000);
+    if ((report.done > 0 || report.dropped.length) && report.waiting === 0) await refresh();
+  } catch {
+    /* stays queued */
+  } finally {
+    syncing = false;
+  }
+}
+
+/** Reload the page's content from the server (after a sync), keeping any still-pending actions. */
+async function refresh() {
+  let resp;
+  try {
+    resp = await fetch('/', { headers: { Accept: 'text/html' }, credentials: 'same-origin' });
+  } catch {
+    return;
+  }
+  if (!resp.ok || resp.redirected) return;
+  const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
+  const main = doc.getElementById('main');
+  if (!main) return;
+  document.getElementById('main').replaceWith(main);
+  data = readData();
+  await showPending();
+}
+
+async function showPending() {
+  const items = await queue.pending(data.user);
+  items.forEach(apply);
+  relayout();
+}
+
+// ----- the sheets ----------------------------------------------------------------------------------
+
+function openSheet(id) {
+  const d = document.getElementById(id);
+  if (d && !d.open) d.showModal();
+  return d;
+}
+function closeSheets() {
+  $$('dialog[open]').forEach((d) => d.close());
+}
+
+function openComplete(el) {
+  current = el;
+  const marked = !!el.dataset.status;
+  $('#cs-title').textContent = marked ? 'Change status' : 'Mark completion status';
+  $('[data-cs-meal]').textContent = $('.name', el)?.textContent || '';
+  $$('#complete-sheet [data-status]').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.status === el.dataset.status)));
+  $('#complete-sheet [data-clear]').hidden = !marked;
+  $('#complete-sheet [data-remove]').hidden = !el.dataset.adhoc;
+  $('#complete-sheet [data-change]').hidden = !el.dataset.meal;
+  openSheet('complete-sheet');
+}
+
+function mark(slotId, status, actual, prev) {
+  const actualName = actual ? mealById(actual)?.name ?? '' : null;
+  return act(
+    {
+      kind: 'mark', label: prev?.status ? `Changed to ${WORD[status]}` : `Marked as ${WORD[status]}`, slot: slotId, status, actualName,
+      steps: [{ method: 'POST', path: `/api/v1/slots/${slotId}/complete`, body: { status, actual_meal_id: actual ?? null } }],
+    },
+    () => (prev?.status ? mark(slotId, prev.status, null, null) : clear(slotId, null)),
+  );
+}
+
+function clear(slotId, prev) {
+  return act(
+    { kind: 'clear', label: 'Status cleared', slot: slotId, steps: [{ method: 'DELETE', path: `/api/v1/slots/${slotId}/complete` }] },
+    prev ? () => mark(slotId, prev, null, null) : null,
+  );
+}
+
+function addAdhoc(mealId) {
+  const meal = mealById(mealId);
+  return act(
+    { kind: 'adhoc', label: `Added ${meal?.name ?? 'meal'}`, meal: mealId, steps: [{ method: 'POST', path: '/api/v1/today/slots', body: { meal_id: mealId, date: data.date }, as: 'slot' }] },
+    async (a) => {
+      const waiting = (await queue.pending(data.user)).some((x) => x.seq === a.seq);
+      if (waiting) {
+        await queue.remove(a.seq);
+        $(`.slot[data-slot="pending-${a.seq}"]`)?.remove();
+        relayout();
+        toast('Removed');
+      } else if (created.has(a.seq)) removeAdhoc(created.get(a.seq), null);
+    },
+  );
+}
+
+function removeAdhoc(slotId, mealId) {
+  return act(
+    { kind: 'remove', label: 'Meal removed', slot: slotId, steps: [{ method: 'DELETE', path: `/api/v1/slots/${slotId}` }] },
+    mealId ? () => addAdhoc(mealId) : null,
+  );
+}
+
+function reassign(slotId, mealId, typeId, prev) {
+  const meal = mealById(mealId);
+  const body = { meal_id: mealId };
+  if (typeId) body.meal_type_id = typeId;
+  return act(
+    { kind: 'reassign', label: `Changed to ${meal?.name ?? 'another meal'}`, slot: slotId, meal: mealId, steps: [{ method: 'PUT', path: `/api/v1/slots/${slotId}/reassign`, body }] },
+    prev?.meal ? () => reassign(slotId, prev.meal, prev.type || null, null) : null,
+  );
+}
+
+/** The meal picker: `mode` is 'add' (ad-hoc), 'actual' (what was eaten) or 'change' (reassign). */
+function openPicker(mode, onPick) {
+  const sheet = openSheet('picker-sheet');
+  $('[data-picker-title]', sheet).textContent = { add: 'Add a meal', actual: 'What did you eat?', change: 'Change meal' }[mode];
+  const search = $('[data-picker-search]', sheet);
+  const typeWrap = $('[data-picker-type-wrap]', sheet);
+  const typeSelect = $('[data-picker-type]', sheet);
+  typeWrap.hidden = mode !== 'change';
+  if (mode === 'change') {
+    typeSelect.replaceChildren(...data.types.map((t) => new Option(t.name, t.id)));
+    typeSelect.value = current?.dataset.type || data.types[0]?.id || '';
+  }
+  search.value = '';
+  const render = () => {
+    const q = search.value.trim().toLowerCase();
+    const type = mode === 'change' ? typeSelect.value : null;
+    const list = $('[data-picker-list]', sheet);
+    const meals = data.meals
+      .filter((m) => !type || m.types.includes(type))
+      .filter((m) => !q || m.name.toLowerCase().includes(q) || m.portion.toLowerCase().includes(q))
+      .slice(0, 100);
+    list.replaceChildren(...meals.map((m) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.innerHTML = '<span><b></b><br><small class="muted"></small></span><small class="muted"></small>';
+      $('b', b).textContent = m.name + (m.ai ? ' · AI' : '');
+      $$('small', b)[0].textContent = m.portion;
+      $$('small', b)[1].textContent = m.kcal != null ? `${m.kcal} kcal` : '';
+      b.addEventListener('click', () => { closeSheets(); onPick(m.id, mode === 'change' ? typeSelect.value : null); });
+      li.append(b);
+      return li;
+    }));
+    if (!meals.length) {
+      const li = document.createElement('li');
+      li.className = 'muted';
+      li.style.padding = '1rem 0';
+      li.textContent = data.meals.length ? 'No meals match your search.' : 'No meals yet — add some in Meals.';
+      list.append(li);
+    }
+  };
+  search.oninput = render;
+  typeSelect.onchange = render;
+  render();
+  setTimeout(() => search.focus(), 250);
+}
+
+let pendingStatus = null;
+
+document.addEventListener('click', (e) => {
+  const t = e.target;
+  if (t.closest('[data-close]')) { closeSheets(); return; }
+  const slot = t.closest('.slot[data-slot]');
+  if (slot && !slot.dataset.slot.startsWith('pending-')) {
+    if (Date.now() < cooldownUntil || slot.dataset.suppress) { delete slot.dataset.suppress; return; }
+    openComplete(slot);
+    return;
+  }
+  const option = t.closest('#complete-sheet [data-status]');
+  if (option && current) {
+    const status = option.dataset.status;
+    const prev = { status: current.dataset.status || null };
+    closeSheets();
+    if (status === 'equivalent' || status === 'deviated') {
+      pendingStatus = { slot: current.dataset.slot, status, prev };
+      openSheet('actual-sheet');
+    } else mark(current.dataset.slot, status, null, prev);
+    return;
+  }
+  if (t.closest('[data-clear]') && current) { const prev = current.dataset.status; closeSheets(); clear(current.dataset.slot, prev); return; }
+  if (t.closest('[data-remove]') && current) { const meal = current.dataset.meal; closeSheets(); removeAdhoc(current.dataset.slot, meal); return; }
+  if (t.closest('[data-change]') && current) {
+    const prev = { meal: current.dataset.meal, type: current.dataset.type };
+    const slotId = current.dataset.slot;
+    closeSheets();
+    openPicker('change', (meal, type) => reassign(slotId, meal, type !== prev.type ? type : null, prev));
+    return;
+  }
+  if (t.closest('[data-pick-actual]') && pendingStatus) {
+    const p = pendingStatus;
+    closeSheets();
+    openPicker('actual', (meal) => mark(p.slot, p.status, meal, p.prev));
+    return;
+  }
+  if (t.closest('[data-skip-actual]') && pendingStatus) { closeSheets(); mark(pendingStatus.slot, pendingStatus.status, null, pendingStatus.prev); return; }
+  if (t.closest('[data-quick-add]') && pendingStatus) {
+    closeSheets();
+    const types = $('[data-quick-types]');
+    types.replaceChildren(new Option('— none —', ''), ...data.types.map((x) => new Option(x.name, x.id)));
+    $('[data-quick-form]').reset();
+    openSheet('quick-sheet');
+    setTimeout(() => $('#q-name')?.focus(), 250);
+    return;
+  }
+  if (t.closest('[data-add]')) { openPicker('add', (meal) => addAdhoc(meal)); return; }
+  const yMark = t.closest('[data-y-mark]');
+  if (yMark) { mark(yMark.closest('[data-y-slot]').dataset.ySlot, yMark.dataset.yMark, null, null); return; }
+  if (t.closest('[data-y-all]')) {
+    for (const row of $$('[data-y-slot]')) mark(row.dataset.ySlot, 'followed', null, null);
+  }
+});
+
+document.addEventListener('submit', (e) => {
+  const form = e.target.closest('[data-quick-form]');
+  if (!form || !pendingStatus) return;
+  e.preventDefault();
+  const f = new FormData(form);
+  const meal = { name: f.get('name'), portion_description: f.get('portion_description'), source: 'manual', meal_type_ids: f.get('meal_type_id') ? [f.get('meal_type_id')] : [] };
+  if (f.get('calories_kcal')) meal.calories_kcal = Number(f.get('calories_kcal'));
+  if (f.get('protein_g')) meal.protein_g = String(f.get('protein_g'));
+  const p = pendingStatus;
+  closeSheets();
+  act(
+    {
+      kind: 'mark', label: `Marked as ${WORD[p.status]} — ${meal.name}`, slot: p.slot, status: p.status, actualName: meal.name,
+      steps: [
+        { method: 'POST', path: '/api/v1/meals', body: meal, as: 'meal' },
+        { method: 'POST', path: `/api/v1/slots/${p.slot}/complete`, body: { status: p.status, actual_meal_id: '$meal' } },
+      ],
+    },
+    () => (p.prev?.status ? mark(p.slot, p.prev.status, null, null) : clear(p.slot, null)),
+  );
+});
+
+// ----- yesterday's review ------------------------------------------------------------------------
+
+const yRow = (slotId) => $(`[data-y-slot="${slotId}"]`);
+function updateYesterdayCount() {
+  const box = $('#yesterday');
+  if (!box) return;
+  const left = $$('[data-y-slot]', box).length;
+  const count = $('[data-y-count]', box);
+  if (count) count.textContent = `${left} unmarked`;
+  if (!left) box.remove();
+}
+
+// ----- long-press and swipe: mark followed ---------------------------------------------------------
+
+let gesture = null;
+document.addEventListener('pointerdown', (e) => {
+  const el = e.target.closest('.slot[data-slot]');
+  if (!el || el.dataset.status || el.dataset.slot.startsWith('pending-') || Date.now() < cooldownUntil) return;
+  const bar = $('.progress', el);
+  gesture = { el, bar, x: e.clientX, y: e.clientY, timer: setTimeout(() => finish(), 600), start: performance.now() };
+  if (bar) {
+    bar.style.transition = 'width .6s linear';
+    requestAnimationFrame(() => { bar.style.width = '100%'; });
+  }
+});
+function cancel() {
+  if (!gesture) return;
+  clearTimeout(gesture.timer);
+  if (gesture.bar) { gesture.bar.style.transition = ''; gesture.bar.style.width = '0'; }
+  gesture.el.style.transform = '';
+  gesture = null;
+}
+function finish() {
+  if (!gesture) return;
+  const el = gesture.el;
+  cancel();
+  el.dataset.suppress = '1';
+  cooldownUntil = Date.now() + 400;
+  mark(el.dataset.slot, 'followed', null, { status: null });
+}
+document.addEventListener('pointermove', (e) => {
+  if (!gesture) return;
+  const dx = e.clientX - gesture.x;
+  const dy = e.clientY - gesture.y;
+  if (Math.abs(dy) > 30 || dx < -10) { cancel(); return; }
+  if (dx > 0) gesture.el.style.transform = `translateX(${Math.min(dx / 7, 20)}px)`;
+  if (dx > 140) finish();
+});
+document.addEventListener('pointerup', cancel);
+document.addEventListener('pointercancel', cancel);
+
+// ----- start ---------------------------------------------------------------------------------------
+
+addEventListener('online', sync);
+showPending().then(sync);
