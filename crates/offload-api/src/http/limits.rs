@@ -1,0 +1,77 @@
+//! Rate limits (spec §8): fixed windows per client address, then per install id, kept in the
+//! database (dbkit::ratelimit) so several instances share them.
+//!
+//! The address dimension is checked and counted first; a request refused there does not touch
+//! the install dimension, while one refused on the install dimension has used an address slot.
+//! The client address is the socket peer unless that peer is a trusted proxy.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{extract::ConnectInfo, http::Extensions, http::HeaderMap};
+use dbkit::{Timestamp, ratelimit};
+
+use crate::{model::ids::InstallId, state::AppState};
+
+/// Which limiter: session issuance or AI inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limiter {
+    Sessions,
+    Inference,
+}
+
+/// A refusal: which dimension and how long until its window closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled {
+    pub dimension: &'static str,
+    pub retry_after: u64,
+}
+
+/// The caller's address (see [`platform::client_ip`]).
+pub fn client_ip(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Option<IpAddr> {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(a)| a.ip());
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    platform::client_ip::client_ip(peer, forwarded, &state.config.trusted_proxies)
+}
+
+/// Count one hit on both dimensions.
+pub async fn check(
+    state: &AppState,
+    limiter: Limiter,
+    ip: Option<IpAddr>,
+    install: &InstallId,
+) -> Result<Result<(), Throttled>, sqlx::Error> {
+    let (scope, per_ip, per_install) = match limiter {
+        Limiter::Sessions => (
+            "sessions",
+            state.config.session_limit_per_ip,
+            state.config.session_limit_per_install,
+        ),
+        Limiter::Inference => (
+            "ai",
+            state.config.ai_limit_per_ip,
+            state.config.ai_limit_per_install,
+        ),
+    };
+    let now = Timestamp::from(state.clock.now());
+    let ip = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let by_ip = ratelimit::hit(&state.db, &format!("{scope}:ip:{ip}"), per_ip, now).await?;
+    if !by_ip.allowed {
+        return Ok(Err(Throttled {
+            dimension: "ip",
+            retry_after: by_ip.retry_after_secs,
+        }));
+    }
+    let bucket = format!("{scope}:install:{}", install.as_str());
+    let by_install = ratelimit::hit(&state.db, &bucket, per_install, now).await?;
+    if !by_install.allowed {
+        return Ok(Err(Throttled {
+            dimension: "install_id",
+            retry_after: by_install.retry_after_secs,
+        }));
+    }
+    Ok(Ok(()))
+}
