@@ -229,9 +229,9 @@ mod tests {
     fn requests_carry_system_max_tokens_and_image_blocks() {
         let client = AnthropicClient::new(reqwest::Client::new(), AnthropicConfig::default());
         let mut request = ChatRequest::text("sys", "meal");
-        request
-            .user
-            .push(ContentPart::ImageDataUrl("data:image/png;base64,QUJD".into()));
+        request.user.push(ContentPart::ImageDataUrl(
+            "data:image/png;base64,QUJD".into(),
+        ));
         let body = client.body(&request);
         assert_eq!(body["system"], "sys");
         assert_eq!(body["max_tokens"], 1024);

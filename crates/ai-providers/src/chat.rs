@@ -102,6 +102,8 @@ pub trait ChatProvider: Send + Sync {
     fn name(&self) -> &str;
 
     /// One chat call, retried according to the client's policy.
-    fn chat<'a>(&'a self, request: &'a ChatRequest)
-    -> BoxFuture<'a, Result<ChatResponse, ProviderError>>;
+    fn chat<'a>(
+        &'a self,
+        request: &'a ChatRequest,
+    ) -> BoxFuture<'a, Result<ChatResponse, ProviderError>>;
 }

@@ -99,7 +99,10 @@ mod tests {
         assert_eq!(ProviderError::NotConfigured.http_status(), 503);
         assert_eq!(ProviderError::Overloaded { status: 529 }.http_status(), 503);
         assert_eq!(ProviderError::RateLimited.http_status(), 502);
-        assert_eq!(ProviderError::ServerError { status: 500 }.http_status(), 502);
+        assert_eq!(
+            ProviderError::ServerError { status: 500 }.http_status(),
+            502
+        );
         assert_eq!(ProviderError::Rejected { status: 400 }.http_status(), 502);
         assert_eq!(ProviderError::Transport.http_status(), 502);
         assert_eq!(ProviderError::InvalidResponse.http_status(), 502);

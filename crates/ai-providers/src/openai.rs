@@ -211,9 +211,9 @@ mod tests {
     fn images_are_sent_as_content_parts() {
         let client = OpenAiClient::new(reqwest::Client::new(), OpenAiConfig::default());
         let mut request = ChatRequest::text("sys", "what is this meal?").max_tokens(300);
-        request
-            .user
-            .push(ContentPart::ImageDataUrl("data:image/png;base64,AAAA".into()));
+        request.user.push(ContentPart::ImageDataUrl(
+            "data:image/png;base64,AAAA".into(),
+        ));
         let body = client.body(&request);
         assert_eq!(body["messages"][1]["content"][0]["type"], "text");
         assert_eq!(

@@ -133,10 +133,16 @@ impl Call<'_> {
     }
 
     async fn attempt(&self, request: RequestBuilder) -> Result<Bytes, Failure> {
-        let response = request.send().await.map_err(|e| Failure::from(classify(&e)))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Failure::from(classify(&e)))?;
         let status = response.status();
         if status.is_success() {
-            let body = response.bytes().await.map_err(|e| Failure::from(classify(&e)))?;
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| Failure::from(classify(&e)))?;
             return Ok(body.to_vec());
         }
         if status == StatusCode::TOO_MANY_REQUESTS {

@@ -386,7 +386,10 @@ async fn anthropic_success_sends_version_and_key_and_reports_tokens() {
         .await
         .unwrap();
     assert_eq!(answer.text, "{\"steps\":[]}");
-    assert_eq!((answer.usage.input_tokens, answer.usage.output_tokens), (10, 20));
+    assert_eq!(
+        (answer.usage.input_tokens, answer.usage.output_tokens),
+        (10, 20)
+    );
     let body: serde_json::Value =
         serde_json::from_slice(&server.received_requests().await.unwrap()[0].body).unwrap();
     assert_eq!(body["max_tokens"], 2048);

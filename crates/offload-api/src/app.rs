@@ -16,6 +16,8 @@ use crate::{
 };
 
 pub fn router(state: AppState) -> Router {
+    // Install the Prometheus recorder before the first request is counted.
+    let _ = platform::observe::metrics_handle();
     let docs = state.config.docs_enabled;
     let mut app = Router::new()
         .route("/v1/health", get(health::health))
@@ -32,8 +34,16 @@ pub fn router(state: AppState) -> Router {
     if docs {
         app = app.merge(SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi()));
     }
-    app.method_not_allowed_fallback(fallback::method_not_allowed)
-        .fallback(fallback::not_found)
+    layered(
+        app.method_not_allowed_fallback(fallback::method_not_allowed)
+            .fallback(fallback::not_found),
+    )
+}
+
+/// The middleware stack every response goes through: request id, access log and metrics
+/// outermost, then the error envelope and panic catcher.
+pub fn layered(router: Router) -> Router {
+    router
         .layer(middleware::from_fn(envelope))
         .layer(middleware::from_fn(platform::observe::observe))
 }

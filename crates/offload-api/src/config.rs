@@ -170,9 +170,13 @@ impl Settings {
 pub enum ConfigError {
     #[error("invalid configuration: {0}")]
     Invalid(String),
-    #[error("OFFLOAD_SESSION_SECRET must be set to a strong secret in a production-like environment")]
+    #[error(
+        "OFFLOAD_SESSION_SECRET must be set to a strong secret in a production-like environment"
+    )]
     MissingProductionSecret,
-    #[error("{0} is too weak for a production-like environment (≥32 characters, ≥6 distinct, not a placeholder)")]
+    #[error(
+        "{0} is too weak for a production-like environment (≥32 characters, ≥6 distinct, not a placeholder)"
+    )]
     WeakSecret(&'static str),
     #[error("OFFLOAD_SESSION_TOKEN_ACTIVE_KID must name one of OFFLOAD_SESSION_SIGNING_KEYS")]
     UnknownActiveKid,
@@ -302,7 +306,10 @@ fn seconds(name: &str, value: f64) -> Result<Duration, ConfigError> {
 fn rate(limit: (&str, u32), window: (&str, u64)) -> Result<Rate, ConfigError> {
     let limit = at_least_one(limit.0, limit.1)?;
     if window.1 == 0 {
-        return Err(ConfigError::Invalid(format!("{} must be at least 1", window.0)));
+        return Err(ConfigError::Invalid(format!(
+            "{} must be at least 1",
+            window.0
+        )));
     }
     Ok(Rate {
         limit,
@@ -332,7 +339,10 @@ impl Config {
 
         let issuer = non_empty("OFFLOAD_SESSION_TOKEN_ISSUER", &s.session_token_issuer)?;
         let audience = non_empty("OFFLOAD_SESSION_TOKEN_AUDIENCE", &s.session_token_audience)?;
-        let active_kid = non_empty("OFFLOAD_SESSION_TOKEN_ACTIVE_KID", &s.session_token_active_kid)?;
+        let active_kid = non_empty(
+            "OFFLOAD_SESSION_TOKEN_ACTIVE_KID",
+            &s.session_token_active_kid,
+        )?;
         let secret = optional(&s.session_secret);
         if production {
             match &secret {
@@ -352,7 +362,9 @@ impl Config {
                 ));
             }
             if production && !is_strong_secret(key) {
-                return Err(ConfigError::WeakSecret("a value of OFFLOAD_SESSION_SIGNING_KEYS"));
+                return Err(ConfigError::WeakSecret(
+                    "a value of OFFLOAD_SESSION_SIGNING_KEYS",
+                ));
             }
             keys.insert(kid.to_owned(), key.to_owned());
         }
@@ -388,15 +400,24 @@ impl Config {
         }
         let retry = ai_providers::RetryPolicy {
             max_attempts: s.ai_retry_max_attempts,
-            base_delay: seconds("OFFLOAD_AI_RETRY_BASE_DELAY_SECONDS", s.ai_retry_base_delay_seconds)?,
-            max_delay: seconds("OFFLOAD_AI_RETRY_MAX_DELAY_SECONDS", s.ai_retry_max_delay_seconds)?,
+            base_delay: seconds(
+                "OFFLOAD_AI_RETRY_BASE_DELAY_SECONDS",
+                s.ai_retry_base_delay_seconds,
+            )?,
+            max_delay: seconds(
+                "OFFLOAD_AI_RETRY_MAX_DELAY_SECONDS",
+                s.ai_retry_max_delay_seconds,
+            )?,
             max_total_delay: seconds(
                 "OFFLOAD_AI_RETRY_MAX_TOTAL_DELAY_SECONDS",
                 s.ai_retry_max_total_delay_seconds,
             )?,
             jitter_factor: s.ai_retry_jitter_factor,
         };
-        let budget = seconds("OFFLOAD_AI_REQUEST_BUDGET_SECONDS", s.ai_request_budget_seconds)?;
+        let budget = seconds(
+            "OFFLOAD_AI_REQUEST_BUDGET_SECONDS",
+            s.ai_request_budget_seconds,
+        )?;
         let provider = ProviderSettings {
             kind,
             retry,
@@ -456,20 +477,44 @@ impl Config {
                 keys,
             },
             session_limit_per_ip: rate(
-                ("OFFLOAD_SESSION_ISSUE_LIMIT_PER_IP", s.session_issue_limit_per_ip),
-                ("OFFLOAD_SESSION_ISSUE_LIMIT_WINDOW_SECONDS", s.session_issue_limit_window_seconds),
+                (
+                    "OFFLOAD_SESSION_ISSUE_LIMIT_PER_IP",
+                    s.session_issue_limit_per_ip,
+                ),
+                (
+                    "OFFLOAD_SESSION_ISSUE_LIMIT_WINDOW_SECONDS",
+                    s.session_issue_limit_window_seconds,
+                ),
             )?,
             session_limit_per_install: rate(
-                ("OFFLOAD_SESSION_ISSUE_LIMIT_PER_INSTALL", s.session_issue_limit_per_install),
-                ("OFFLOAD_SESSION_ISSUE_LIMIT_WINDOW_SECONDS", s.session_issue_limit_window_seconds),
+                (
+                    "OFFLOAD_SESSION_ISSUE_LIMIT_PER_INSTALL",
+                    s.session_issue_limit_per_install,
+                ),
+                (
+                    "OFFLOAD_SESSION_ISSUE_LIMIT_WINDOW_SECONDS",
+                    s.session_issue_limit_window_seconds,
+                ),
             )?,
             ai_limit_per_ip: rate(
-                ("OFFLOAD_AI_INFERENCE_LIMIT_PER_IP", s.ai_inference_limit_per_ip),
-                ("OFFLOAD_AI_INFERENCE_LIMIT_WINDOW_SECONDS", s.ai_inference_limit_window_seconds),
+                (
+                    "OFFLOAD_AI_INFERENCE_LIMIT_PER_IP",
+                    s.ai_inference_limit_per_ip,
+                ),
+                (
+                    "OFFLOAD_AI_INFERENCE_LIMIT_WINDOW_SECONDS",
+                    s.ai_inference_limit_window_seconds,
+                ),
             )?,
             ai_limit_per_install: rate(
-                ("OFFLOAD_AI_INFERENCE_LIMIT_PER_INSTALL", s.ai_inference_limit_per_install),
-                ("OFFLOAD_AI_INFERENCE_LIMIT_WINDOW_SECONDS", s.ai_inference_limit_window_seconds),
+                (
+                    "OFFLOAD_AI_INFERENCE_LIMIT_PER_INSTALL",
+                    s.ai_inference_limit_per_install,
+                ),
+                (
+                    "OFFLOAD_AI_INFERENCE_LIMIT_WINDOW_SECONDS",
+                    s.ai_inference_limit_window_seconds,
+                ),
             )?,
             provider,
             max_input_chars: s.max_input_chars,

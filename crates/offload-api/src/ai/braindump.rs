@@ -45,7 +45,8 @@ impl Operation for Braindump {
 
     fn content_chars(r: &BraindumpRequest) -> usize {
         total_chars(
-            std::iter::once(r.input_text.as_str()).chain(r.context_hints.iter().map(String::as_str)),
+            std::iter::once(r.input_text.as_str())
+                .chain(r.context_hints.iter().map(String::as_str)),
         )
     }
 

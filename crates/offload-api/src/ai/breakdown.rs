@@ -104,7 +104,6 @@ impl Operation for Breakdown {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,7 +43,9 @@ impl Operation for Draft {
     fn validate(r: &DraftRequest) -> bool {
         text::chars(&r.input_text) >= 1
             && text::within(&r.channel, 1, 16)
-            && r.contact_name.as_deref().is_none_or(|n| text::chars(n) <= 128)
+            && r.contact_name
+                .as_deref()
+                .is_none_or(|n| text::chars(n) <= 128)
             && hints_ok(&r.context_hints)
     }
 

@@ -39,9 +39,15 @@ impl AppleVerifier {
             audience: &self.bundle_id,
             leeway_secs: 0,
         };
-        match self.jwks.verify::<AppleClaims>(identity_token, &expect).await {
+        match self
+            .jwks
+            .verify::<AppleClaims>(identity_token, &expect)
+            .await
+        {
             Ok(claims) => match claims.sub {
-                serde_json::Value::String(sub) if !sub.is_empty() => Some(sub),
+                serde_json::Value::String(sub) if !sub.is_empty() && !sub.contains('\0') => {
+                    Some(sub)
+                }
                 _ => {
                     tracing::warn!(reason = "missing sub", "apple_token_validation_failed");
                     None

@@ -33,7 +33,12 @@ fn is_json(headers: &HeaderMap) -> bool {
     let Ok(ct) = ct.to_str() else {
         return false;
     };
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
@@ -44,9 +49,7 @@ pub async fn read(
     cap: usize,
     max_chars: usize,
 ) -> Result<RawBody, ApiError> {
-    let too_large = ApiError::RequestTooLarge {
-        max_chars,
-    };
+    let too_large = ApiError::RequestTooLarge { max_chars };
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -59,7 +62,11 @@ pub async fn read(
         Err(e) => {
             let limit_hit = std::error::Error::source(&e)
                 .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            return Err(if limit_hit { too_large } else { ApiError::Validation });
+            return Err(if limit_hit {
+                too_large
+            } else {
+                ApiError::Validation
+            });
         }
     };
     if bytes.is_empty() {
@@ -116,9 +123,15 @@ mod tests {
     fn json_content_types() {
         let mut h = HeaderMap::new();
         assert!(is_json(&h));
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
         assert!(is_json(&h));
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/vnd.api+json"));
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/vnd.api+json"),
+        );
         assert!(is_json(&h));
         h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         assert!(!is_json(&h));
@@ -128,13 +141,19 @@ mod tests {
     async fn bodies_over_the_cap_are_too_large() {
         let h = HeaderMap::new();
         let r = read(&h, Body::from(vec![b' '; 100]), 10, 4000).await;
-        assert!(matches!(r, Err(ApiError::RequestTooLarge { max_chars: 4000 })));
+        assert!(matches!(
+            r,
+            Err(ApiError::RequestTooLarge { max_chars: 4000 })
+        ));
     }
 
     #[tokio::test]
     async fn empty_and_malformed_bodies() {
         let h = HeaderMap::new();
-        assert!(matches!(read(&h, Body::empty(), 10, 1).await, Ok(RawBody::Empty)));
+        assert!(matches!(
+            read(&h, Body::empty(), 10, 1).await,
+            Ok(RawBody::Empty)
+        ));
         assert!(matches!(
             read(&h, Body::from("{nope"), 100, 1).await,
             Err(ApiError::Validation)

@@ -44,7 +44,8 @@ pub async fn envelope(req: Request, next: Next) -> Response {
         )
             .into_response();
         for (name, value) in response.headers() {
-            if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH
+            if name != axum::http::header::CONTENT_TYPE
+                && name != axum::http::header::CONTENT_LENGTH
             {
                 rendered.headers_mut().insert(name.clone(), value.clone());
             }

@@ -7,7 +7,10 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::{extract::ConnectInfo, http::Extensions, http::HeaderMap};
+use axum::{
+    extract::{ConnectInfo, connect_info::MockConnectInfo},
+    http::{Extensions, HeaderMap},
+};
 use dbkit::{Timestamp, ratelimit};
 
 use crate::{model::ids::InstallId, state::AppState};
@@ -30,10 +33,14 @@ pub struct Throttled {
 pub fn client_ip(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Option<IpAddr> {
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| a.ip());
-    let forwarded = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
+        .map(|ConnectInfo(a)| a.ip())
+        .or_else(|| {
+            // In-process tests provide the peer through axum's `MockConnectInfo` layer.
+            extensions
+                .get::<MockConnectInfo<SocketAddr>>()
+                .map(|MockConnectInfo(a)| a.ip())
+        });
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     platform::client_ip::client_ip(peer, forwarded, &state.config.trusted_proxies)
 }
 

@@ -10,7 +10,7 @@ pub struct InstallId(String);
 
 impl InstallId {
     pub fn parse(s: &str) -> Option<InstallId> {
-        text::within(s, 8, 128).then(|| InstallId(s.to_owned()))
+        (text::within(s, 8, 128) && text::storable(s)).then(|| InstallId(s.to_owned()))
     }
 
     /// Ids inside a verified session token are trusted as issued.
@@ -72,7 +72,7 @@ pub struct FeatureName(String);
 
 impl FeatureName {
     pub fn parse(s: &str) -> Option<FeatureName> {
-        text::within(s, 1, 64).then(|| FeatureName(s.to_owned()))
+        (text::within(s, 1, 64) && text::storable(s)).then(|| FeatureName(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -96,6 +96,8 @@ mod tests {
         assert!(InstallId::parse("12345678").is_some());
         assert!(InstallId::parse(&"é".repeat(128)).is_some());
         assert!(InstallId::parse(&"é".repeat(129)).is_none());
+        assert!(InstallId::parse("install\0-12345").is_none());
+        assert!(FeatureName::parse("a\0").is_none());
     }
 
     #[test]

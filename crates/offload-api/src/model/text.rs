@@ -11,6 +11,12 @@ pub fn within(s: &str, min: usize, max: usize) -> bool {
     n >= min && n <= max
 }
 
+/// Text that can be stored: PostgreSQL's `TEXT` refuses U+0000, so identifiers carrying it are
+/// refused up front (422) instead of failing in the database.
+pub fn storable(s: &str) -> bool {
+    !s.contains('\0')
+}
+
 /// The first `max` code points of `s`.
 pub fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()

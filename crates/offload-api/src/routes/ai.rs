@@ -137,7 +137,14 @@ pub async fn handle<Op: Operation>(
     }
     // 8.
     let reservation = if Op::FEATURE.counts_toward_pool() {
-        if !usage::reserve(&state.db, &session.install_id, &period, Op::FEATURE, cfg.quota).await?
+        if !usage::reserve(
+            &state.db,
+            &session.install_id,
+            &period,
+            Op::FEATURE,
+            cfg.quota,
+        )
+        .await?
         {
             return Err(quota_full());
         }
@@ -201,7 +208,11 @@ pub async fn handle<Op: Operation>(
         .filter(Value::is_object)
         .and_then(|model| Op::shape(&model, meta));
     drop(answer);
-    let outcome = if shaped.is_some() { "ok" } else { "invalid_output" };
+    let outcome = if shaped.is_some() {
+        "ok"
+    } else {
+        "invalid_output"
+    };
     record(&provider, Op::FEATURE, outcome, elapsed);
     tracing::info!(
         provider = %provider,

@@ -1,7 +1,10 @@
 //! `POST /v1/auth/apple`: exchange an Apple identity token for a session carrying a `user_id`.
 //! Order: 422 → 401 `invalid_apple_token` → 200. Not rate limited, no consent needed.
 
-use axum::{Json, extract::{Request, State}};
+use axum::{
+    Json,
+    extract::{Request, State},
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -51,7 +54,7 @@ pub async fn sign_in(
         || request
             .display_name
             .as_deref()
-            .is_some_and(|n| text::chars(n) > 128)
+            .is_some_and(|n| text::chars(n) > 128 || !text::storable(n))
     {
         return Err(ApiError::Validation);
     }

@@ -1,6 +1,9 @@
 //! `POST /v1/sessions/anonymous`: a session token for an install id. Order: 422 → 429 → 200.
 
-use axum::{Json, extract::{Request, State}};
+use axum::{
+    Json,
+    extract::{Request, State},
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -1,7 +1,10 @@
 //! `POST /v1/usage/reconcile`: merge the app's local count into the server's (highest wins).
 //! Order: JSON syntax → 401 → 422 → 403 `install_id_mismatch` → 200.
 
-use axum::{Json, extract::{Request, State}};
+use axum::{
+    Json,
+    extract::{Request, State},
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -69,7 +72,10 @@ pub async fn reconcile(
     let install_id = InstallId::parse(&request.install_id).ok_or(ApiError::Validation)?;
     let feature = FeatureName::parse(&request.feature).ok_or(ApiError::Validation)?;
     if !(0..=MAX_LOCAL_COUNT).contains(&request.local_count)
-        || request.since.as_deref().is_some_and(|s| !is_iso_datetime(s))
+        || request
+            .since
+            .as_deref()
+            .is_some_and(|s| !is_iso_datetime(s))
     {
         return Err(ApiError::Validation);
     }
@@ -78,8 +84,14 @@ pub async fn reconcile(
     }
     let now = state.clock.now();
     let period = Period::at(cfg.quota_period, now);
-    let server_count =
-        usage::reconcile(&state.db, &install_id, &period, &feature, request.local_count).await?;
+    let server_count = usage::reconcile(
+        &state.db,
+        &install_id,
+        &period,
+        &feature,
+        request.local_count,
+    )
+    .await?;
     Ok(Json(ReconcileResponse {
         server_count,
         effective_remaining: (i64::from(cfg.quota) - server_count).max(0),

@@ -48,15 +48,18 @@ pub fn seconds_until_reset(kind: QuotaPeriod, now: OffsetDateTime) -> u64 {
             let next = time::Date::from_calendar_date(y, m, 1)
                 .map(|d| d.midnight().assume_utc())
                 .unwrap_or(utc);
-            u64::try_from((next - utc).whole_seconds()).unwrap_or(1).max(1)
+            u64::try_from((next - utc).whole_seconds())
+                .unwrap_or(1)
+                .max(1)
         }
     }
 }
 
-const POOL_SUM: &str = "SELECT COALESCE(SUM(count), 0) FROM usage_counts
+const POOL_SUM: &str = "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM usage_counts
      WHERE install_id = $1 AND period = $2 AND feature IN ('breakdown', 'braindump', 'decide')";
 
-const LOCK_POOL: &str = "INSERT INTO quota_pools (install_id, period, touched_at) VALUES ($1, $2, $3)
+const LOCK_POOL: &str =
+    "INSERT INTO quota_pools (install_id, period, touched_at) VALUES ($1, $2, $3)
      ON CONFLICT (install_id, period) DO UPDATE SET touched_at = excluded.touched_at";
 
 const ADD_ONE: &str = "INSERT INTO usage_counts (install_id, period, feature, count, updated_at)
