@@ -715,6 +715,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn environment_variables_are_read_with_the_offload_prefix() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("OFFLOAD_SESSION_SECRET", "12345678");

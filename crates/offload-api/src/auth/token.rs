@@ -245,7 +245,7 @@ mod tests {
     #[test]
     fn expiry_is_exclusive_and_checked_last() {
         let s = service();
-        assert_eq!(s.verify(VECTOR, IAT + 3599).is_ok(), true);
+        assert!(s.verify(VECTOR, IAT + 3599).is_ok());
         assert_eq!(s.verify(VECTOR, IAT + 3600), Err(TokenError::Expired));
         assert_eq!(
             s.verify(VECTOR, IAT - 1),

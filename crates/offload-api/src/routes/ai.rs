@@ -1,11 +1,16 @@
 //! The five AI routes on one envelope, in the order of spec §1.5:
 //!
-//! 1. JSON syntax (422) and the byte cap (413) · 2. bearer token (401) · 3. consent (403) ·
-//! 4. quota gate (429 `quota_exceeded`) · 5. body schema (422) · 6. AI rate limit (429, the slot
-//! is used even if a later step refuses) · 7. content size in code points (413) ·
-//! 8. reserve a quota unit (pool features), call the provider (502/503/504 and the unit is given
-//! back) · 9. shape the output (502 `provider_invalid_response`, unit given back) · 10. keep the
-//! unit, or count the call for features outside the pool.
+//! 1. JSON syntax (422) and the byte cap (413);
+//! 2. bearer token (401);
+//! 3. consent (403);
+//! 4. quota gate (429 `quota_exceeded`);
+//! 5. body schema (422);
+//! 6. AI rate limit (429; the slot is used even if a later step refuses);
+//! 7. content size in code points (413);
+//! 8. reserve a quota unit (pool features) and call the provider (502/503/504; the unit is
+//!    given back);
+//! 9. shape the output (502 `provider_invalid_response`; the unit is given back);
+//! 10. keep the unit, or count the call for features outside the pool.
 //!
 //! Nothing of the request or the model's answer is logged: the log line and the metrics carry the
 //! provider, feature, outcome, latency and token counts.
