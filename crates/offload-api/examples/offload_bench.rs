@@ -7,6 +7,9 @@
 //! sessions, reconcile, breakdown. Prints a Markdown table and stops everything by itself.
 //!
 //! Usage: `offload_bench <path/to/offload-api> [seconds-per-phase] [concurrency] [delay-ms]`
+//!
+//! `offload_bench --fake-provider [addr=127.0.0.1:9099] [delay-ms=50]` only serves the fake
+//! provider (OpenAI-compatible, base URL `http://ADDR/v1`), for trying the gateway by hand.
 
 use std::{
     net::SocketAddr,
@@ -181,6 +184,24 @@ fn stop(mut child: Child) {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--fake-provider") {
+        let addr = args.get(2).cloned().unwrap_or_else(|| "127.0.0.1:9099".into());
+        let delay = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50);
+        let fake = Fake {
+            delay: Duration::from_millis(delay),
+            calls: Arc::new(AtomicU64::new(0)),
+        };
+        let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
+        eprintln!("fake OpenAI-compatible provider on http://{addr}/v1 (answers breakdowns)");
+        let app = Router::new()
+            .route("/v1/chat/completions", post(chat_completions))
+            .with_state(fake);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(platform::shutdown::signal())
+            .await
+            .unwrap();
+        return;
+    }
     let server = args.get(1).expect("path to the offload-api binary").clone();
     let secs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let concurrency: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50);

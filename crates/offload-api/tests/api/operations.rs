@@ -140,3 +140,63 @@ fn both_engines_have_the_same_migration_versions() {
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, postgres);
 }
+
+/// The real binary: starts with zero configuration (AI routes answer 503 until a provider is
+/// configured), serves on loopback, and exits cleanly on SIGTERM.
+#[tokio::test]
+async fn the_binary_starts_without_configuration_and_shuts_down_gracefully() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_offload-api"));
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OFFLOAD_")) {
+        cmd.env_remove(k);
+    }
+    let mut child = cmd
+        .env("OFFLOAD_ADDR", format!("127.0.0.1:{port}"))
+        .current_dir(data_dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    while client.get(format!("{base}/v1/health")).send().await.is_err() {
+        assert!(started.elapsed() < ms(20_000), "the server did not come up");
+        tokio::time::sleep(ms(50)).await;
+    }
+    let session: serde_json::Value = client
+        .post(format!("{base}/v1/sessions/anonymous"))
+        .json(&json!({"install_id": INSTALL, "app_version": "1", "platform": "ios"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["session_token"].as_str().unwrap();
+    let r = client
+        .post(format!("{base}/v1/ai/braindump/compile"))
+        .bearer_auth(token)
+        .header("x-offload-cloud-opt-in", "true")
+        .json(&json!({"input_text": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "provider_unavailable");
+    assert!(data_dir.path().join("offload-data/offload.sqlite3").exists());
+    assert!(data_dir.path().join("offload-data/session.secret").exists());
+    std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
