@@ -185,7 +185,10 @@ fn stop(mut child: Child) {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--fake-provider") {
-        let addr = args.get(2).cloned().unwrap_or_else(|| "127.0.0.1:9099".into());
+        let addr = args
+            .get(2)
+            .cloned()
+            .unwrap_or_else(|| "127.0.0.1:9099".into());
         let delay = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(50);
         let fake = Fake {
             delay: Duration::from_millis(delay),

@@ -13,7 +13,11 @@ use axum::{
 };
 use dbkit::{Timestamp, ratelimit};
 
-use crate::{model::ids::InstallId, state::AppState};
+use crate::{
+    model::ids::{Feature, InstallId},
+    state::AppState,
+    store::usage::{self, Period},
+};
 
 /// Which limiter: session issuance or AI inference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,13 +48,38 @@ pub fn client_ip(state: &AppState, extensions: &Extensions, headers: &HeaderMap)
     platform::client_ip::client_ip(peer, forwarded, &state.config.trusted_proxies)
 }
 
-/// Count one hit on both dimensions.
-pub async fn check(
+/// What else the admitting transaction does once both limits pass.
+pub enum Then<'a> {
+    /// Nothing (sessions).
+    Nothing,
+    /// The content is over the character limit: answer 413 (the slots stay used).
+    TooLarge,
+    /// Reserve a quota unit (AI pool features).
+    Reserve {
+        period: &'a Period,
+        feature: Feature,
+        quota: u32,
+    },
+}
+
+/// The outcome of [`admit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    Admitted,
+    Throttled(Throttled),
+    TooLarge,
+    QuotaFull,
+}
+
+/// Count one hit on the address dimension, then (if allowed) on the install dimension, then do
+/// `then` — all in one write transaction, so a request costs one commit.
+pub async fn admit(
     state: &AppState,
     limiter: Limiter,
     ip: Option<IpAddr>,
     install: &InstallId,
-) -> Result<Result<(), Throttled>, sqlx::Error> {
+    then: Then<'_>,
+) -> Result<Admission, sqlx::Error> {
     let (scope, per_ip, per_install) = match limiter {
         Limiter::Sessions => (
             "sessions",
@@ -65,20 +94,39 @@ pub async fn check(
     };
     let now = Timestamp::from(state.clock.now());
     let ip = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
-    let by_ip = ratelimit::hit(&state.db, &format!("{scope}:ip:{ip}"), per_ip, now).await?;
-    if !by_ip.allowed {
-        return Ok(Err(Throttled {
+    let mut tx = state.db.begin().await?;
+    let by_ip = ratelimit::hit_on(tx.conn(), &format!("{scope}:ip:{ip}"), per_ip, now).await?;
+    let outcome = if !by_ip.allowed {
+        Admission::Throttled(Throttled {
             dimension: "ip",
             retry_after: by_ip.retry_after_secs,
-        }));
-    }
-    let bucket = format!("{scope}:install:{}", install.as_str());
-    let by_install = ratelimit::hit(&state.db, &bucket, per_install, now).await?;
-    if !by_install.allowed {
-        return Ok(Err(Throttled {
-            dimension: "install_id",
-            retry_after: by_install.retry_after_secs,
-        }));
-    }
-    Ok(Ok(()))
+        })
+    } else {
+        let bucket = format!("{scope}:install:{}", install.as_str());
+        let by_install = ratelimit::hit_on(tx.conn(), &bucket, per_install, now).await?;
+        if !by_install.allowed {
+            Admission::Throttled(Throttled {
+                dimension: "install_id",
+                retry_after: by_install.retry_after_secs,
+            })
+        } else {
+            match then {
+                Then::Nothing => Admission::Admitted,
+                Then::TooLarge => Admission::TooLarge,
+                Then::Reserve {
+                    period,
+                    feature,
+                    quota,
+                } => {
+                    if usage::reserve_on(&mut tx, install, period, feature, quota).await? {
+                        Admission::Admitted
+                    } else {
+                        Admission::QuotaFull
+                    }
+                }
+            }
+        }
+    };
+    tx.commit().await?;
+    Ok(outcome)
 }

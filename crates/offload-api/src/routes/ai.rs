@@ -38,7 +38,7 @@ use crate::{
     error::ApiError,
     http::{
         body, consent,
-        limits::{self, Limiter},
+        limits::{self, Admission, Limiter, Then},
     },
     model::ids::{Feature, InstallId},
     state::AppState,
@@ -121,48 +121,49 @@ pub async fn handle<Op: Operation>(
     if !Op::validate(&request) {
         return Err(ApiError::Validation);
     }
-    // 6.
+    // 6.–8. one transaction: the rate-limit slots, then the size check, then the reservation.
     let ip = limits::client_ip(&state, &parts.extensions, &parts.headers);
-    if let Err(t) = limits::check(&state, Limiter::Inference, ip, &session.install_id).await? {
-        tracing::info!(
-            dimension = t.dimension,
-            retry_after_seconds = t.retry_after,
-            install_id_hash = %session.install_id.log_hash(),
-            "ai_inference_throttled"
-        );
-        return Err(ApiError::InferenceRateLimited {
-            retry_after: t.retry_after,
-        });
-    }
-    // 7.
-    if Op::content_chars(&request) > cfg.max_input_chars {
-        return Err(ApiError::RequestTooLarge {
-            max_chars: cfg.max_input_chars,
-        });
-    }
-    // 8.
-    let reservation = if Op::FEATURE.counts_toward_pool() {
-        if !usage::reserve(
-            &state.db,
-            &session.install_id,
-            &period,
-            Op::FEATURE,
-            cfg.quota,
-        )
-        .await?
-        {
-            return Err(quota_full());
+    let too_large = Op::content_chars(&request) > cfg.max_input_chars;
+    let then = if too_large {
+        Then::TooLarge
+    } else if Op::FEATURE.counts_toward_pool() {
+        Then::Reserve {
+            period: &period,
+            feature: Op::FEATURE,
+            quota: cfg.quota,
         }
-        Reservation {
+    } else {
+        Then::Nothing
+    };
+    let admission =
+        limits::admit(&state, Limiter::Inference, ip, &session.install_id, then).await?;
+    let reservation = match admission {
+        Admission::Throttled(t) => {
+            tracing::info!(
+                dimension = t.dimension,
+                retry_after_seconds = t.retry_after,
+                install_id_hash = %session.install_id.log_hash(),
+                "ai_inference_throttled"
+            );
+            return Err(ApiError::InferenceRateLimited {
+                retry_after: t.retry_after,
+            });
+        }
+        Admission::TooLarge => {
+            return Err(ApiError::RequestTooLarge {
+                max_chars: cfg.max_input_chars,
+            });
+        }
+        Admission::QuotaFull => return Err(quota_full()),
+        Admission::Admitted if Op::FEATURE.counts_toward_pool() => Reservation {
             held: Some((
                 state.db.clone(),
                 session.install_id.clone(),
                 period.clone(),
                 Op::FEATURE,
             )),
-        }
-    } else {
-        Reservation::none()
+        },
+        Admission::Admitted => Reservation::none(),
     };
     let chat = ChatRequest {
         system: Op::system_prompt().to_owned(),

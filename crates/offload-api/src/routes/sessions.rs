@@ -11,7 +11,7 @@ use crate::{
     error::ApiError,
     http::{
         body,
-        limits::{self, Limiter},
+        limits::{self, Admission, Limiter, Then},
     },
     model::{ids::InstallId, text},
     state::AppState,
@@ -64,7 +64,9 @@ pub async fn create(
         return Err(ApiError::Validation);
     }
     let ip = limits::client_ip(&state, &parts.extensions, &parts.headers);
-    if let Err(t) = limits::check(&state, Limiter::Sessions, ip, &install_id).await? {
+    let admission =
+        limits::admit(&state, Limiter::Sessions, ip, &install_id, Then::Nothing).await?;
+    if let Admission::Throttled(t) = admission {
         tracing::info!(
             dimension = t.dimension,
             retry_after_seconds = t.retry_after,

@@ -6,7 +6,7 @@
 //! room — and gives it back if the call fails. So with quota Q, N concurrent calls yield exactly
 //! Q successes (the original checked, called, then incremented, and overshot).
 
-use dbkit::{Db, Timestamp, execute, fetch_all, fetch_optional, fetch_scalar};
+use dbkit::{Db, Timestamp, Tx, execute, fetch_all, fetch_optional, fetch_scalar};
 use time::OffsetDateTime;
 
 use crate::{
@@ -81,12 +81,25 @@ pub async fn reserve(
     feature: Feature,
     quota: u32,
 ) -> Result<bool, sqlx::Error> {
-    let now = Timestamp::now();
     let mut tx = db.begin().await?;
+    let taken = reserve_on(&mut tx, install, period, feature, quota).await?;
+    tx.commit().await?;
+    Ok(taken)
+}
+
+/// [`reserve`] inside the caller's write transaction (which commits it). Nothing is written
+/// when the pool is full.
+pub async fn reserve_on(
+    tx: &mut Tx,
+    install: &InstallId,
+    period: &Period,
+    feature: Feature,
+    quota: u32,
+) -> Result<bool, sqlx::Error> {
+    let now = Timestamp::now();
     execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
     let used = fetch_scalar!(tx.conn(), i64, POOL_SUM, install.as_str(), period.as_str())?;
     if used >= i64::from(quota) {
-        tx.rollback().await?;
         return Ok(false);
     }
     execute!(
@@ -97,7 +110,6 @@ pub async fn reserve(
         feature.key(),
         now
     )?;
-    tx.commit().await?;
     Ok(true)
 }
 

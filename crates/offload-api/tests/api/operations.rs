@@ -165,7 +165,12 @@ async fn the_binary_starts_without_configuration_and_shuts_down_gracefully() {
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let started = std::time::Instant::now();
-    while client.get(format!("{base}/v1/health")).send().await.is_err() {
+    while client
+        .get(format!("{base}/v1/health"))
+        .send()
+        .await
+        .is_err()
+    {
         assert!(started.elapsed() < ms(20_000), "the server did not come up");
         tokio::time::sleep(ms(50)).await;
     }
@@ -190,13 +195,21 @@ async fn the_binary_starts_without_configuration_and_shuts_down_gracefully() {
     assert_eq!(r.status(), 503);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "provider_unavailable");
-    assert!(data_dir.path().join("offload-data/offload.sqlite3").exists());
+    assert!(
+        data_dir
+            .path()
+            .join("offload-data/offload.sqlite3")
+            .exists()
+    );
     assert!(data_dir.path().join("offload-data/session.secret").exists());
     std::process::Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
         .status()
         .unwrap();
-    let exit = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(exit.success(), "{exit:?}");
 }
