@@ -95,6 +95,13 @@ pub async fn admit(
     let now = Timestamp::from(state.clock.now());
     let ip = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
     let mut tx = state.db.begin().await?;
+    if tx.conn().is_postgres() {
+        // Every request of one address updates the same window row, which stays locked until
+        // commit; not waiting for the WAL flush keeps that lock short. A crash may forget the
+        // last moments of hits and reservations (the app's reconcile restores counts: highest
+        // number wins). SQLite's `synchronous=NORMAL` makes the same trade.
+        dbkit::execute!(tx.conn(), "SET LOCAL synchronous_commit TO OFF")?;
+    }
     let by_ip = ratelimit::hit_on(tx.conn(), &format!("{scope}:ip:{ip}"), per_ip, now).await?;
     let outcome = if !by_ip.allowed {
         Admission::Throttled(Throttled {
