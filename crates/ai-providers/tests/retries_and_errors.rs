@@ -42,7 +42,7 @@ impl RecordingPacer {
 
 fn fast_limits() -> CallLimits {
     CallLimits {
-        attempt_timeout: Duration::from_millis(200),
+        attempt_timeout: Duration::from_millis(1000),
         deadline: None,
     }
 }
@@ -102,7 +102,7 @@ async fn openai_timeout_then_success_takes_two_attempts_and_one_sleep() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/chat/completions"))
-        .respond_with(openai_ok("{}", 1, 1).set_delay(Duration::from_millis(1500)))
+        .respond_with(openai_ok("{}", 1, 1).set_delay(Duration::from_millis(3000)))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
@@ -241,7 +241,7 @@ async fn retry_after_beyond_the_budget_ends_the_call_at_once() {
 async fn every_attempt_timing_out_ends_as_a_timeout() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(openai_ok("{}", 1, 1).set_delay(Duration::from_millis(1500)))
+        .respond_with(openai_ok("{}", 1, 1).set_delay(Duration::from_millis(3000)))
         .mount(&server)
         .await;
     let (client, _) = openai(
@@ -260,7 +260,7 @@ async fn every_attempt_timing_out_ends_as_a_timeout() {
 async fn the_overall_deadline_caps_retries() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(openai_ok("{}", 1, 1).set_delay(Duration::from_millis(1500)))
+        .respond_with(openai_ok("{}", 1, 1).set_delay(Duration::from_millis(3000)))
         .mount(&server)
         .await;
     let pacer = Arc::new(RecordingPacer::default());

@@ -141,7 +141,7 @@ async fn a_canary_in_every_ai_input_never_reaches_disk_or_logs() {
     let mut settings = test_settings(&provider.uri(), &data_dir.path().display().to_string());
     // No secret given: the generated one is kept in the data directory, which is scanned too.
     settings.session_secret = None;
-    settings.openai_timeout_seconds = 0.2;
+    settings.openai_timeout_seconds = 0.5;
     settings.ai_inference_limit_per_install = 10_000;
     settings.ai_inference_limit_per_ip = 10_000;
     settings.default_feature_quota = 10_000;
@@ -233,7 +233,7 @@ async fn a_canary_in_every_ai_input_never_reaches_disk_or_logs() {
         provider.reset().await;
         Mock::given(method("POST"))
             .respond_with(
-                openai_reply("{}", 1, 1).set_delay(std::time::Duration::from_millis(1000)),
+                openai_reply("{}", 1, 1).set_delay(std::time::Duration::from_millis(3000)),
             )
             .mount(&provider)
             .await;

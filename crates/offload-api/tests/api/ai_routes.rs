@@ -309,7 +309,7 @@ async fn provider_failures_map_to_gateway_errors_on_every_route() {
         (ResponseTemplate::new(400), 502, "provider_request_failed"),
         (ResponseTemplate::new(500), 502, "provider_request_failed"),
         (
-            openai_reply("{}", 1, 1).set_delay(ms(1500)),
+            openai_reply("{}", 1, 1).set_delay(ms(3000)),
             504,
             "provider_timeout",
         ),
@@ -319,7 +319,11 @@ async fn provider_failures_map_to_gateway_errors_on_every_route() {
             "provider_invalid_response",
         ),
     ] {
-        let app = TestApp::new().await;
+        let app = TestApp::with(|s| offload_api::Settings {
+            openai_timeout_seconds: 0.3,
+            ..s
+        })
+        .await;
         app.provider_replies(template).await;
         let token = app.token().await;
         for (uri, body, _) in routes() {

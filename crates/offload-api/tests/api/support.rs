@@ -74,8 +74,9 @@ pub fn test_settings(openai: &str, data_dir: &str) -> Settings {
         build_version: "test-build".into(),
         openai_api_key: Some("sk-test".into()),
         openai_base_url: Some(openai.into()),
-        openai_timeout_seconds: 0.3,
-        anthropic_timeout_seconds: 0.3,
+        // Generous for a loaded CI machine; timeout tests set their own.
+        openai_timeout_seconds: 2.0,
+        anthropic_timeout_seconds: 2.0,
         ai_retry_base_delay_seconds: 0.001,
         ai_retry_max_delay_seconds: 0.002,
         ai_retry_max_total_delay_seconds: 0.01,
