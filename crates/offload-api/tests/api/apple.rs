@@ -179,3 +179,27 @@ async fn apple_bodies_are_validated_before_the_token() {
     }
     assert!(jwks.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_user_store_keeps_one_id_per_apple_user() {
+    use offload_api::store::users;
+    let app = TestApp::new().await;
+    let db = &app.state.db;
+    let a = users::upsert_apple_user(db, "sub-a", "install-1111", None)
+        .await
+        .unwrap();
+    let b = users::upsert_apple_user(db, "sub-b", "install-2222", Some("B"))
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 36);
+    assert_ne!(a, b);
+    let found = users::find_by_apple_id(db, "sub-a").await.unwrap().unwrap();
+    assert_eq!(found.user_id, a);
+    assert_eq!(found.display_name, None);
+    assert!(
+        users::find_by_apple_id(db, "nobody")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -152,3 +152,40 @@ async fn counts_survive_a_restart_on_the_same_database() {
     );
     reopened.close().await;
 }
+
+#[tokio::test]
+async fn concurrent_increments_through_two_handles_on_one_database_all_count() {
+    use offload_api::{
+        model::ids::{Feature, InstallId},
+        store::usage::{Period, increment},
+    };
+    let app = TestApp::new().await;
+    let second = dbkit::Db::connect(
+        &app.db.url,
+        offload_api::store::migrations(),
+        &dbkit::DbOptions::default(),
+    )
+    .await
+    .unwrap();
+    let install = InstallId::parse(INSTALL).unwrap();
+    let period = Period::at(
+        offload_api::config::QuotaPeriod::Lifetime,
+        time::OffsetDateTime::now_utc(),
+    );
+    let tasks: Vec<_> = (0..160)
+        .map(|i| {
+            let db = if i % 2 == 0 {
+                app.state.db.clone()
+            } else {
+                second.clone()
+            };
+            let (install, period) = (install.clone(), period.clone());
+            tokio::spawn(async move { increment(&db, &install, &period, Feature::Draft).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_eq!(app.count("draft").await, 160);
+    second.close().await;
+}
