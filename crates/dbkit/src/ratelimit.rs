@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::{Db, Timestamp, on_conn};
+use crate::{Conn, Db, Timestamp, on_conn};
 
 /// The outcome of one hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,11 +76,24 @@ pub async fn hit(
     rate: Rate,
     now: Timestamp,
 ) -> Result<Decision, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let decision = hit_on(tx.conn(), bucket, rate, now).await?;
+    tx.commit().await?;
+    Ok(decision)
+}
+
+/// [`hit`] inside the caller's transaction, so that several limits (and other writes of the
+/// same request) share one commit. The hit counts once that transaction commits.
+pub async fn hit_on(
+    conn: Conn<'_>,
+    bucket: &str,
+    rate: Rate,
+    now: Timestamp,
+) -> Result<Decision, sqlx::Error> {
     let now_ms = now.unix_micros() / 1_000;
     let window_ms = i64::try_from(rate.window.as_millis()).unwrap_or(i64::MAX);
     let limit = i64::from(rate.limit);
-    let mut tx = db.begin().await?;
-    let (start_ms, hits): (i64, i64) = on_conn!(tx.conn(), |c| sqlx::query_as(
+    let (start_ms, hits): (i64, i64) = on_conn!(conn, |c| sqlx::query_as(
         "INSERT INTO rate_limit_windows (bucket, window_start_ms, hits) VALUES ($1, $2, 1)
          ON CONFLICT (bucket) DO UPDATE SET
            window_start_ms = CASE WHEN $2 - rate_limit_windows.window_start_ms >= $3
@@ -96,7 +109,6 @@ pub async fn hit(
     .bind(limit)
     .fetch_one(c)
     .await)?;
-    tx.commit().await?;
     let remaining_ms = (start_ms + window_ms - now_ms).max(0);
     let retry_after_secs = u64::try_from((remaining_ms + 999) / 1_000)
         .unwrap_or(1)

@@ -1,0 +1,312 @@
+//! The five AI routes on one envelope, in the order of spec §1.5:
+//!
+//! 1. JSON syntax (422) and the byte cap (413);
+//! 2. bearer token (401);
+//! 3. consent (403);
+//! 4. quota gate (429 `quota_exceeded`);
+//! 5. body schema (422);
+//! 6. AI rate limit (429; the slot is used even if a later step refuses);
+//! 7. content size in code points (413);
+//! 8. reserve a quota unit (pool features) and call the provider (502/503/504; the unit is
+//!    given back);
+//! 9. shape the output (502 `provider_invalid_response`; the unit is given back);
+//! 10. keep the unit, or count the call for features outside the pool.
+//!
+//! Nothing of the request or the model's answer is logged: the log line and the metrics carry the
+//! provider, feature, outcome, latency and token counts.
+
+use std::time::Instant;
+
+use ai_providers::{ChatRequest, ContentPart};
+use axum::{
+    Json,
+    extract::{Request, State},
+};
+use dbkit::Db;
+use serde_json::Value;
+
+use crate::{
+    ai::{
+        AiMeta, Operation, Usage,
+        braindump::{Braindump, BraindumpRequest, BraindumpResponse},
+        breakdown::{Breakdown, BreakdownRequest, BreakdownResponse},
+        decide::{Decide, DecideRequest, DecideResponse},
+        draft::{Draft, DraftRequest, DraftResponse},
+        execfunction::{ExecFunction, ExecFunctionRequest, ExecFunctionResponse},
+    },
+    auth::bearer,
+    error::ApiError,
+    http::{
+        body, consent,
+        limits::{self, Admission, Limiter, Then},
+    },
+    model::ids::{Feature, InstallId},
+    state::AppState,
+    store::usage::{self, Period},
+};
+
+/// A quota unit taken before the provider call. Unless kept, it is given back — also when the
+/// request is dropped mid-call (client gone), from a spawned task.
+struct Reservation {
+    held: Option<(Db, InstallId, Period, Feature)>,
+}
+
+impl Reservation {
+    fn none() -> Reservation {
+        Reservation { held: None }
+    }
+
+    fn keep(mut self) {
+        self.held = None;
+    }
+
+    async fn give_back(mut self) {
+        if let Some((db, install, period, feature)) = self.held.take() {
+            release(db, install, period, feature).await;
+        }
+    }
+}
+
+async fn release(db: Db, install: InstallId, period: Period, feature: Feature) {
+    if let Err(e) = usage::release(&db, &install, &period, feature).await {
+        tracing::error!(error = %e, "quota_release_failed");
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if let Some((db, install, period, feature)) = self.held.take()
+            && let Ok(rt) = tokio::runtime::Handle::try_current()
+        {
+            rt.spawn(release(db, install, period, feature));
+        }
+    }
+}
+
+fn record(provider: &str, feature: Feature, outcome: &'static str, elapsed: std::time::Duration) {
+    let labels = [
+        ("provider", provider.to_owned()),
+        ("feature", feature.key().to_owned()),
+        ("outcome", outcome.to_owned()),
+    ];
+    metrics::counter!("offload_provider_calls_total", &labels).increment(1);
+    metrics::histogram!("offload_provider_call_duration_seconds", &labels)
+        .record(elapsed.as_secs_f64());
+}
+
+/// The shared envelope of every AI route.
+pub async fn handle<Op: Operation>(
+    state: AppState,
+    req: Request,
+) -> Result<Json<Op::Response>, ApiError> {
+    let (parts, raw) = req.into_parts();
+    let cfg = state.config.clone();
+    // 1.
+    let raw = body::read(&parts.headers, raw, cfg.max_body_bytes, cfg.max_input_chars).await?;
+    // 2.
+    let session = bearer::authenticate(&state, &parts.headers)?;
+    // 3.
+    consent::require(&parts.headers)?;
+    // 4.
+    let now = state.clock.now();
+    let period = Period::at(cfg.quota_period, now);
+    let quota_full = || ApiError::QuotaExceeded {
+        retry_after: usage::seconds_until_reset(cfg.quota_period, now),
+    };
+    if usage::pool_total(&state.db, &session.install_id, &period).await? >= i64::from(cfg.quota) {
+        return Err(quota_full());
+    }
+    // 5.
+    let request: Op::Request = raw.parse()?;
+    if !Op::validate(&request) {
+        return Err(ApiError::Validation);
+    }
+    // 6.–8. one transaction: the rate-limit slots, then the size check, then the reservation.
+    let ip = limits::client_ip(&state, &parts.extensions, &parts.headers);
+    let too_large = Op::content_chars(&request) > cfg.max_input_chars;
+    let then = if too_large {
+        Then::TooLarge
+    } else if Op::FEATURE.counts_toward_pool() {
+        Then::Reserve {
+            period: &period,
+            feature: Op::FEATURE,
+            quota: cfg.quota,
+        }
+    } else {
+        Then::Nothing
+    };
+    let admission =
+        limits::admit(&state, Limiter::Inference, ip, &session.install_id, then).await?;
+    let reservation = match admission {
+        Admission::Throttled(t) => {
+            tracing::info!(
+                dimension = t.dimension,
+                retry_after_seconds = t.retry_after,
+                install_id_hash = %session.install_id.log_hash(),
+                "ai_inference_throttled"
+            );
+            return Err(ApiError::InferenceRateLimited {
+                retry_after: t.retry_after,
+            });
+        }
+        Admission::TooLarge => {
+            return Err(ApiError::RequestTooLarge {
+                max_chars: cfg.max_input_chars,
+            });
+        }
+        Admission::QuotaFull => return Err(quota_full()),
+        Admission::Admitted if Op::FEATURE.counts_toward_pool() => Reservation {
+            held: Some((
+                state.db.clone(),
+                session.install_id.clone(),
+                period.clone(),
+                Op::FEATURE,
+            )),
+        },
+        Admission::Admitted => Reservation::none(),
+    };
+    let chat = ChatRequest {
+        system: Op::system_prompt().to_owned(),
+        user: vec![ContentPart::Text(
+            serde_json::to_string(&request).map_err(|_| ApiError::Internal("encode"))?,
+        )],
+        json_mode: true,
+        max_tokens: Some(Op::MAX_TOKENS),
+        model: None,
+    };
+    drop(request);
+    let provider = state.provider.name().to_owned();
+    let started = Instant::now();
+    let result = state.provider.chat(&chat).await;
+    let elapsed = started.elapsed();
+    drop(chat);
+    let answer = match result {
+        Ok(answer) => answer,
+        Err(e) => {
+            reservation.give_back().await;
+            record(&provider, Op::FEATURE, e.class(), elapsed);
+            tracing::info!(
+                provider = %provider,
+                feature = Op::FEATURE.key(),
+                outcome = e.class(),
+                provider_latency_ms = elapsed.as_millis() as u64,
+                "ai_call"
+            );
+            return Err(ApiError::Provider(e));
+        }
+    };
+    let usage = Usage {
+        input_tokens: answer.usage.input_tokens,
+        output_tokens: answer.usage.output_tokens,
+    };
+    metrics::counter!("offload_provider_tokens_total", "provider" => provider.clone(), "direction" => "input")
+        .increment(usage.input_tokens);
+    metrics::counter!("offload_provider_tokens_total", "provider" => provider.clone(), "direction" => "output")
+        .increment(usage.output_tokens);
+    let meta = AiMeta {
+        provider: provider.clone(),
+        latency_ms: elapsed.as_millis() as u64,
+        usage,
+    };
+    // 9.
+    let shaped = serde_json::from_str::<Value>(&answer.text)
+        .ok()
+        .filter(Value::is_object)
+        .and_then(|model| Op::shape(&model, meta));
+    drop(answer);
+    let outcome = if shaped.is_some() {
+        "ok"
+    } else {
+        "invalid_output"
+    };
+    record(&provider, Op::FEATURE, outcome, elapsed);
+    tracing::info!(
+        provider = %provider,
+        feature = Op::FEATURE.key(),
+        outcome,
+        provider_latency_ms = elapsed.as_millis() as u64,
+        input_tokens = usage.input_tokens,
+        output_tokens = usage.output_tokens,
+        "ai_call"
+    );
+    let Some(response) = shaped else {
+        reservation.give_back().await;
+        return Err(ApiError::ProviderOutput);
+    };
+    // 10.
+    if Op::FEATURE.counts_toward_pool() {
+        reservation.keep();
+    } else {
+        usage::increment(&state.db, &session.install_id, &period, Op::FEATURE).await?;
+    }
+    Ok(Json(response))
+}
+
+const AI_ERRORS: &str = "401 unauthorized/invalid_token/expired_token · 403 consent_required · \
+413 request_too_large · 422 validation_error · 429 quota_exceeded/inference_rate_limited · \
+502 provider_request_failed/provider_invalid_response · 503 provider_unavailable · 504 provider_timeout";
+
+#[utoipa::path(post, path = "/v1/ai/breakdown/generate", tag = "ai",
+    request_body = BreakdownRequest, security(("bearer" = [])),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    responses((status = 200, body = BreakdownResponse),
+              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
+              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+pub async fn breakdown(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<BreakdownResponse>, ApiError> {
+    handle::<Breakdown>(state, req).await
+}
+
+#[utoipa::path(post, path = "/v1/ai/braindump/compile", tag = "ai",
+    request_body = BraindumpRequest, security(("bearer" = [])),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    responses((status = 200, body = BraindumpResponse),
+              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
+              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+pub async fn braindump(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<BraindumpResponse>, ApiError> {
+    handle::<Braindump>(state, req).await
+}
+
+#[utoipa::path(post, path = "/v1/ai/decide/recommend", tag = "ai",
+    request_body = DecideRequest, security(("bearer" = [])),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    responses((status = 200, body = DecideResponse),
+              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
+              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<DecideResponse>, ApiError> {
+    handle::<Decide>(state, req).await
+}
+
+#[utoipa::path(post, path = "/v1/ai/executive-function/prompt", tag = "ai",
+    request_body = ExecFunctionRequest, security(("bearer" = [])),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    responses((status = 200, body = ExecFunctionResponse),
+              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
+              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+pub async fn execfunction(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<ExecFunctionResponse>, ApiError> {
+    handle::<ExecFunction>(state, req).await
+}
+
+#[utoipa::path(post, path = "/v1/ai/communication/draft", tag = "ai",
+    request_body = DraftRequest, security(("bearer" = [])),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    responses((status = 200, body = DraftResponse),
+              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
+              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+pub async fn draft(
+    State(state): State<AppState>,
+    req: Request,
+) -> Result<Json<DraftResponse>, ApiError> {
+    handle::<Draft>(state, req).await
+}

@@ -1,0 +1,93 @@
+//! What every handler can reach: configuration, database, token service, provider, clock.
+
+use std::sync::Arc;
+
+use ai_providers::{
+    AnthropicClient, AnthropicConfig, CallLimits, ChatProvider, OpenAiClient, OpenAiConfig,
+};
+
+use crate::{
+    auth::{apple::AppleVerifier, token::TokenService},
+    clock::Clock,
+    config::{Config, ProviderKind, ProviderSettings},
+};
+
+/// Shared application state (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: dbkit::Db,
+    pub tokens: Arc<TokenService>,
+    pub provider: Arc<dyn ChatProvider>,
+    pub apple: Arc<AppleVerifier>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: dbkit::Db, clock: Arc<dyn Clock>) -> AppState {
+        let provider = provider_from(&config.provider, ai_providers::default_http_client());
+        AppState {
+            tokens: Arc::new(TokenService::new(&config.tokens)),
+            apple: Arc::new(AppleVerifier::new(
+                &config.apple_jwks_url,
+                &config.apple_bundle_id,
+            )),
+            config: Arc::new(config),
+            db,
+            provider,
+            clock,
+        }
+    }
+
+    /// Replace the provider (tests use this to inject pacers; MealFrame-style reuse too).
+    pub fn with_provider(mut self, provider: Arc<dyn ChatProvider>) -> AppState {
+        self.provider = provider;
+        self
+    }
+}
+
+/// The configured back end. Without a key *and* without a custom base URL it answers
+/// "not configured" (503 `provider_unavailable`) without any network traffic.
+pub fn provider_from(s: &ProviderSettings, http: reqwest::Client) -> Arc<dyn ChatProvider> {
+    match s.kind {
+        ProviderKind::OpenAi => {
+            let defaults = OpenAiConfig::default();
+            Arc::new(OpenAiClient::new(
+                http,
+                OpenAiConfig {
+                    name: "openai".into(),
+                    require_api_key: s.openai_base_url.is_none(),
+                    base_url: s.openai_base_url.clone().unwrap_or(defaults.base_url),
+                    api_key: s.openai_api_key.clone(),
+                    model: s.openai_model.clone(),
+                    send_max_tokens: false,
+                    limits: CallLimits {
+                        attempt_timeout: s.openai_timeout,
+                        deadline: s.request_budget,
+                    },
+                    retry: s.retry,
+                },
+            ))
+        }
+        ProviderKind::Anthropic => {
+            let defaults = AnthropicConfig::default();
+            Arc::new(AnthropicClient::new(
+                http,
+                AnthropicConfig {
+                    name: "anthropic".into(),
+                    require_api_key: s.anthropic_base_url.is_none(),
+                    base_url: s.anthropic_base_url.clone().unwrap_or(defaults.base_url),
+                    api_key: s.anthropic_api_key.clone(),
+                    model: s.anthropic_model.clone(),
+                    version: s.anthropic_version.clone(),
+                    default_max_tokens: 1024,
+                    limits: CallLimits {
+                        attempt_timeout: s.anthropic_timeout,
+                        deadline: s.request_budget,
+                    },
+                    retry: s.retry,
+                },
+            ))
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Persistence over dbkit: usage counters and quota, Apple users. Same SQL on both engines.
+
+pub mod usage;
+pub mod users;
+
+use dbkit::Migrations;
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// This service's migrations for both engines.
+pub fn migrations() -> Migrations {
+    Migrations {
+        sqlite: &SQLITE,
+        postgres: &POSTGRES,
+    }
+}

@@ -1,0 +1,15 @@
+//! In-process HTTP tests of the Offload API (one binary, one module per area).
+
+mod ai_routes;
+mod apple;
+mod check_order;
+mod differences;
+mod ios_client;
+mod operations;
+mod providers;
+mod quota;
+mod rate_limits;
+mod robustness;
+mod sessions;
+mod support;
+mod usage;
