@@ -145,15 +145,28 @@ async function act(action, undo) {
   return action;
 }
 
+// One flush at a time; an action queued during a flush asks for another pass once it ends.
 let syncing = false;
+let again = false;
 async function sync() {
-  if (syncing || !navigator.onLine) return;
+  if (!navigator.onLine) return;
+  if (syncing) {
+    again = true;
+    return;
+  }
   syncing = true;
   try {
-    const report = await queue.flush(data.user);
-    for (const a of report.results) if (a.vars?.slot) created.set(a.seq, a.vars.slot);
-    for (const d of report.dropped) toast(`Not saved: ${d.label} (${d.message})`, null, 7000);
-    if ((report.done > 0 || report.dropped.length) && report.waiting === 0) await refresh();
+    let changed = false;
+    let waiting = 0;
+    do {
+      again = false;
+      const report = await queue.flush(data.user);
+      for (const a of report.results) if (a.vars?.slot) created.set(a.seq, a.vars.slot);
+      for (const d of report.dropped) toast(`Not saved: ${d.label} (${d.message})`, null, 7000);
+      changed ||= report.done > 0 || report.dropped.length > 0;
+      waiting = report.waiting;
+    } while (again && navigator.onLine);
+    if (changed && waiting === 0) await refresh();
   } catch {
     /* stays queued */
   } finally {

@@ -161,6 +161,22 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// `Option<CurrentUser>`: `None` for anonymous requests (pages that work signed in or out).
+impl axum::extract::OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(u) => Ok(Some(u)),
+            Err(ApiError::Unauthorized(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,21 +224,5 @@ mod tests {
             same_origin_write(&headers(&[]), public),
             "non-browser clients send neither header"
         );
-    }
-}
-
-/// `Option<CurrentUser>`: `None` for anonymous requests (pages that work signed in or out).
-impl axum::extract::OptionalFromRequestParts<AppState> for CurrentUser {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, ApiError> {
-        match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
-            Ok(u) => Ok(Some(u)),
-            Err(ApiError::Unauthorized(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
     }
 }

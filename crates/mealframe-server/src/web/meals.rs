@@ -132,7 +132,7 @@ pub async fn list(
         source,
         sort,
         page,
-        pages: ((total as u32) + PAGE_SIZE - 1) / PAGE_SIZE,
+        pages: (total as u32).div_ceil(PAGE_SIZE),
         types: types
             .into_iter()
             .map(|(id, n)| (id.to_string(), n))
