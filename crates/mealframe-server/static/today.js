@@ -165,8 +165,13 @@ async function sync() {
       for (const d of report.dropped) toast(`Not saved: ${d.label} (${d.message})`, null, 7000);
       changed ||= report.done > 0 || report.dropped.length > 0;
       waiting = report.waiting;
+      // Reload only when nothing new arrived meanwhile (an action taken during the reload also
+      // sets `again`, and gets its own pass).
+      if (!again && changed && waiting === 0) {
+        await refresh();
+        changed = false;
+      }
     } while (again && navigator.onLine);
-    if (changed && waiting === 0) await refresh();
   } catch {
     /* stays queued */
   } finally {

@@ -1,0 +1,78 @@
+// Helpers shared by the flows: unique accounts, the mail outbox, sign-up, the starter week.
+import { expect, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const MAIL_DIR = path.join(__dirname, '..', '.data', 'mail');
+export const PASSWORD = 'correct horse battery';
+
+export const uniqueEmail = (what: string) => `${what}-${Date.now()}-${Math.random().toString(16).slice(2, 6)}@example.com`;
+
+/** The `token=` of the newest verification or reset mail sent to `email`. */
+export async function mailToken(email: string, subject: string): Promise<string> {
+  for (let i = 0; i < 50; i++) {
+    const files = fs.existsSync(MAIL_DIR) ? fs.readdirSync(MAIL_DIR).filter((f) => f.endsWith('.eml')).sort() : [];
+    for (const f of files.reverse()) {
+      const text = fs.readFileSync(path.join(MAIL_DIR, f), 'utf8');
+      if (text.includes(`To: ${email}`) && text.includes(subject)) {
+        const m = text.match(/token=([A-Za-z0-9_-]+)/);
+        if (m) return m[1];
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no "${subject}" mail for ${email}`);
+}
+
+export async function register(page: Page, email: string, password = PASSWORD) {
+  await page.goto('/register');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('heading', { name: 'Check your e-mail' })).toBeVisible();
+  const token = await mailToken(email, 'Verify your MealFrame email');
+  await page.goto(`/verify-email?token=${token}`);
+  await expect(page.getByRole('heading', { name: 'E-mail verified' })).toBeVisible();
+}
+
+export async function login(page: Page, email: string, password = PASSWORD) {
+  await page.goto('/login');
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/$/);
+}
+
+export async function signOut(page: Page) {
+  await page.goto('/settings');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+}
+
+/** Accept the starter library and generate this week; ends on Today with a next meal. */
+export async function starterWeek(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Use the starter library' }).click();
+  await expect(page.getByText('Starter library added')).toBeVisible();
+  await page.getByRole('button', { name: 'Generate this week' }).click();
+  await expect(page.locator('.slot.next')).toBeVisible();
+}
+
+/** A JSON API call with this browser's session cookie. */
+export async function api(page: Page, route: string) {
+  const r = await page.request.get(route, { headers: { Accept: 'application/json' } });
+  expect(r.ok(), `${route}: ${r.status()}`).toBeTruthy();
+  return r.json();
+}
+
+/** Wait until the offline queue is empty and the page shows server state again. */
+export async function synced(page: Page) {
+  await expect(page.locator('.slot.pending')).toHaveCount(0, { timeout: 15_000 });
+}
+
+/** Open the sheet of the next meal and choose `status` (plain statuses only). */
+export async function markNext(page: Page, status: string) {
+  await page.locator('.slot.next').click();
+  await page.locator(`#complete-sheet [data-status="${status}"]`).click();
+}
