@@ -6,6 +6,7 @@
 //! [`tenths::Tenths`] is always a non-negative macro value in range, a [`tz::TimeZoneName`] always
 //! names a real IANA zone.
 
+pub mod capture;
 pub mod csv_meals;
 pub mod email;
 pub mod ids;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use time::{Date, OffsetDateTime};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// The name of a real IANA time zone (`"Europe/Ljubljana"`, `"UTC"`).
 #[derive(Clone, PartialEq, Eq)]
@@ -43,6 +43,16 @@ impl TimeZoneName {
         let month = time::Month::try_from(civil.month() as u8).unwrap_or(time::Month::January);
         Date::from_calendar_date(i32::from(civil.year()), month, civil.day() as u8)
             .unwrap_or(Date::MIN)
+    }
+
+    /// The wall-clock date and time (to the minute) at instant `now` in this zone.
+    pub fn local_at(&self, now: OffsetDateTime) -> PrimitiveDateTime {
+        let ts = jiff::Timestamp::from_second(now.unix_timestamp())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let civil = ts.to_zoned(self.tz.clone()).time();
+        let time =
+            Time::from_hms(civil.hour() as u8, civil.minute() as u8, 0).unwrap_or(Time::MIDNIGHT);
+        PrimitiveDateTime::new(self.date_at(now), time)
     }
 }
 
@@ -86,6 +96,19 @@ mod tests {
                 .unwrap()
                 .date_at(datetime!(2026-11-23 03:00 UTC)),
             date!(2026 - 11 - 22)
+        );
+    }
+
+    #[test]
+    fn local_time_follows_the_zone_offset_including_summer_time() {
+        let tz = TimeZoneName::parse("Europe/Ljubljana").unwrap();
+        assert_eq!(
+            tz.local_at(datetime!(2026-11-22 23:30:59 UTC)),
+            datetime!(2026-11-23 00:30)
+        );
+        assert_eq!(
+            tz.local_at(datetime!(2026-07-01 10:00 UTC)),
+            datetime!(2026-07-01 12:00)
         );
     }
 }

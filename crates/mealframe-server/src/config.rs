@@ -46,7 +46,15 @@ pub struct Settings {
     pub google_client_secret: Option<String>,
     pub google_issuer_url: String,
     pub openai_api_key: Option<String>,
+    /// Any OpenAI-compatible server (`http://127.0.0.1:11434/v1` for Ollama); with a base URL other
+    /// than OpenAI's, the key is optional.
     pub openai_base_url: String,
+    /// The vision model AI capture asks.
+    pub openai_model: String,
+    /// How long AI capture waits for the model, retries included.
+    pub ai_capture_timeout_seconds: u64,
+    /// Per user, e.g. `30/hour`: each capture is a paid model call.
+    pub ai_capture_rate_limit: String,
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
     /// Largest accepted CSV upload, in bytes.
@@ -89,7 +97,10 @@ impl Default for Settings {
             google_client_secret: None,
             google_issuer_url: "https://accounts.google.com".into(),
             openai_api_key: None,
-            openai_base_url: "https://api.openai.com/v1".into(),
+            openai_base_url: OPENAI_BASE_URL.into(),
+            openai_model: "gpt-4o".into(),
+            ai_capture_timeout_seconds: 15,
+            ai_capture_rate_limit: "30/hour".into(),
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 5 * 1024 * 1024,
             metrics_token: None,
@@ -128,14 +139,34 @@ pub struct Config {
     pub resend_base_url: String,
     pub mail_from: String,
     pub google: Option<GoogleConfig>,
-    pub openai_api_key: Option<String>,
-    pub openai_base_url: String,
+    pub ai_capture: AiCaptureConfig,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub metrics_token: Option<String>,
     pub log_format: LogFormat,
     pub log_level: String,
     pub api_version: String,
+}
+
+/// OpenAI's API, the default model server of AI capture.
+pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// Where AI capture sends photos.
+#[derive(Clone)]
+pub struct AiCaptureConfig {
+    pub api_key: Option<String>,
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub model: String,
+    pub timeout: Duration,
+    pub rate: Rate,
+}
+
+impl AiCaptureConfig {
+    /// A key, or a self-hosted server that may not need one.
+    pub fn enabled(&self) -> bool {
+        self.api_key.is_some() || self.base_url != OPENAI_BASE_URL
+    }
 }
 
 #[derive(Clone)]
@@ -254,8 +285,17 @@ impl Settings {
             resend_base_url: self.resend_base_url.trim_end_matches('/').to_owned(),
             mail_from: self.mail_from,
             google,
-            openai_api_key: nonempty(&self.openai_api_key),
-            openai_base_url: self.openai_base_url.trim_end_matches('/').to_owned(),
+            ai_capture: AiCaptureConfig {
+                api_key: nonempty(&self.openai_api_key),
+                base_url: self.openai_base_url.trim().trim_end_matches('/').to_owned(),
+                model: nonempty(&Some(self.openai_model))
+                    .ok_or("MEALFRAME_OPENAI_MODEL must not be empty")?,
+                timeout: Duration::from_secs(positive(
+                    "AI_CAPTURE_TIMEOUT_SECONDS",
+                    self.ai_capture_timeout_seconds as i64,
+                )?),
+                rate: rate("AI_CAPTURE_RATE_LIMIT", &self.ai_capture_rate_limit)?,
+            },
             max_body_bytes: self.max_body_bytes.max(1024),
             max_upload_bytes: self.max_upload_bytes.max(1024),
             metrics_token: nonempty(&self.metrics_token),

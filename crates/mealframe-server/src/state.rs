@@ -2,6 +2,7 @@
 
 use std::{ops::Deref, sync::Arc};
 
+use ai_providers::{CallLimits, ChatProvider, OpenAiClient, OpenAiConfig, RetryPolicy};
 use dbkit::{Db, Timestamp};
 
 use crate::{
@@ -22,6 +23,8 @@ pub struct Inner {
     pub mailer: Mailer,
     pub http: reqwest::Client,
     pub google: Option<GoogleOidc>,
+    /// The vision model of AI capture; `None` when not configured.
+    pub vision: Option<Arc<dyn ChatProvider>>,
 }
 
 impl Deref for AppState {
@@ -55,6 +58,26 @@ impl AppState {
             .google
             .clone()
             .map(|g| GoogleOidc::new(g, http.clone()));
+        let vision = config.ai_capture.enabled().then(|| {
+            let ai = &config.ai_capture;
+            let client = OpenAiClient::new(
+                ai_providers::default_http_client(),
+                OpenAiConfig {
+                    name: "openai".into(),
+                    base_url: ai.base_url.clone(),
+                    api_key: ai.api_key.clone(),
+                    require_api_key: false,
+                    model: ai.model.clone(),
+                    send_max_tokens: true,
+                    limits: CallLimits {
+                        attempt_timeout: ai.timeout,
+                        deadline: Some(ai.timeout),
+                    },
+                    retry: RetryPolicy::default(),
+                },
+            );
+            Arc::new(client) as Arc<dyn ChatProvider>
+        });
         let jwt = JwtKeys::new(&parts.jwt_secret, config.access_token_ttl);
         Ok(AppState(Arc::new(Inner {
             db: parts.db,
@@ -64,6 +87,7 @@ impl AppState {
             mailer,
             http,
             google,
+            vision,
         })))
     }
 

@@ -7,6 +7,7 @@
 //! `tests/` run against both.
 
 pub mod accounts;
+pub mod ai_usage;
 mod error;
 pub mod library;
 pub mod plans;

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use axum::{
     Json,
-    extract::{Multipart, Path, State},
+    extract::{Multipart, Path, State, multipart::MultipartRejection},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{params, wire};
+use super::{params, upload, wire};
 use crate::{
     error::{ApiError, ApiResult},
     extract::{ApiJson, CurrentUser, FromBody, Issues, Patch, QueryParams},
@@ -564,42 +564,6 @@ const CSV_TYPES: [&str; 4] = [
     "application/octet-stream",
 ];
 
-/// Read the named part of a multipart body; 413 past `limit` bytes, 422 if absent.
-pub async fn read_part(
-    mut multipart: Multipart,
-    name: &str,
-    limit: usize,
-    too_large: &str,
-) -> ApiResult<(Option<String>, Vec<u8>)> {
-    let map = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::detail(StatusCode::PAYLOAD_TOO_LARGE, too_large.to_owned())
-        } else {
-            ApiError::bad_request(format!("Malformed multipart body: {}", e.body_text()))
-        }
-    };
-    while let Some(mut field) = multipart.next_field().await.map_err(map)? {
-        if field.name() != Some(name) {
-            continue;
-        }
-        let content_type = field.content_type().map(str::to_owned);
-        let mut data = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(map)? {
-            if data.len() + chunk.len() > limit {
-                return Err(ApiError::detail(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    too_large.to_owned(),
-                ));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        return Ok((content_type, data));
-    }
-    let mut v = Issues::body();
-    v.missing(name, &Value::Null);
-    Err(v.into_error())
-}
-
 /// Import meals from a CSV upload (multipart field `file`); one transaction for the whole file.
 #[utoipa::path(post, path = "/api/v1/meals/import", tag = "Meals", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "field `file`: the CSV"),
@@ -607,29 +571,45 @@ pub async fn read_part(
 pub async fn import(
     State(state): State<AppState>,
     user: CurrentUser,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<ImportResult>> {
+    let text = read_csv(&state, multipart).await?;
+    Ok(Json(import_text(&state, user.id(), &text).await?))
+}
+
+/// The CSV file of an import upload (field `file`), checked and decoded.
+pub async fn read_csv(
+    state: &AppState,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<String> {
     let limit = state.config.max_upload_bytes;
     let too_large = format!(
         "File too large. Maximum size is {} MB.",
         limit.div_ceil(1024 * 1024)
     );
-    let (content_type, bytes) = read_part(multipart, "file", limit, &too_large).await?;
-    if let Some(ct) = content_type.as_deref() {
-        let essence = ct.split(';').next().unwrap_or("").trim();
-        if !CSV_TYPES.contains(&essence) {
-            return Err(ApiError::bad_request(format!(
-                "Invalid file type: {ct}. Expected CSV file."
-            )));
-        }
-    }
-    let text = csv_meals::decode(&bytes).map_err(|e| match e {
+    let accept = |content_type: Option<&str>| match content_type {
+        Some(ct) if !CSV_TYPES.contains(&upload::essence(ct).as_str()) => Err(
+            ApiError::bad_request(format!("Invalid file type: {ct}. Expected CSV file.")),
+        ),
+        _ => Ok(()),
+    };
+    let upload = upload::read_part(
+        multipart,
+        upload::PartRules {
+            name: "file",
+            limit,
+            too_large: &too_large,
+            accept: &accept,
+        },
+    )
+    .await?;
+    let text = csv_meals::decode(&upload.bytes).map_err(|e| match e {
         CsvFileError::Encoding => {
             ApiError::bad_request("File encoding error. Please save the file as UTF-8.")
         }
         CsvFileError::Empty => ApiError::bad_request("CSV file is empty."),
     })?;
-    Ok(Json(import_text(&state, user.id(), text).await?))
+    Ok(text.to_owned())
 }
 
 /// Apply a decoded CSV file (also used by the web app's import page).

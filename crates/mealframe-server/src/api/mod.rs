@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod capture;
 pub mod daily;
 pub mod day_templates;
 pub mod export;
@@ -14,6 +15,7 @@ pub mod meals;
 mod params;
 pub(crate) mod planning_errors;
 pub mod stats;
+pub mod upload;
 pub mod week_plans;
 pub mod weekly;
 pub mod wire;
@@ -80,6 +82,9 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(meals::import))
         .layer(DefaultBodyLimit::max(upload_limit + 64 * 1024));
+    let photos = OpenApiRouter::new()
+        .routes(routes!(capture::ai_capture))
+        .layer(DefaultBodyLimit::max(capture::MAX_IMAGE_BYTES + 64 * 1024));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::root))
         .routes(routes!(health::health))
@@ -135,6 +140,7 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(week_plans::set_default))
         .routes(routes!(stats::stats))
         .merge(uploads)
+        .merge(photos)
 }
 
 /// The OpenAPI document (also served at `/openapi.json`).

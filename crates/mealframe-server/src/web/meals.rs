@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     api::{
-        meals::{ImportResult, check_types, import_text, read_part},
+        meals::{ImportResult, check_types, import_text, read_csv},
         wire,
     },
     extract::{CurrentUser, QueryParams},
@@ -416,24 +416,9 @@ pub async fn import(
     if let Err(e) = check_origin(&state, &headers) {
         return e.into_response();
     }
-    let limit = state.config.max_upload_bytes;
-    let too_large = format!(
-        "File too large. Maximum size is {} MB.",
-        limit.div_ceil(1024 * 1024)
-    );
     let outcome = async {
-        let (_, bytes) = read_part(multipart, "file", limit, &too_large).await?;
-        let text = mealframe_core::csv_meals::decode(&bytes).map_err(|e| match e {
-            mealframe_core::csv_meals::CsvFileError::Encoding => {
-                crate::error::ApiError::bad_request(
-                    "File encoding error. Please save the file as UTF-8.",
-                )
-            }
-            mealframe_core::csv_meals::CsvFileError::Empty => {
-                crate::error::ApiError::bad_request("CSV file is empty.")
-            }
-        })?;
-        import_text(&state, user.id(), text).await
+        let text = read_csv(&state, Ok(multipart)).await?;
+        import_text(&state, user.id(), &text).await
     }
     .await;
     let layout = Layout::new("Import meals", "meals", Some(&user), &headers).wide();

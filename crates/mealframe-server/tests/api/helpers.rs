@@ -402,3 +402,21 @@ pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
     let mut r = app.state.db.reader().await.unwrap();
     dbkit::fetch_scalar!(r.conn(), i64, sql).unwrap()
 }
+
+/// A multipart/form-data body with one file part: `(content-type header, body)`.
+pub fn multipart(
+    field: &str,
+    filename: &str,
+    content_type: Option<&str>,
+    content: &[u8],
+) -> (String, Vec<u8>) {
+    let boundary = "XBOUNDARYX";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n").into_bytes();
+    if let Some(ct) = content_type {
+        body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+    }
+    body.extend_from_slice(b"\r\n");
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

@@ -3,24 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Resp, TestApp, count};
-
-fn multipart(
-    field: &str,
-    filename: &str,
-    content_type: Option<&str>,
-    content: &[u8],
-) -> (String, Vec<u8>) {
-    let boundary = "XBOUNDARYX";
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n").into_bytes();
-    if let Some(ct) = content_type {
-        body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
-    }
-    body.extend_from_slice(b"\r\n");
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
+use crate::helpers::{Resp, TestApp, count, multipart};
 
 async fn upload(app: &TestApp, token: &str, content_type: Option<&str>, content: &[u8]) -> Resp {
     let (ct, body) = multipart("file", "meals.csv", content_type, content);

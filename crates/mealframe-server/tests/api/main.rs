@@ -11,6 +11,7 @@ mod accounts_profile;
 mod accounts_register;
 mod accounts_tokens;
 mod isolation;
+mod library_capture;
 mod library_csv;
 mod library_meal_types;
 mod library_meals;

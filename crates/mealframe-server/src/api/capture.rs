@@ -1,0 +1,257 @@
+//! `POST /api/v1/meals/ai-capture` (§4.15): a meal photo in, a suggested meal out. Nothing is
+//! saved but the call's token count and estimated cost; the client then creates the meal.
+//!
+//! Order: the part's declared type (before reading), the size (while reading, so an oversized
+//! upload is never held in memory), emptiness, the bytes really being JPEG or PNG, the model being
+//! configured, the per-user rate, then the model call. The photo and the model's answer are never
+//! logged or stored.
+
+use axum::{
+    Json,
+    extract::{Multipart, State, multipart::MultipartRejection},
+    http::StatusCode,
+};
+use base64::Engine;
+use mealframe_core::{
+    capture::{self, AnswerError, Context, IdentifiedItem, LIBRARY_CONTEXT, Suggestion},
+    tenths::Tenths,
+    tz::TimeZoneName,
+};
+use mealframe_store::{
+    ai_usage::{self, Usage},
+    library::{meal_types, meals},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{limits, upload};
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::CurrentUser,
+    state::AppState,
+};
+
+/// The largest photo accepted (10 MiB, as the original).
+pub const MAX_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+
+const IMAGE_TYPES: [&str; 3] = ["image/jpeg", "image/jpg", "image/png"];
+
+#[derive(Serialize, ToSchema)]
+pub struct IdentifiedItemResponse {
+    pub name: String,
+    pub estimated_quantity: String,
+}
+
+/// The model's suggestion; macros are JSON numbers (one decimal), not strings.
+#[derive(Serialize, ToSchema)]
+pub struct AiCaptureResponse {
+    pub meal_name: String,
+    pub portion_description: String,
+    pub calories_kcal: Option<i32>,
+    pub protein_g: Option<f64>,
+    pub carbs_g: Option<f64>,
+    pub sugar_g: Option<f64>,
+    pub fat_g: Option<f64>,
+    pub saturated_fat_g: Option<f64>,
+    pub fiber_g: Option<f64>,
+    pub confidence_score: f64,
+    pub identified_items: Vec<IdentifiedItemResponse>,
+    pub suggested_meal_type: Option<String>,
+    /// The model that answered (`gpt-4o` unless configured otherwise).
+    pub ai_model_version: String,
+}
+
+fn response(s: Suggestion, model: &str) -> AiCaptureResponse {
+    let g = |v: Option<Tenths>| v.map(Tenths::as_f64);
+    AiCaptureResponse {
+        meal_name: s.meal_name,
+        portion_description: s.portion_description,
+        calories_kcal: s.calories_kcal,
+        protein_g: g(s.protein_g),
+        carbs_g: g(s.carbs_g),
+        sugar_g: g(s.sugar_g),
+        fat_g: g(s.fat_g),
+        saturated_fat_g: g(s.saturated_fat_g),
+        fiber_g: g(s.fiber_g),
+        confidence_score: s.confidence_score,
+        identified_items: s
+            .identified_items
+            .into_iter()
+            .map(
+                |IdentifiedItem {
+                     name,
+                     estimated_quantity,
+                 }| IdentifiedItemResponse {
+                    name,
+                    estimated_quantity,
+                },
+            )
+            .collect(),
+        suggested_meal_type: s.suggested_meal_type,
+        ai_model_version: model.to_owned(),
+    }
+}
+
+/// The image format the bytes really are, whatever the upload claimed.
+fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// Estimated price in millionths of a dollar, for the model whose price is known (gpt-4o:
+/// $5 per million prompt tokens, $15 per million completion tokens).
+fn cost_micro_usd(model: &str, prompt: u64, completion: u64) -> Option<i64> {
+    (model == "gpt-4o").then(|| (prompt * 5 + completion * 15).min(i64::MAX as u64) as i64)
+}
+
+/// Analyse a meal photo (multipart field `image`, JPEG or PNG up to 10 MB).
+#[utoipa::path(post, path = "/api/v1/meals/ai-capture", tag = "Meals", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "field `image`: a JPEG or PNG photo"),
+    responses((status = 200, body = AiCaptureResponse),
+        (status = 400, description = "Not an image, empty, or no food recognised"),
+        (status = 413, description = "Larger than 10 MB"), (status = 422, description = "No `image` field"),
+        (status = 429, description = "Too many captures"), (status = 502, description = "The model failed"),
+        (status = 503, description = "AI capture is not configured"), (status = 504, description = "The model took too long")))]
+pub async fn ai_capture(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<Json<AiCaptureResponse>> {
+    let accept = |content_type: Option<&str>| {
+        let ok = content_type.is_some_and(|ct| IMAGE_TYPES.contains(&upload::essence(ct).as_str()));
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::bad_request(format!(
+                "Invalid file type: {}. Expected JPEG or PNG.",
+                content_type.unwrap_or("unknown")
+            )))
+        }
+    };
+    let image = upload::read_part(
+        multipart,
+        upload::PartRules {
+            name: "image",
+            limit: MAX_IMAGE_BYTES,
+            too_large: "Image too large. Maximum size is 10MB.",
+            accept: &accept,
+        },
+    )
+    .await?
+    .bytes;
+    if image.is_empty() {
+        return Err(ApiError::bad_request("Image file is empty."));
+    }
+    let mime = sniff(&image)
+        .ok_or_else(|| ApiError::bad_request("Image file is not a valid JPEG or PNG."))?;
+    let Some(vision) = state.vision.clone() else {
+        return Err(ApiError::detail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "OPENAI_API_KEY is not configured",
+        ));
+    };
+    let ai = &state.config.ai_capture;
+    limits::enforce_bucket(&state, &format!("ai-capture:{}", user.id()), ai.rate).await?;
+
+    let (type_names, recent) = {
+        let mut r = state.db.reader().await?;
+        let types: Vec<String> = meal_types::names(&mut r.conn(), user.id())
+            .await?
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
+        let recent = meals::recent(&mut r.conn(), user.id(), LIBRARY_CONTEXT).await?;
+        (types, recent)
+    };
+    let zone = TimeZoneName::parse(&user.user.timezone).unwrap_or_else(TimeZoneName::utc);
+    let prompt = capture::user_prompt(&Context {
+        local_time: zone.local_at(state.now().into_inner()),
+        time_zone: zone.as_str(),
+        meal_types: &type_names,
+        recent_meals: &recent,
+    });
+    let data_url = format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&image)
+    );
+    drop(image);
+    let request = ai_providers::ChatRequest {
+        system: capture::SYSTEM_PROMPT.to_owned(),
+        user: vec![
+            ai_providers::ContentPart::Text(prompt),
+            ai_providers::ContentPart::ImageDataUrl(data_url),
+        ],
+        json_mode: true,
+        max_tokens: Some(500),
+        model: None,
+    };
+    let answer = vision.chat(&request).await.map_err(|e| {
+        metrics::counter!("mealframe_ai_capture_total", "outcome" => e.class()).increment(1);
+        tracing::warn!(error = e.class(), "AI capture call failed");
+        match e {
+            ai_providers::ProviderError::Timeout => ApiError::detail(
+                StatusCode::GATEWAY_TIMEOUT,
+                "Analysis took too long. Please try again.",
+            ),
+            _ => ApiError::detail(
+                StatusCode::BAD_GATEWAY,
+                "Could not analyze image. Please try again.",
+            ),
+        }
+    })?;
+
+    // The call is paid for whatever its answer says: keep its usage even if the answer is refused.
+    let usage = Usage {
+        model: &ai.model,
+        tokens_prompt: answer.usage.input_tokens.min(i32::MAX as u64) as i32,
+        tokens_completion: answer.usage.output_tokens.min(i32::MAX as u64) as i32,
+        cost_micro_usd: cost_micro_usd(
+            &ai.model,
+            answer.usage.input_tokens,
+            answer.usage.output_tokens,
+        ),
+    };
+    let mut tx = state.db.begin().await?;
+    ai_usage::record(&mut tx.conn(), user.id(), &usage, state.now()).await?;
+    tx.commit().await?;
+
+    let outcome = capture::parse_answer(&answer.text, &type_names);
+    let label = match &outcome {
+        Ok(_) => "ok",
+        Err(AnswerError::LowConfidence(_)) => "no_food",
+        Err(AnswerError::Invalid) => "invalid_answer",
+    };
+    metrics::counter!("mealframe_ai_capture_total", "outcome" => label).increment(1);
+    match outcome {
+        Ok(suggestion) => Ok(Json(response(suggestion, &ai.model))),
+        Err(e @ AnswerError::LowConfidence(_)) => Err(ApiError::bad_request(e.to_string())),
+        Err(AnswerError::Invalid) => Err(ApiError::detail(
+            StatusCode::BAD_GATEWAY,
+            "Could not analyze image. Please try again.",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_tells_jpeg_from_png_from_anything_else() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"GIF89a"), None);
+        assert_eq!(sniff(b""), None);
+    }
+
+    #[test]
+    fn cost_is_estimated_for_gpt_4o_only() {
+        assert_eq!(cost_micro_usd("gpt-4o", 1000, 200), Some(8000));
+        assert_eq!(cost_micro_usd("llava", 1000, 200), None);
+    }
+}
