@@ -24,3 +24,5 @@ mod planning_stats;
 mod planning_support;
 mod planning_today;
 mod platform;
+mod platform_idempotency;
+mod web_pages;

@@ -1,0 +1,159 @@
+//! `Idempotency-Key` on mutations: how the web app's offline queue replays safely.
+
+use axum::http::StatusCode;
+use mealframe_core::ids::UserId;
+use mealframe_store::accounts::idempotency;
+use serde_json::json;
+
+use crate::helpers::{TestApp, count};
+
+async fn create_type(app: &TestApp, token: &str, key: &str, name: &str) -> crate::helpers::Resp {
+    app.post("/api/v1/meal-types")
+        .bearer(token)
+        .header("idempotency-key", key)
+        .json(json!({"name": name}))
+        .send()
+        .await
+}
+
+#[tokio::test]
+async fn a_replayed_key_gets_the_first_answer_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let first = create_type(&app, &token, "k-1", "Breakfast").await;
+    first.assert(StatusCode::CREATED);
+    assert!(first.header("idempotent-replayed").is_none());
+
+    let again = create_type(&app, &token, "k-1", "Breakfast").await;
+    again.assert(StatusCode::CREATED);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json(), first.json());
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 1);
+
+    // Without the key the same request really runs again (and meets the duplicate name).
+    app.post("/api/v1/meal-types")
+        .bearer(&token)
+        .json(json!({"name": "Breakfast"}))
+        .send()
+        .await
+        .assert(StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_refusal_is_replayed_too() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let first = create_type(&app, &token, "k-bad", "").await;
+    first.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    let again = create_type(&app, &token, "k-bad", "").await;
+    again.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json(), first.json());
+}
+
+#[tokio::test]
+async fn a_key_reused_for_another_request_is_refused() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    create_type(&app, &token, "k-1", "Breakfast")
+        .await
+        .assert(StatusCode::CREATED);
+    let r = app
+        .post("/api/v1/meals")
+        .bearer(&token)
+        .header("idempotency-key", "k-1")
+        .json(json!({"name": "Oats", "portion_description": "60 g"}))
+        .send()
+        .await;
+    r.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.detail(),
+        "Idempotency-Key was already used for a different request"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meals").await, 0);
+}
+
+#[tokio::test]
+async fn keys_belong_to_one_user() {
+    let app = TestApp::new().await;
+    let ana = app.signup("ana@example.com").await;
+    let bob = app.signup("bob@example.com").await;
+    create_type(&app, &ana, "same", "Breakfast")
+        .await
+        .assert(StatusCode::CREATED);
+    let r = create_type(&app, &bob, "same", "Breakfast").await;
+    r.assert(StatusCode::CREATED);
+    assert!(r.header("idempotent-replayed").is_none());
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 2);
+}
+
+#[tokio::test]
+async fn a_key_still_running_answers_409_until_it_goes_stale() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let me = app
+        .get("/api/v1/auth/me")
+        .bearer(&token)
+        .send()
+        .await
+        .json();
+    let user = UserId(me["id"].as_str().unwrap().parse().unwrap());
+    {
+        // Another tab's request with this key has started and not finished.
+        let mut tx = app.state.db.begin().await.unwrap();
+        idempotency::claim(
+            &mut tx.conn(),
+            user,
+            "busy",
+            "POST /api/v1/meal-types",
+            app.state.now(),
+            time::Duration::minutes(5),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let r = create_type(&app, &token, "busy", "Breakfast").await;
+    r.assert(StatusCode::CONFLICT);
+    assert_eq!(r.header("retry-after"), Some("1"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 0);
+
+    // A request that never finished (a crash) does not block the key forever.
+    app.advance(time::Duration::minutes(6));
+    create_type(&app, &token, "busy", "Breakfast")
+        .await
+        .assert(StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn routes_without_a_user_ignore_the_key() {
+    let app = TestApp::new().await;
+    let r = app
+        .post("/api/v1/auth/register")
+        .header("idempotency-key", "k-1")
+        .json(json!({"email": "ana@example.com", "password": "correct horse"}))
+        .send()
+        .await;
+    r.assert(StatusCode::CREATED);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM idempotency_keys").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_key_is_ignored() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let long = "k".repeat(129);
+    create_type(&app, &token, &long, "Breakfast")
+        .await
+        .assert(StatusCode::CREATED);
+    create_type(&app, &token, &long, "Lunch")
+        .await
+        .assert(StatusCode::CREATED);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM idempotency_keys").await,
+        0
+    );
+}

@@ -1,0 +1,179 @@
+//! The web app's server side: content negotiation on `/`, the sign-in form and its session
+//! cookie, cross-site refusal of page posts and cookie-authenticated API writes, the starter
+//! library, and the service worker and asset caching headers.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, count};
+
+const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
+
+async fn sign_in(app: &TestApp, email: &str) {
+    app.signup(email).await;
+    let r = app
+        .post("/login")
+        .header("origin", "https://meals.example.org")
+        .raw(
+            FORM,
+            format!("email={email}&password=correct+horse&next=%2F"),
+        )
+        .send()
+        .await;
+    assert!(r.status.is_redirection(), "{}: {}", r.status, r.text());
+    assert_eq!(r.header("location"), Some("/"));
+    assert!(
+        app.cookie("mf_session").is_some(),
+        "a session cookie is set"
+    );
+}
+
+#[tokio::test]
+async fn the_root_answers_api_clients_with_json_and_browsers_with_the_app() {
+    let app = TestApp::new().await;
+    let r = app.get("/").send().await;
+    r.assert(StatusCode::OK);
+    assert_eq!(
+        r.json(),
+        json!({"status": "ok", "message": "MealFrame API"})
+    );
+
+    let r = app.get("/").header("accept", "text/html,*/*").send().await;
+    assert!(r.status.is_redirection());
+    assert_eq!(r.header("location"), Some("/login?next=%2F"));
+
+    let r = app.get("/login").send().await;
+    r.assert(StatusCode::OK);
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    assert!(r.text().contains("name=\"password\""));
+}
+
+#[tokio::test]
+async fn signing_in_with_the_form_opens_today() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let r = app.get("/").header("accept", "text/html").send().await;
+    r.assert(StatusCode::OK);
+    let html = r.text();
+    assert!(html.contains("ana@example.com"));
+    assert!(
+        html.contains("Use the starter library"),
+        "first run is offered"
+    );
+
+    let r = app
+        .post("/login")
+        .no_cookies()
+        .raw(
+            FORM,
+            "email=ana%40example.com&password=wrong+password+here&next=%2F",
+        )
+        .send()
+        .await;
+    r.assert(StatusCode::UNAUTHORIZED);
+    assert!(r.text().contains("Invalid email or password"));
+}
+
+#[tokio::test]
+async fn the_starter_library_fills_an_empty_account_once() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let install = || {
+        app.post("/setup/starter")
+            .header("origin", "https://meals.example.org")
+            .send()
+    };
+    assert!(install().await.status.is_redirection());
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 4);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meals").await, 12);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM day_templates").await, 2);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM week_plans WHERE is_default").await,
+        1
+    );
+
+    assert!(install().await.status.is_redirection());
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM meals").await,
+        12,
+        "not twice"
+    );
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_on_pages_and_cookie_api_calls() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+
+    let r = app
+        .post("/setup/starter")
+        .header("origin", "https://evil.example")
+        .send()
+        .await;
+    r.assert(StatusCode::FORBIDDEN);
+    let r = app
+        .post("/api/v1/meal-types")
+        .header("sec-fetch-site", "cross-site")
+        .json(json!({"name": "Breakfast"}))
+        .send()
+        .await;
+    r.assert(StatusCode::FORBIDDEN);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 0);
+
+    // The same call from our own pages works with the cookie alone.
+    app.post("/api/v1/meal-types")
+        .header("sec-fetch-site", "same-origin")
+        .json(json!({"name": "Breakfast"}))
+        .send()
+        .await
+        .assert(StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let r = app
+        .post("/logout")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    assert!(r.status.is_redirection());
+    let r = app.get("/").header("accept", "text/html").send().await;
+    assert!(r.status.is_redirection(), "back to the sign-in page");
+    app.get("/api/v1/today")
+        .send()
+        .await
+        .assert(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn assets_are_cached_forever_and_the_service_worker_never() {
+    let app = TestApp::new().await;
+    let r = app.get("/sw.js").send().await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.header("cache-control"), Some("no-cache"));
+    let sw = r.text();
+    assert!(!sw.contains("__VERSION__") && !sw.contains("__PRECACHE__"));
+    assert!(
+        sw.contains("/static/app.css?v="),
+        "precache lists hashed URLs"
+    );
+
+    let r = app.get("/static/app.css").send().await;
+    r.assert(StatusCode::OK);
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert!(r.header("content-type").unwrap().starts_with("text/css"));
+
+    let r = app.get("/manifest.webmanifest").send().await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.json()["start_url"], "/");
+
+    app.get("/static/nope.js")
+        .send()
+        .await
+        .assert(StatusCode::NOT_FOUND);
+}
