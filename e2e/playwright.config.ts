@@ -1,10 +1,12 @@
 // Browser tests against a real `mealframe` on a fresh database, in Debian's Chromium (no browser
-// download: executablePath). One worker: the flows share one server and run in order.
+// download: executablePath). One worker: the flows share one server and run in order. A fake
+// vision model (fake-vision.mjs) stands in for OpenAI.
 import { defineConfig, devices } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT || 18765);
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
 export const DATA_DIR = `${__dirname}/.data`;
+const VISION_PORT = PORT + 1;
 
 export default defineConfig({
   testDir: './tests',
@@ -27,7 +29,12 @@ export default defineConfig({
     serviceWorkers: 'allow',
     trace: 'retain-on-failure',
   },
-  webServer: {
+  webServer: [{
+    command: 'exec node fake-vision.mjs',
+    url: `http://127.0.0.1:${VISION_PORT}/health`,
+    reuseExistingServer: false,
+    env: { FAKE_VISION_PORT: String(VISION_PORT) },
+  }, {
     command: `rm -rf "${DATA_DIR}" && mkdir -p "${DATA_DIR}/mail" && exec ${process.env.MEALFRAME_BIN || '../target/debug/mealframe'}`,
     url: `${BASE_URL}/health`,
     reuseExistingServer: false,
@@ -42,6 +49,8 @@ export default defineConfig({
       MEALFRAME_LOGIN_RATE_LIMIT: '1000/minute',
       MEALFRAME_PASSWORD_RESET_RATE_LIMIT: '1000/minute',
       MEALFRAME_LOG_LEVEL: 'warn',
+      MEALFRAME_OPENAI_API_KEY: 'sk-e2e',
+      MEALFRAME_OPENAI_BASE_URL: `http://127.0.0.1:${VISION_PORT}/v1`,
     },
-  },
+  }],
 });

@@ -3,6 +3,7 @@
 
 import { toast } from 'mf/app';
 import * as queue from 'mf/queue';
+import { startCapture } from 'mf/capture';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -88,7 +89,7 @@ function updateRing() {
 }
 
 function pendingSlot(action) {
-  const meal = mealById(action.meal) || { name: 'Meal', portion: '' };
+  const meal = mealById(action.meal) || { name: action.mealName || 'Meal', portion: action.mealPortion || '' };
   const el = document.createElement('button');
   el.type = 'button';
   el.className = 'slot adhoc pending';
@@ -204,6 +205,13 @@ async function showPending() {
 
 // ----- the sheets ----------------------------------------------------------------------------------
 
+/** Focus a field once the sheet has slid in, unless the user is already typing somewhere. */
+function focusSoon(el) {
+  setTimeout(() => {
+    if (el && !document.activeElement?.matches('input, select, textarea')) el.focus();
+  }, 250);
+}
+
 function openSheet(id) {
   const d = document.getElementById(id);
   if (d && !d.open) d.showModal();
@@ -243,19 +251,22 @@ function clear(slotId, prev) {
   );
 }
 
+/** Undo an added meal: drop it from the queue if it has not synced yet, else remove the slot. */
+async function undoAdd(a) {
+  const waiting = (await queue.pending(data.user)).some((x) => x.seq === a.seq);
+  if (waiting) {
+    await queue.remove(a.seq);
+    $(`.slot[data-slot="pending-${a.seq}"]`)?.remove();
+    relayout();
+    toast('Removed');
+  } else if (created.has(a.seq)) removeAdhoc(created.get(a.seq), null);
+}
+
 function addAdhoc(mealId) {
   const meal = mealById(mealId);
   return act(
     { kind: 'adhoc', label: `Added ${meal?.name ?? 'meal'}`, meal: mealId, steps: [{ method: 'POST', path: '/api/v1/today/slots', body: { meal_id: mealId, date: data.date }, as: 'slot' }] },
-    async (a) => {
-      const waiting = (await queue.pending(data.user)).some((x) => x.seq === a.seq);
-      if (waiting) {
-        await queue.remove(a.seq);
-        $(`.slot[data-slot="pending-${a.seq}"]`)?.remove();
-        relayout();
-        toast('Removed');
-      } else if (created.has(a.seq)) removeAdhoc(created.get(a.seq), null);
-    },
+    undoAdd,
   );
 }
 
@@ -277,8 +288,12 @@ function reassign(slotId, mealId, typeId, prev) {
 }
 
 /** The meal picker: `mode` is 'add' (ad-hoc), 'actual' (what was eaten) or 'change' (reassign). */
+let pickerMode = null;
 function openPicker(mode, onPick) {
+  pickerMode = mode;
   const sheet = openSheet('picker-sheet');
+  const capture = $('[data-capture]', sheet);
+  if (capture) capture.hidden = !(data.ai && (mode === 'add' || mode === 'actual'));
   $('[data-picker-title]', sheet).textContent = { add: 'Add a meal', actual: 'What did you eat?', change: 'Change meal' }[mode];
   const search = $('[data-picker-search]', sheet);
   const typeWrap = $('[data-picker-type-wrap]', sheet);
@@ -320,7 +335,7 @@ function openPicker(mode, onPick) {
   search.oninput = render;
   typeSelect.onchange = render;
   render();
-  setTimeout(() => search.focus(), 250);
+  focusSoon(search);
 }
 
 let pendingStatus = null;
@@ -367,10 +382,16 @@ document.addEventListener('click', (e) => {
     types.replaceChildren(new Option('— none —', ''), ...data.types.map((x) => new Option(x.name, x.id)));
     $('[data-quick-form]').reset();
     openSheet('quick-sheet');
-    setTimeout(() => $('#q-name')?.focus(), 250);
+    focusSoon($('#q-name'));
     return;
   }
-  if (t.closest('[data-add]')) { openPicker('add', (meal) => addAdhoc(meal)); return; }
+  if (t.closest('[data-add]')) { pendingStatus = null; openPicker('add', (meal) => addAdhoc(meal)); return; }
+  if (t.closest('[data-capture]')) {
+    const p = pickerMode === 'actual' || t.closest('#actual-sheet') ? pendingStatus : null;
+    closeSheets();
+    startCapture(data.types, (meal) => (p ? markWithNewMeal(p, meal) : addNewMeal(meal, 'Meal captured and added')));
+    return;
+  }
   const yMark = t.closest('[data-y-mark]');
   if (yMark) { mark(yMark.closest('[data-y-slot]').dataset.ySlot, yMark.dataset.yMark, null, null); return; }
   if (t.closest('[data-y-all]')) {
@@ -386,8 +407,12 @@ document.addEventListener('submit', (e) => {
   const meal = { name: f.get('name'), portion_description: f.get('portion_description'), source: 'manual', meal_type_ids: f.get('meal_type_id') ? [f.get('meal_type_id')] : [] };
   if (f.get('calories_kcal')) meal.calories_kcal = Number(f.get('calories_kcal'));
   if (f.get('protein_g')) meal.protein_g = String(f.get('protein_g'));
-  const p = pendingStatus;
   closeSheets();
+  markWithNewMeal(pendingStatus, meal);
+});
+
+/** Create `meal` in the library and link it as what was eaten instead (one queued action). */
+function markWithNewMeal(p, meal) {
   act(
     {
       kind: 'mark', label: `Marked as ${WORD[p.status]} — ${meal.name}`, slot: p.slot, status: p.status, actualName: meal.name,
@@ -398,7 +423,21 @@ document.addEventListener('submit', (e) => {
     },
     () => (p.prev?.status ? mark(p.slot, p.prev.status, null, null) : clear(p.slot, null)),
   );
-});
+}
+
+/** Create `meal` in the library and add it to today (one queued action). */
+function addNewMeal(meal, label) {
+  return act(
+    {
+      kind: 'adhoc', label, mealName: meal.name, mealPortion: meal.portion_description,
+      steps: [
+        { method: 'POST', path: '/api/v1/meals', body: meal, as: 'meal' },
+        { method: 'POST', path: '/api/v1/today/slots', body: { meal_id: '$meal', date: data.date }, as: 'slot' },
+      ],
+    },
+    undoAdd,
+  );
+}
 
 // ----- yesterday's review ------------------------------------------------------------------------
 

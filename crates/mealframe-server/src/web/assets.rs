@@ -93,6 +93,7 @@ pub async fn service_worker() -> Response {
                         "app.js",
                         "today.js",
                         "queue.js",
+                        "capture.js",
                         "icons/icon.svg",
                         "icons/icon-192.png",
                     ]

@@ -68,10 +68,11 @@ impl Layout {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             importmap: format!(
-                "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\"}}}}",
+                "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\"}}}}",
                 assets::url("today.js"),
                 assets::url("queue.js"),
-                assets::url("app.js")
+                assets::url("app.js"),
+                assets::url("capture.js")
             ),
         }
     }

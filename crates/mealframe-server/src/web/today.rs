@@ -47,6 +47,8 @@ struct PageData {
     yesterday: String,
     meals: Vec<PickerMeal>,
     types: Vec<PickerType>,
+    /// Whether photo capture is configured on this server.
+    ai: bool,
 }
 
 pub struct Checklist {
@@ -112,6 +114,8 @@ struct TodayPage {
     ring_offset: String,
     planned: Totals,
     eaten: Totals,
+    /// Photo capture is configured.
+    ai: bool,
     data: String,
 }
 
@@ -184,10 +188,12 @@ pub async fn page(
                 name,
             })
             .collect(),
+        ai: state.vision.is_some(),
     };
     let layout = Layout::new("Today", "today", Some(&user), &headers);
     let had_flash = layout.flash.is_some();
     let page = TodayPage {
+        ai: state.vision.is_some(),
         layout,
         long_date: long_date(today),
         planned: day.macros.planned.clone(),

@@ -1,0 +1,51 @@
+// Photo capture: add an off-plan meal from a photo, and link a photo as what was eaten instead.
+import { expect, test } from '@playwright/test';
+import { api, register, login, starterWeek, synced, uniqueEmail } from './support';
+
+// A 4×4 PNG (real image data, so the browser can decode and shrink it).
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGM8UaHBAANMDEgANwcAR/QBcCY7mNgAAAAASUVORK5CYII=',
+  'base64',
+);
+
+test('a photo becomes a library meal added to today, and a deviated meal can be a photo', async ({ page }) => {
+  const email = uniqueEmail('capture');
+  await register(page, email);
+  await login(page, email);
+  await starterWeek(page);
+  const before = (await api(page, '/api/v1/today')).slots.length;
+
+  await page.getByRole('button', { name: '+ Add meal' }).click();
+  const chooser = page.waitForEvent('filechooser');
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Capture with photo' }).click();
+  await (await chooser).setFiles({ name: 'lunch.png', mimeType: 'image/png', buffer: PNG });
+  const sheet = page.locator('#capture-sheet');
+  await expect(sheet.getByText('Grilled chicken bowl')).toBeVisible();
+  await expect(sheet.getByText('84 % confidence')).toBeVisible();
+  await expect(sheet.getByLabel('Meal type')).toHaveText(/Lunch/);
+  await page.screenshot({ path: 'screenshots/capture-confirm-phone.png' });
+  await sheet.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#toast')).toContainText('Meal captured and added');
+  await synced(page);
+
+  const today = await api(page, '/api/v1/today');
+  expect(today.slots.length).toBe(before + 1);
+  const added = today.slots.find((s: any) => s.meal?.name === 'Grilled chicken bowl');
+  expect(added.is_adhoc).toBe(true);
+  const captured = await api(page, '/api/v1/meals?source=ai_capture');
+  expect(captured.total).toBe(1);
+  expect(captured.items[0].calories_kcal).toBe(610);
+
+  // Deviated → "Capture with photo" links the new meal as what was actually eaten.
+  await page.locator('.slot.next').click();
+  await page.locator('#complete-sheet [data-status="deviated"]').click();
+  const chooser2 = page.waitForEvent('filechooser');
+  await page.locator('#actual-sheet').getByRole('button', { name: 'Capture with photo' }).click();
+  await (await chooser2).setFiles({ name: 'dinner.png', mimeType: 'image/png', buffer: PNG });
+  await page.locator('#capture-sheet').getByRole('button', { name: 'Save' }).click();
+  await synced(page);
+  const after = await api(page, '/api/v1/today');
+  const deviated = after.slots.find((s: any) => s.completion_status === 'deviated');
+  expect(deviated.actual_meal.name).toBe('Grilled chicken bowl');
+  expect((await api(page, '/api/v1/meals?source=ai_capture')).total).toBe(2);
+});
