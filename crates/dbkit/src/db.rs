@@ -102,6 +102,10 @@ impl Db {
             .busy_timeout(opts.acquire_timeout)
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000")
+            // sqlx hands rows from each connection's thread to the task through a bounded
+            // channel; at the default 50 a year of slots means dozens of thread wake-ups per
+            // query. Rows are small: let a whole result through without blocking.
+            .row_buffer_size(4096)
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
         // The writer is created first so that it creates the file and switches it to WAL.

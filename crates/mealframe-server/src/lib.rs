@@ -13,6 +13,7 @@ pub mod extract;
 pub mod jobs;
 pub mod mail;
 pub mod state;
+pub mod view_cache;
 pub mod web;
 
 use std::{net::SocketAddr, sync::Arc};

@@ -5,6 +5,7 @@ use std::{ops::Deref, sync::Arc};
 use ai_providers::{CallLimits, ChatProvider, OpenAiClient, OpenAiConfig, RetryPolicy};
 use dbkit::{Db, Timestamp};
 
+use crate::view_cache::ViewCache;
 use crate::{
     accounts::{google::GoogleOidc, jwt::JwtKeys},
     clock::{Clock, SystemClock},
@@ -25,6 +26,8 @@ pub struct Inner {
     pub google: Option<GoogleOidc>,
     /// The vision model of AI capture; `None` when not configured.
     pub vision: Option<Arc<dyn ChatProvider>>,
+    /// Today and stats views, keyed by the user's data version.
+    pub views: ViewCache,
 }
 
 impl Deref for AppState {
@@ -88,6 +91,7 @@ impl AppState {
             http,
             google,
             vision,
+            views: ViewCache::default(),
         })))
     }
 

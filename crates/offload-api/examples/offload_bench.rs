@@ -13,15 +13,16 @@
 
 use std::{
     net::SocketAddr,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::{
         Arc,
         atomic::{AtomicU64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::{Json, Router, extract::State, routing::post};
+use loadgen::{Inspect, Job, Req, ms, pct, print_table, run_phase};
 use serde_json::{Value, json};
 
 #[derive(Clone)]
@@ -40,145 +41,6 @@ async fn chat_completions(State(fake): State<Fake>) -> Json<Value> {
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content.to_string()}}],
         "usage": {"prompt_tokens": 120, "completion_tokens": 40}
     }))
-}
-
-struct Phase {
-    name: &'static str,
-    ok: u64,
-    errors: u64,
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-    /// Client-measured latency minus the provider time the gateway reports (`latency_ms`).
-    overhead: Vec<Duration>,
-}
-
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1000.0)
-}
-
-type Job = Arc<
-    dyn Fn(
-            usize,
-            u64,
-        ) -> (
-            reqwest::Method,
-            String,
-            Option<Value>,
-            Vec<(String, String)>,
-        ) + Send
-        + Sync,
->;
-
-async fn run_phase(
-    name: &'static str,
-    concurrency: usize,
-    duration: Duration,
-    job: Job,
-    expect_latency_ms: bool,
-) -> Phase {
-    let deadline = Instant::now() + duration;
-    let started = Instant::now();
-    let workers: Vec<_> = (0..concurrency)
-        .map(|w| {
-            let job = job.clone();
-            tokio::spawn(async move {
-                let client = reqwest::Client::builder()
-                    .pool_max_idle_per_host(1)
-                    .tcp_nodelay(true)
-                    .build()
-                    .unwrap();
-                let (mut ok, mut errors, mut lat, mut over) = (0u64, 0u64, Vec::new(), Vec::new());
-                let mut i = 0u64;
-                while Instant::now() < deadline {
-                    let (method, url, body, headers) = job(w, i);
-                    i += 1;
-                    let mut req = client.request(method, &url);
-                    for (k, v) in headers {
-                        req = req.header(k, v);
-                    }
-                    if let Some(b) = body {
-                        req = req.json(&b);
-                    }
-                    let t0 = Instant::now();
-                    match req.send().await {
-                        Ok(resp) => {
-                            let status = resp.status();
-                            let bytes = resp.bytes().await.unwrap_or_default();
-                            let took = t0.elapsed();
-                            if status.is_success() {
-                                ok += 1;
-                                lat.push(took);
-                                if expect_latency_ms
-                                    && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
-                                    && let Some(p) = v["latency_ms"].as_u64()
-                                {
-                                    over.push(took.saturating_sub(Duration::from_millis(p)));
-                                }
-                            } else {
-                                errors += 1;
-                            }
-                        }
-                        Err(_) => errors += 1,
-                    }
-                }
-                (ok, errors, lat, over)
-            })
-        })
-        .collect();
-    let mut phase = Phase {
-        name,
-        ok: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latencies: Vec::new(),
-        overhead: Vec::new(),
-    };
-    for w in workers {
-        let (ok, errors, lat, over) = w.await.unwrap();
-        phase.ok += ok;
-        phase.errors += errors;
-        phase.latencies.extend(lat);
-        phase.overhead.extend(over);
-    }
-    phase.elapsed = started.elapsed();
-    phase.latencies.sort();
-    phase.overhead.sort();
-    phase
-}
-
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-fn stop(mut child: Child) {
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let until = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < until {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -224,11 +86,7 @@ async fn main() {
     tokio::spawn(async move { axum::serve(provider, fake_app).await.unwrap() });
 
     // The gateway.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let addr = SocketAddr::from(([127, 0, 0, 1], loadgen::free_port()));
     let data_dir = std::env::temp_dir().join(format!("offload-bench-{}", std::process::id()));
     let big = "1000000000";
     let mut cmd = Command::new(&server);
@@ -262,15 +120,8 @@ async fn main() {
     let child = cmd.spawn().expect("start offload-api");
     let pid = child.id();
     let base = format!("http://{addr}");
+    loadgen::wait_until_up(&format!("{base}/v1/health")).await;
     let probe = reqwest::Client::new();
-    let up = Instant::now();
-    while probe.get(format!("{base}/v1/health")).send().await.is_err() {
-        assert!(
-            up.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 
     // One session per worker for the authenticated phases.
     let mut tokens = Vec::new();
@@ -290,68 +141,47 @@ async fn main() {
 
     let health: Job = {
         let base = base.clone();
-        Arc::new(move |_, _| {
-            (
-                reqwest::Method::GET,
-                format!("{base}/v1/health"),
-                None,
-                vec![],
-            )
-        })
+        Arc::new(move |_, _| Req::get(format!("{base}/v1/health")))
     };
     let direct: Job = {
         let url = format!("http://{provider_addr}/v1/chat/completions");
-        Arc::new(move |_, _| {
-            (
-                reqwest::Method::POST,
-                url.clone(),
-                Some(json!({"model":"x"})),
-                vec![],
-            )
-        })
+        Arc::new(move |_, _| Req::post(url.clone(), json!({"model":"x"})))
     };
     let sessions: Job = {
         let base = base.clone();
         Arc::new(move |w, i| {
-            (
-                reqwest::Method::POST,
+            Req::post(
                 format!("{base}/v1/sessions/anonymous"),
-                Some(
-                    json!({"install_id": format!("bench-s-{w:04}-{i:08}"), "app_version": "1.0", "platform": "ios"}),
-                ),
-                vec![],
+                json!({"install_id": format!("bench-s-{w:04}-{i:08}"), "app_version": "1.0", "platform": "ios"}),
             )
         })
     };
     let reconcile: Job = {
         let (base, tokens) = (base.clone(), tokens.clone());
         Arc::new(move |w, i| {
-            (
-                reqwest::Method::POST,
+            Req::post(
                 format!("{base}/v1/usage/reconcile"),
-                Some(
-                    json!({"install_id": format!("bench-install-{w:04}"), "feature": "breakdown", "local_count": i}),
-                ),
-                vec![("authorization".into(), format!("Bearer {}", tokens[w]))],
+                json!({"install_id": format!("bench-install-{w:04}"), "feature": "breakdown", "local_count": i}),
             )
+            .bearer(&tokens[w])
         })
     };
     let breakdown: Job = {
         let (base, tokens) = (base.clone(), tokens.clone());
         Arc::new(move |w, _| {
-            (
-                reqwest::Method::POST,
+            Req::post(
                 format!("{base}/v1/ai/breakdown/generate"),
-                Some(
-                    json!({"input_text": "Clean the garage before the weekend", "granularity": 3, "context_hints": [], "template_ids": []}),
-                ),
-                vec![
-                    ("authorization".into(), format!("Bearer {}", tokens[w])),
-                    ("x-offload-cloud-opt-in".into(), "true".into()),
-                ],
+                json!({"input_text": "Clean the garage before the weekend", "granularity": 3, "context_hints": [], "template_ids": []}),
             )
+            .bearer(&tokens[w])
+            .header("x-offload-cloud-opt-in", "true")
         })
     };
+    // Client latency minus the provider time the gateway reports in `latency_ms`.
+    let overhead: Inspect = Arc::new(|bytes, took| {
+        let v = serde_json::from_slice::<Value>(bytes).ok()?;
+        Some(took.saturating_sub(Duration::from_millis(v["latency_ms"].as_u64()?)))
+    });
 
     // Warm-up (connections, caches, the fake).
     run_phase(
@@ -359,19 +189,19 @@ async fn main() {
         concurrency,
         Duration::from_secs(2),
         breakdown.clone(),
-        true,
+        Some(overhead.clone()),
     )
     .await;
 
     let mut phases = Vec::new();
-    phases.push(run_phase("GET /v1/health", concurrency, phase_len, health, false).await);
+    phases.push(run_phase("GET /v1/health", concurrency, phase_len, health, None).await);
     phases.push(
         run_phase(
             "fake provider, direct (baseline)",
             concurrency,
             phase_len,
             direct,
-            false,
+            None,
         )
         .await,
     );
@@ -381,7 +211,7 @@ async fn main() {
             concurrency,
             phase_len,
             sessions,
-            false,
+            None,
         )
         .await,
     );
@@ -391,7 +221,7 @@ async fn main() {
             concurrency,
             phase_len,
             reconcile,
-            false,
+            None,
         )
         .await,
     );
@@ -401,33 +231,19 @@ async fn main() {
             concurrency,
             phase_len,
             breakdown,
-            true,
+            Some(overhead),
         )
         .await,
     );
-    let rss = peak_rss_kib(pid);
-    stop(child);
+    let rss = loadgen::peak_rss_kib(pid);
+    loadgen::stop(child);
     let _ = std::fs::remove_dir_all(&data_dir);
 
     println!(
         "concurrency {concurrency}, {secs} s per phase, fake provider delay {delay_ms} ms, {} cores\n",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!("| phase | ok | errors | req/s | p50 ms | p95 ms | p99 ms | max ms |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-    for p in &phases {
-        println!(
-            "| {} | {} | {} | {:.0} | {} | {} | {} | {} |",
-            p.name,
-            p.ok,
-            p.errors,
-            p.ok as f64 / p.elapsed.as_secs_f64(),
-            ms(pct(&p.latencies, 50.0)),
-            ms(pct(&p.latencies, 95.0)),
-            ms(pct(&p.latencies, 99.0)),
-            ms(p.latencies.last().copied().unwrap_or_default()),
-        );
-    }
+    print_table(&phases, None);
     let direct = &phases[1];
     let gateway = &phases[4];
     let health = &phases[0];
@@ -442,22 +258,15 @@ async fn main() {
         "per-request overhead (client latency − reported provider latency_ms, ms-truncated so ≤1 ms high):"
     );
     for p in [50.0, 95.0, 99.0] {
-        println!("  p{p:.0}: {} ms", ms(pct(&gateway.overhead, p)));
+        println!("  p{p:.0}: {} ms", ms(pct(&gateway.derived, p)));
     }
     println!(
         "\nbreakdown req/s vs health req/s: {:.3}",
-        (gateway.ok as f64 / gateway.elapsed.as_secs_f64())
-            / (health.ok as f64 / health.elapsed.as_secs_f64())
+        gateway.rps() / health.rps()
     );
     println!(
         "fake provider calls: {}",
         fake.calls.load(Ordering::Relaxed)
     );
-    match rss {
-        Some(kib) => println!(
-            "offload-api peak RSS (VmHWM): {:.1} MiB",
-            kib as f64 / 1024.0
-        ),
-        None => println!("offload-api peak RSS: unavailable"),
-    }
+    println!("{}", loadgen::rss_line("offload-api", rss));
 }

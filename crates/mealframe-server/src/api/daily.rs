@@ -32,7 +32,7 @@ use crate::{
 };
 
 /// `{completed, total, streak_days}`
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 pub struct TodayStats {
     pub completed: u32,
     pub total: u32,
@@ -40,7 +40,7 @@ pub struct TodayStats {
 }
 
 /// One day as the Today screen shows it.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Clone)]
 pub struct TodayResponse {
     pub date: String,
     pub weekday: &'static str,
@@ -57,6 +57,20 @@ pub struct TodayResponse {
 
 /// The Today view of `date` for this user (also used by the web pages).
 pub async fn day_view(
+    state: &AppState,
+    user: &CurrentUser,
+    date: Date,
+) -> ApiResult<TodayResponse> {
+    let version = user.user.data_version;
+    if let Some(view) = state.views.day(user.id(), date, version) {
+        return Ok(view);
+    }
+    let view = compute_day_view(state, user, date).await?;
+    state.views.put_day(user.id(), date, version, view.clone());
+    Ok(view)
+}
+
+async fn compute_day_view(
     state: &AppState,
     user: &CurrentUser,
     date: Date,

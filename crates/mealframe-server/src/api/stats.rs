@@ -2,7 +2,12 @@
 
 use std::collections::HashMap;
 
-use axum::{Json, extract::State};
+use axum::{
+    extract::State,
+    http::header,
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
 use mealframe_core::planning::{
     stats::{self, Stats, StatsInput},
     streak,
@@ -14,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::wire::{self, Totals};
 use crate::{
-    error::ApiResult,
+    error::{ApiError, ApiResult},
     extract::{CurrentUser, Issues, QueryParams},
     state::AppState,
 };
@@ -160,8 +165,26 @@ impl From<Stats> for StatsResponse {
 }
 
 /// The stats of the `days` days ending today (the user's today).
+/// Served from the view cache while the user's data version is unchanged.
 pub async fn compute(state: &AppState, user: &CurrentUser, days: u32) -> ApiResult<Stats> {
     let today: Date = user.today(state.now());
+    let version = user.user.data_version;
+    if let Some(stats) = state.views.stats(user.id(), days, today, version) {
+        return Ok(stats);
+    }
+    let stats = compute_uncached(state, user, days, today).await?;
+    state
+        .views
+        .put_stats(user.id(), days, today, version, stats.clone());
+    Ok(stats)
+}
+
+async fn compute_uncached(
+    state: &AppState,
+    user: &CurrentUser,
+    days: u32,
+    today: Date,
+) -> ApiResult<Stats> {
     let start = today - Duration::days(i64::from(days) - 1);
     let mut r = state.db.reader().await?;
     let slots = facts::slots(&mut r.conn(), user.id(), start, today).await?;
@@ -195,11 +218,25 @@ pub async fn stats(
     State(state): State<AppState>,
     user: CurrentUser,
     q: QueryParams,
-) -> ApiResult<Json<StatsResponse>> {
+) -> ApiResult<Response> {
     let mut v = Issues::query();
     let days = q
         .get("days")
         .map_or(Some(30), |d| v.int_str("days", d, Some(1), Some(365)));
     let days = v.finish(days)? as u32;
-    Ok(Json(compute(&state, &user, days).await?.into()))
+    // A year of stats is ~140 KB of JSON: keep the encoded body too, not only the numbers.
+    let today = user.today(state.now());
+    let version = user.user.data_version;
+    let body = match state.views.stats_json(user.id(), days, today, version) {
+        Some(body) => body,
+        None => {
+            let stats: StatsResponse = compute(&state, &user, days).await?.into();
+            let body = Bytes::from(serde_json::to_vec(&stats).map_err(ApiError::internal)?);
+            state
+                .views
+                .put_stats_json(user.id(), days, today, version, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -23,6 +23,7 @@ mod planning_slots;
 mod planning_stats;
 mod planning_support;
 mod planning_today;
+mod planning_view_cache;
 mod platform;
 mod platform_idempotency;
 mod web_pages;

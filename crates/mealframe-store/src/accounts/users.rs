@@ -38,6 +38,9 @@ pub struct User {
     pub preferences: Value,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Moves forward (by database triggers) whenever anything the Today, Week or Stats views
+    /// show changes; the server's view caches are keyed by it (migration 0003).
+    pub data_version: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -54,6 +57,7 @@ struct UserRow {
     preferences: Json<Value>,
     created_at: Timestamp,
     updated_at: Timestamp,
+    data_version: i64,
 }
 
 impl From<UserRow> for User {
@@ -75,12 +79,13 @@ impl From<UserRow> for User {
             preferences: r.preferences.0,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            data_version: r.data_version,
         }
     }
 }
 
 const COLUMNS: &str = "id, email, email_key, password_hash, email_verified, is_active, auth_provider, \
-                       google_sub, timezone, preferences, created_at, updated_at";
+                       google_sub, timezone, preferences, created_at, updated_at, data_version";
 
 /// What is needed to create an account.
 #[derive(Debug, Clone)]

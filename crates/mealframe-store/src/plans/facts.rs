@@ -1,6 +1,6 @@
 //! Bulk reads for streaks and stats: one query each, however long the period.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use dbkit::{Conn, fetch_all};
 use mealframe_core::{
@@ -59,93 +59,91 @@ struct SlotRow {
     date: Date,
     completion_status: Option<String>,
     meal_type_id: Option<Uuid>,
-    m_id: Option<Uuid>,
-    m_kcal: Option<i32>,
-    m_protein: Option<i32>,
-    m_carbs: Option<i32>,
-    m_sugar: Option<i32>,
-    m_fat: Option<i32>,
-    m_sat: Option<i32>,
-    m_fiber: Option<i32>,
-    a_id: Option<Uuid>,
-    a_kcal: Option<i32>,
-    a_protein: Option<i32>,
-    a_carbs: Option<i32>,
-    a_sugar: Option<i32>,
-    a_fat: Option<i32>,
-    a_sat: Option<i32>,
-    a_fiber: Option<i32>,
+    meal_id: Option<Uuid>,
+    actual_meal_id: Option<Uuid>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn macros(
-    id: Option<Uuid>,
-    kcal: Option<i32>,
-    p: Option<i32>,
-    c: Option<i32>,
-    s: Option<i32>,
-    f: Option<i32>,
-    sf: Option<i32>,
-    fi: Option<i32>,
-) -> Option<Macros> {
-    id.map(|_| Macros {
-        calories_kcal: kcal,
-        protein: tenths(p),
-        carbs: tenths(c),
-        sugar: tenths(s),
-        fat: tenths(f),
-        saturated_fat: tenths(sf),
-        fiber: tenths(fi),
-    })
+#[derive(sqlx::FromRow)]
+struct MacroRow {
+    id: Uuid,
+    calories_kcal: Option<i32>,
+    protein_dg: Option<i32>,
+    carbs_dg: Option<i32>,
+    sugar_dg: Option<i32>,
+    fat_dg: Option<i32>,
+    saturated_fat_dg: Option<i32>,
+    fiber_dg: Option<i32>,
+}
+
+/// The slots of the user's weeks dated in `[$4, $3]` (`$2` = the Monday of `$4`): the `FROM …
+/// WHERE` shared by the two queries of [`slots`].
+macro_rules! slots_in_range {
+    () => {
+        " FROM weekly_plan_instances i
+         JOIN weekly_plan_slots s ON s.weekly_plan_instance_id = i.id
+         WHERE i.user_id = $1 AND i.week_start_date >= $2 AND i.week_start_date <= $3 AND s.date >= $4 AND s.date <= $3"
+    };
 }
 
 /// Every slot dated in `[from, to]`, with its planned and actual meal's macros.
+///
+/// Two queries: narrow slot rows, then the macros of each distinct meal they mention once (a
+/// year holds ~1,500 slots but a few dozen meals; wide joined rows cost more to move than to
+/// look up).
 pub async fn slots(c: &mut Conn<'_>, user: UserId, from: Date, to: Date) -> Result<Vec<SlotFacts>> {
     let rows = fetch_all!(
         c,
         SlotRow,
-        "SELECT s.date, s.completion_status, s.meal_type_id,
-                m.id AS m_id, m.calories_kcal AS m_kcal, m.protein_dg AS m_protein, m.carbs_dg AS m_carbs, m.sugar_dg AS m_sugar,
-                m.fat_dg AS m_fat, m.saturated_fat_dg AS m_sat, m.fiber_dg AS m_fiber,
-                a.id AS a_id, a.calories_kcal AS a_kcal, a.protein_dg AS a_protein, a.carbs_dg AS a_carbs, a.sugar_dg AS a_sugar,
-                a.fat_dg AS a_fat, a.saturated_fat_dg AS a_sat, a.fiber_dg AS a_fiber
-         FROM weekly_plan_instances i
-         JOIN weekly_plan_slots s ON s.weekly_plan_instance_id = i.id
-         LEFT JOIN meals m ON m.id = s.meal_id
-         LEFT JOIN meals a ON a.id = s.actual_meal_id
-         WHERE i.user_id = $1 AND i.week_start_date >= $2 AND i.week_start_date <= $3 AND s.date >= $4 AND s.date <= $3
-         ORDER BY s.date, s.position",
+        concat!(
+            "SELECT s.date, s.completion_status, s.meal_type_id, s.meal_id, s.actual_meal_id",
+            slots_in_range!(),
+            " ORDER BY s.date, s.position"
+        ),
         user.uuid(),
         monday_of(from),
         to,
         from
     )?;
+    let meals = fetch_all!(
+        c,
+        MacroRow,
+        concat!(
+            "SELECT id, calories_kcal, protein_dg, carbs_dg, sugar_dg, fat_dg, saturated_fat_dg, fiber_dg
+             FROM meals WHERE id IN (SELECT s.meal_id",
+            slots_in_range!(),
+            " UNION SELECT s.actual_meal_id",
+            slots_in_range!(),
+            ")"
+        ),
+        user.uuid(),
+        monday_of(from),
+        to,
+        from
+    )?;
+    let macros: HashMap<Uuid, Macros> = meals
+        .into_iter()
+        .map(|m| {
+            let macros = Macros {
+                calories_kcal: m.calories_kcal,
+                protein: tenths(m.protein_dg),
+                carbs: tenths(m.carbs_dg),
+                sugar: tenths(m.sugar_dg),
+                fat: tenths(m.fat_dg),
+                saturated_fat: tenths(m.saturated_fat_dg),
+                fiber: tenths(m.fiber_dg),
+            };
+            (m.id, macros)
+        })
+        .collect();
+    let lookup = |id: Option<Uuid>| id.and_then(|id| macros.get(&id).copied());
     Ok(rows
         .into_iter()
         .map(|r| SlotFacts {
             date: r.date,
             status: r.completion_status.and_then(|s| s.parse().ok()),
             meal_type: r.meal_type_id.map(MealTypeId),
-            planned: macros(
-                r.m_id,
-                r.m_kcal,
-                r.m_protein,
-                r.m_carbs,
-                r.m_sugar,
-                r.m_fat,
-                r.m_sat,
-                r.m_fiber,
-            ),
-            actual: macros(
-                r.a_id,
-                r.a_kcal,
-                r.a_protein,
-                r.a_carbs,
-                r.a_sugar,
-                r.a_fat,
-                r.a_sat,
-                r.a_fiber,
-            ),
+            planned: lookup(r.meal_id),
+            actual: lookup(r.actual_meal_id),
         })
         .collect())
 }

@@ -1,0 +1,149 @@
+//! The Today and Stats views are cached per user, keyed by a data version that database triggers
+//! move forward: every change shows at once, whichever path wrote it.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, count};
+
+async fn today(app: &TestApp, token: &str) -> Value {
+    app.get_json(token, "/api/v1/today").await
+}
+
+async fn stats(app: &TestApp, token: &str) -> Value {
+    app.get_json(token, "/api/v1/stats?days=7").await
+}
+
+async fn put(app: &TestApp, token: &str, path: &str, body: Value) {
+    app.put(path)
+        .bearer(token)
+        .json(body)
+        .send()
+        .await
+        .assert(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_cached_today_and_stats_show_every_change_at_once() {
+    let app = TestApp::new().await;
+    let lib = app.seed("ana@example.com").await;
+    let t = &lib.token;
+    app.generate(t, "2026-11-16").await;
+    let first = today(&app, t).await;
+    stats(&app, t).await;
+    let slot = first["slots"][0]["id"].as_str().unwrap().to_owned();
+    let meal = first["slots"][0]["meal"]["id"].as_str().unwrap().to_owned();
+
+    // A mark (slot row).
+    app.post(&format!("/api/v1/slots/{slot}/complete"))
+        .bearer(t)
+        .json(json!({"status": "followed"}))
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    assert_eq!(today(&app, t).await["stats"]["completed"], 1);
+    assert_eq!(stats(&app, t).await["by_status"]["followed"], 1);
+
+    // The library as the views show it (meal, template, meal type).
+    put(
+        &app,
+        t,
+        &format!("/api/v1/meals/{meal}"),
+        json!({"name": "Porridge"}),
+    )
+    .await;
+    assert_eq!(today(&app, t).await["slots"][0]["meal"]["name"], "Porridge");
+    put(
+        &app,
+        t,
+        &format!("/api/v1/day-templates/{}", lib.template),
+        json!({"name": "Office day"}),
+    )
+    .await;
+    assert_eq!(today(&app, t).await["template"]["name"], "Office day");
+    put(
+        &app,
+        t,
+        &format!("/api/v1/meal-types/{}", lib.types["Breakfast"]),
+        json!({"name": "Morning"}),
+    )
+    .await;
+    let names: Vec<Value> = stats(&app, t).await["by_meal_type"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].clone())
+        .collect();
+    assert!(names.contains(&json!("Morning")), "{names:?}");
+
+    // A day (override) and back.
+    put(
+        &app,
+        t,
+        "/api/v1/weekly-plans/current/days/2026-11-18/override",
+        json!({"reason": "Travel"}),
+    )
+    .await;
+    let off = today(&app, t).await;
+    assert_eq!(
+        (off["is_override"].clone(), off["slots"].clone()),
+        (json!(true), json!([]))
+    );
+    app.delete("/api/v1/weekly-plans/current/days/2026-11-18/override")
+        .bearer(t)
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    assert_eq!(today(&app, t).await["is_override"], false);
+}
+
+#[tokio::test]
+async fn a_write_that_bypasses_the_server_code_still_shows() {
+    let app = TestApp::new().await;
+    let lib = app.seed("ana@example.com").await;
+    let t = &lib.token;
+    app.generate(t, "2026-11-16").await;
+    assert_eq!(today(&app, t).await["stats"]["completed"], 0);
+    let before = count(&app, "SELECT data_version FROM users").await;
+
+    // As another instance of the server (or an operator) would: straight into the database.
+    let mut tx = app.state.db.begin().await.unwrap();
+    dbkit::execute!(
+        tx.conn(),
+        "UPDATE weekly_plan_slots SET completion_status = 'skipped' WHERE date = $1",
+        time::macros::date!(2026 - 11 - 18)
+    )
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    assert!(count(&app, "SELECT data_version FROM users").await > before);
+    let after = today(&app, t).await;
+    assert_eq!(after["stats"]["completed"], 2);
+    assert_eq!(stats(&app, t).await["by_status"]["skipped"], 2);
+}
+
+#[tokio::test]
+async fn one_users_changes_leave_anothers_version_alone() {
+    let app = TestApp::new().await;
+    let ana = app.seed("ana@example.com").await;
+    let ben = app.seed("ben@example.com").await;
+    app.generate(&ben.token, "2026-11-16").await;
+    let version = |email: &'static str| {
+        let app = &app;
+        async move {
+            let mut r = app.state.db.reader().await.unwrap();
+            dbkit::fetch_scalar!(
+                r.conn(),
+                i64,
+                "SELECT data_version FROM users WHERE email = $1",
+                email
+            )
+            .unwrap()
+        }
+    };
+    let ben_before = version("ben@example.com").await;
+    let ana_before = version("ana@example.com").await;
+    app.generate(&ana.token, "2026-11-16").await;
+    assert!(version("ana@example.com").await > ana_before);
+    assert_eq!(version("ben@example.com").await, ben_before);
+}
