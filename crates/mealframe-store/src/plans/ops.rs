@@ -187,10 +187,15 @@ pub async fn complete(
     actual: Option<MealId>,
     now: Timestamp,
 ) -> Result<()> {
+    let Some(meal) = actual else {
+        // The common case in one statement: the ownership check is in its WHERE.
+        return match writes::mark_owned_slot(c, user, slot, status, now).await? {
+            true => Ok(()),
+            false => Err(Rejection::SlotNotFound(slot).into()),
+        };
+    };
     let s = owned_slot(&mut c.reborrow(), user, slot).await?;
-    if let Some(meal) = actual
-        && !meals::exists(&mut c.reborrow(), user, meal).await?
-    {
+    if !meals::exists(&mut c.reborrow(), user, meal).await? {
         return Err(Rejection::MealNotFound(meal).into());
     }
     writes::set_completion(c, s.id, Some(status), Some(now), actual).await

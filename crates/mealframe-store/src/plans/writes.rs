@@ -276,6 +276,26 @@ pub async fn set_completion(
     Ok(())
 }
 
+/// Mark one of `user`'s slots without an actual meal; `false` when no such slot is theirs.
+pub async fn mark_owned_slot(
+    c: &mut Conn<'_>,
+    user: UserId,
+    slot: SlotId,
+    status: CompletionStatus,
+    at: Timestamp,
+) -> Result<bool> {
+    let n = execute!(
+        c,
+        "UPDATE weekly_plan_slots SET completion_status = $3, completed_at = $4, actual_meal_id = NULL
+         WHERE id = $1 AND weekly_plan_instance_id IN (SELECT id FROM weekly_plan_instances WHERE user_id = $2)",
+        slot.uuid(),
+        user.uuid(),
+        status.as_str(),
+        at
+    )?;
+    Ok(n == 1)
+}
+
 /// Put a meal on a slot by hand: marks it overridden and, if it was marked, unmarks it (the
 /// linked actual meal is kept, as in the original).
 pub async fn reassign(
