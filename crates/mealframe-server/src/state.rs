@@ -3,7 +3,9 @@
 use std::{ops::Deref, sync::Arc};
 
 use ai_providers::{CallLimits, ChatProvider, OpenAiClient, OpenAiConfig, RetryPolicy};
-use dbkit::{Db, Timestamp};
+use dbkit::{Db, Timestamp, Tx};
+use mealframe_core::ids::UserId;
+use mealframe_store::{StoreError, accounts::users};
 
 use crate::view_cache::ViewCache;
 use crate::{
@@ -46,6 +48,14 @@ pub struct Parts {
 }
 
 impl AppState {
+    /// A write transaction on `user`'s data, their row locked first (see
+    /// `users::lock_for_write`).
+    pub async fn begin_for(&self, user: UserId) -> Result<Tx, StoreError> {
+        let mut tx = self.db.begin().await?;
+        users::lock_for_write(&mut tx.conn(), user).await?;
+        Ok(tx)
+    }
+
     pub fn build(config: Config, parts: Parts) -> Result<AppState, String> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("mealframe/", env!("CARGO_PKG_VERSION")))

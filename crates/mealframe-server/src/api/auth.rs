@@ -486,7 +486,7 @@ pub async fn update_me(
     ApiJson(change): ApiJson<ProfileChange>,
 ) -> ApiResult<Json<MeResponse>> {
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     let merged = change.preferences.map(|new| {
         let mut prefs = user
             .user

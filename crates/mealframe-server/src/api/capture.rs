@@ -216,7 +216,7 @@ pub async fn ai_capture(
             answer.usage.output_tokens,
         ),
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     ai_usage::record(&mut tx.conn(), user.id(), &usage, state.now()).await?;
     tx.commit().await?;
 

@@ -190,7 +190,7 @@ pub async fn add_adhoc(
 ) -> ApiResult<Response> {
     let now = state.now();
     let date = body.date.unwrap_or_else(|| user.today(now));
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     let id = ops::add_adhoc(&mut tx.conn(), user.id(), date, body.meal, now)
         .await
         .map_err(|e| match e {
@@ -272,7 +272,7 @@ pub async fn complete(
     ApiJson(body): ApiJson<CompleteRequest>,
 ) -> ApiResult<Json<CompletionResponse>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     ops::complete(
         &mut tx.conn(),
         user.id(),
@@ -296,7 +296,7 @@ pub async fn uncomplete(
     Path(slot_id): Path<String>,
 ) -> ApiResult<Json<CompletionResponse>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     ops::uncomplete(&mut tx.conn(), user.id(), slot)
         .await
         .map_err(nested)?;
@@ -313,7 +313,7 @@ pub async fn delete_slot(
     Path(slot_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     ops::delete_adhoc(&mut tx.conn(), user.id(), slot)
         .await
         .map_err(nested)?;
@@ -363,7 +363,7 @@ pub async fn reassign(
 ) -> ApiResult<Json<SlotWithNext>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     ops::reassign(
         &mut tx.conn(),
         user.id(),

@@ -250,7 +250,7 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewTemplate>,
 ) -> ApiResult<Response> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     check_types(&mut tx.conn(), user.id(), &body.slots).await?;
     let t = day_templates::insert(&mut tx.conn(), user.id(), &body, state.now())
         .await
@@ -323,7 +323,7 @@ pub async fn update(
     ApiJson(body): ApiJson<TemplateChange>,
 ) -> ApiResult<Json<TemplateResponse>> {
     let id: DayTemplateId = params::id("template_id", &id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     if !day_templates::exists(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }
@@ -346,7 +346,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: DayTemplateId = params::id("template_id", &id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     if !day_templates::exists(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }

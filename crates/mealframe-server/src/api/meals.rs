@@ -392,7 +392,7 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewMeal>,
 ) -> ApiResult<Response> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     check_types(&mut tx.conn(), user.id(), &body.meal_types).await?;
     let id = meals::insert(&mut tx.conn(), user.id(), &body, state.now()).await?;
     let m = meals::get(&mut tx.conn(), user.id(), id)
@@ -501,7 +501,7 @@ pub async fn update(
     ApiJson(body): ApiJson<MealChange>,
 ) -> ApiResult<Json<MealResponse>> {
     let id: MealId = params::id("meal_id", &id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     if !meals::exists(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }
@@ -524,7 +524,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: MealId = params::id("meal_id", &id)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     if !meals::delete(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }
@@ -633,7 +633,7 @@ pub async fn import_text(state: &AppState, user: UserId, text: &str) -> ApiResul
         } => (total_rows, meals, errors),
     };
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user).await?;
     let mut known: HashMap<String, MealTypeId> = meal_types::names(&mut tx.conn(), user)
         .await?
         .into_iter()

@@ -288,7 +288,7 @@ pub async fn create(
         Ok(m) => m,
         Err(errors) => return form_page(&state, &user, &headers, None, form, errors).await,
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     if let Err(e) = check_types(&mut tx.conn(), user.id(), &parsed.meal_types).await {
         return form_page(&state, &user, &headers, None, form, forms::messages(e)).await;
     }
@@ -341,7 +341,7 @@ pub async fn update(
         Ok(c) => c,
         Err(errors) => return form_page(&state, &user, &headers, Some(id), form, errors).await,
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     if let Some(types) = &change.meal_types
         && let Err(e) = check_types(&mut tx.conn(), user.id(), types).await
     {
@@ -378,7 +378,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let meal = owned(&state, &user, &id).await?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     meals::delete(&mut tx.conn(), user.id(), meal.id).await?;
     tx.commit().await?;
     Ok(redirect_with(

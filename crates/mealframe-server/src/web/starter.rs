@@ -198,7 +198,7 @@ pub async fn available(state: &AppState, user: UserId) -> ApiResult<bool> {
 /// Create the starter library in one transaction. Returns false if the library was not empty.
 pub async fn install(state: &AppState, user: UserId) -> ApiResult<bool> {
     let now = state.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user).await?;
     let p = mealframe_store::library::progress(&mut tx.conn(), user).await?;
     if p.meal_types > 0 || p.meals > 0 || p.templates > 0 {
         return Ok(false);

@@ -206,11 +206,17 @@ fn refusal(e: StoreError) -> String {
     super::layout::PageError::from(planning_errors::nested(e)).message
 }
 
-async fn run<F>(state: &AppState, to: String, done: &str, f: F) -> Result<Response, PageError>
+async fn run<F>(
+    state: &AppState,
+    user: mealframe_core::ids::UserId,
+    to: String,
+    done: &str,
+    f: F,
+) -> Result<Response, PageError>
 where
     F: AsyncFnOnce(&mut dbkit::Conn<'_>) -> Result<(), StoreError>,
 {
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user).await?;
     match f(&mut tx.conn()).await {
         Ok(()) => {
             tx.commit().await?;
@@ -238,7 +244,7 @@ pub async fn generate(
             .map(monday_of)
             .unwrap_or_else(|| next_monday(today)),
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = state.begin_for(user.id()).await?;
     let to = if fields.get("week_start_date") == Some("this") && fields.get("from") != Some("week")
     {
         "/".to_owned()
@@ -287,6 +293,7 @@ pub async fn set_template(
     let to = back(monday_of(date), Some(date));
     run(
         &state,
+        user.id(),
         to,
         "Template switched; the day got fresh meals.",
         async |c| ops::switch_day_template(c, user.id(), date, template, now).await,
@@ -306,7 +313,7 @@ pub async fn set_override(
     let reason: Option<String> = fields.text("reason").map(|r| r.chars().take(255).collect());
     let now = state.now();
     let to = back(monday_of(date), Some(date));
-    run(&state, to, "Marked as No Plan.", async |c| {
+    run(&state, user.id(), to, "Marked as No Plan.", async |c| {
         ops::set_override(c, user.id(), date, reason.as_deref(), now).await
     })
     .await
@@ -322,9 +329,13 @@ pub async fn clear_override(
     let date = day_date(&date)?;
     let now = state.now();
     let to = back(monday_of(date), Some(date));
-    run(&state, to, "The day's plan is back.", async |c| {
-        ops::clear_override(c, user.id(), date, now).await
-    })
+    run(
+        &state,
+        user.id(),
+        to,
+        "The day's plan is back.",
+        async |c| ops::clear_override(c, user.id(), date, now).await,
+    )
     .await
 }
 
@@ -353,13 +364,17 @@ pub async fn mark_slot(
         .and_then(|s| s.parse::<CompletionStatus>().ok())
     {
         Some(status) => {
-            run(&state, to, &format!("Marked as {status}."), async |c| {
-                ops::complete(c, user.id(), slot, status, None, now).await
-            })
+            run(
+                &state,
+                user.id(),
+                to,
+                &format!("Marked as {status}."),
+                async |c| ops::complete(c, user.id(), slot, status, None, now).await,
+            )
             .await
         }
         None => {
-            run(&state, to, "Status cleared.", async |c| {
+            run(&state, user.id(), to, "Status cleared.", async |c| {
                 ops::uncomplete(c, user.id(), slot).await
             })
             .await
@@ -383,7 +398,7 @@ pub async fn reassign_slot(
         .ok_or_else(PageError::not_found)?;
     let today = user.today(state.now());
     let to = back(monday_of(date), Some(date));
-    run(&state, to, "Meal changed.", async |c| {
+    run(&state, user.id(), to, "Meal changed.", async |c| {
         ops::reassign(c, user.id(), slot, meal, None, today).await
     })
     .await

@@ -147,3 +147,63 @@ async fn one_users_changes_leave_anothers_version_alone() {
     assert!(version("ana@example.com").await > ana_before);
     assert_eq!(version("ben@example.com").await, ben_before);
 }
+
+/// Every plan write takes the user's row first (PostgreSQL), so that the data-version trigger's
+/// lock on it cannot interleave with slot locks: marking slots while the same week is regenerated
+/// used to deadlock there (one side aborted with a 500).
+#[tokio::test]
+async fn marks_racing_a_regeneration_of_the_same_week_never_fail() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let lib = app.seed("ana@example.com").await;
+    app.generate(&lib.token, "2026-11-23").await;
+    let week = app
+        .get_json(
+            &lib.token,
+            "/api/v1/weekly-plans/current?week_start_date=2026-11-23",
+        )
+        .await;
+    let slots: Vec<String> = week["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|d| d["slots"].as_array().unwrap().clone())
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(slots.len(), 10);
+    for round in 0..6 {
+        let mut tasks = Vec::new();
+        for k in 0..3 {
+            let (gen_app, token) = (app.clone(), lib.token.clone());
+            tasks.push(tokio::spawn(async move {
+                gen_app.generate(&token, "2026-11-23").await.0
+            }));
+            // Slots late in the week, which a regeneration reaches last.
+            for slot in slots.iter().rev().skip(k * 3).take(3) {
+                let (app, token, slot) = (app.clone(), lib.token.clone(), slot.clone());
+                tasks.push(tokio::spawn(async move {
+                    let status = if round % 2 == 0 {
+                        "followed"
+                    } else {
+                        "skipped"
+                    };
+                    app.post(&format!("/api/v1/slots/{slot}/complete"))
+                        .bearer(&token)
+                        .json(json!({ "status": status }))
+                        .send()
+                        .await
+                        .status
+                }));
+            }
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), StatusCode::OK, "round {round}");
+        }
+        for slot in &slots {
+            app.delete(&format!("/api/v1/slots/{slot}/complete"))
+                .bearer(&lib.token)
+                .send()
+                .await
+                .assert(StatusCode::OK);
+        }
+    }
+}

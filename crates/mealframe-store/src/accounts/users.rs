@@ -119,6 +119,22 @@ pub async fn insert(c: &mut Conn<'_>, new: &NewUser<'_>, now: Timestamp) -> Resu
     by_id(c, id).await?.ok_or(crate::StoreError::NotFound)
 }
 
+/// Take the user's row lock first thing in a write transaction (PostgreSQL; SQLite's single
+/// writer already serialises). The data-version triggers lock that row after the rows they fire
+/// on; taking it first gives every writer of one user the same lock order, so two of them (say a
+/// regeneration and a mark of one of its slots) queue instead of deadlocking.
+pub async fn lock_for_write(c: &mut Conn<'_>, id: UserId) -> Result<()> {
+    if c.is_postgres() {
+        fetch_optional!(
+            c,
+            (i32,),
+            "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+            id.uuid()
+        )?;
+    }
+    Ok(())
+}
+
 pub async fn by_id(c: &mut Conn<'_>, id: UserId) -> Result<Option<User>> {
     let row = fetch_optional!(
         c,
