@@ -7,12 +7,12 @@ use dbkit::{Db, Timestamp, Tx};
 use mealframe_core::ids::UserId;
 use mealframe_store::{StoreError, accounts::users};
 
-use crate::view_cache::ViewCache;
 use crate::{
     accounts::{google::GoogleOidc, jwt::JwtKeys},
     clock::{Clock, SystemClock},
     config::Config,
     mail::Mailer,
+    view_cache::ViewCache,
 };
 
 #[derive(Clone)]

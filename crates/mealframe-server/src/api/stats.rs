@@ -230,7 +230,8 @@ pub async fn stats(
     let body = match state.views.stats_json(user.id(), days, today, version) {
         Some(body) => body,
         None => {
-            let stats: StatsResponse = compute(&state, &user, days).await?.into();
+            // The API keeps only the encoded body; the numbers are cached for the web page.
+            let stats: StatsResponse = compute_uncached(&state, &user, days, today).await?.into();
             let body = Bytes::from(serde_json::to_vec(&stats).map_err(ApiError::internal)?);
             state
                 .views

@@ -102,13 +102,8 @@ struct Row {
     id: Uuid,
     name: String,
     portion_description: String,
-    calories_kcal: Option<i32>,
-    protein_dg: Option<i32>,
-    carbs_dg: Option<i32>,
-    sugar_dg: Option<i32>,
-    fat_dg: Option<i32>,
-    saturated_fat_dg: Option<i32>,
-    fiber_dg: Option<i32>,
+    #[sqlx(flatten)]
+    macros: MacroColumns,
     notes: Option<String>,
     source: String,
     confidence_pct: Option<i32>,
@@ -122,21 +117,39 @@ pub(crate) fn tenths(v: Option<i32>) -> Option<Tenths> {
     v.map(Tenths::from_db)
 }
 
+/// A meal's seven nutrient columns as stored (integer tenths but for kcal).
+#[derive(sqlx::FromRow)]
+pub(crate) struct MacroColumns {
+    calories_kcal: Option<i32>,
+    protein_dg: Option<i32>,
+    carbs_dg: Option<i32>,
+    sugar_dg: Option<i32>,
+    fat_dg: Option<i32>,
+    saturated_fat_dg: Option<i32>,
+    fiber_dg: Option<i32>,
+}
+
+impl From<MacroColumns> for Macros {
+    fn from(m: MacroColumns) -> Macros {
+        Macros {
+            calories_kcal: m.calories_kcal,
+            protein: tenths(m.protein_dg),
+            carbs: tenths(m.carbs_dg),
+            sugar: tenths(m.sugar_dg),
+            fat: tenths(m.fat_dg),
+            saturated_fat: tenths(m.saturated_fat_dg),
+            fiber: tenths(m.fiber_dg),
+        }
+    }
+}
+
 impl Row {
     fn into_meal(self, meal_types: Vec<MealTypeRef>) -> Meal {
         Meal {
             id: MealId(self.id),
             name: self.name,
             portion_description: self.portion_description,
-            macros: Macros {
-                calories_kcal: self.calories_kcal,
-                protein: tenths(self.protein_dg),
-                carbs: tenths(self.carbs_dg),
-                sugar: tenths(self.sugar_dg),
-                fat: tenths(self.fat_dg),
-                saturated_fat: tenths(self.saturated_fat_dg),
-                fiber: tenths(self.fiber_dg),
-            },
+            macros: self.macros.into(),
             notes: self.notes,
             source: self.source,
             confidence_pct: self.confidence_pct,

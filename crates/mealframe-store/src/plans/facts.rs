@@ -15,7 +15,10 @@ use mealframe_core::{
 use time::Date;
 use uuid::Uuid;
 
-use crate::{Result, library::meals::tenths};
+use crate::{
+    Result,
+    library::meals::{MacroColumns, tenths},
+};
 
 /// Per generated day in `[from, to]`: slot count, unmarked count, override flag.
 pub async fn tallies(
@@ -66,13 +69,8 @@ struct SlotRow {
 #[derive(sqlx::FromRow)]
 struct MacroRow {
     id: Uuid,
-    calories_kcal: Option<i32>,
-    protein_dg: Option<i32>,
-    carbs_dg: Option<i32>,
-    sugar_dg: Option<i32>,
-    fat_dg: Option<i32>,
-    saturated_fat_dg: Option<i32>,
-    fiber_dg: Option<i32>,
+    #[sqlx(flatten)]
+    macros: MacroColumns,
 }
 
 /// The slots of the user's weeks dated in `[$4, $3]` (`$2` = the Monday of `$4`): the `FROM …
@@ -120,21 +118,8 @@ pub async fn slots(c: &mut Conn<'_>, user: UserId, from: Date, to: Date) -> Resu
         to,
         from
     )?;
-    let macros: HashMap<Uuid, Macros> = meals
-        .into_iter()
-        .map(|m| {
-            let macros = Macros {
-                calories_kcal: m.calories_kcal,
-                protein: tenths(m.protein_dg),
-                carbs: tenths(m.carbs_dg),
-                sugar: tenths(m.sugar_dg),
-                fat: tenths(m.fat_dg),
-                saturated_fat: tenths(m.saturated_fat_dg),
-                fiber: tenths(m.fiber_dg),
-            };
-            (m.id, macros)
-        })
-        .collect();
+    let macros: HashMap<Uuid, Macros> =
+        meals.into_iter().map(|m| (m.id, m.macros.into())).collect();
     let lookup = |id: Option<Uuid>| id.and_then(|id| macros.get(&id).copied());
     Ok(rows
         .into_iter()
