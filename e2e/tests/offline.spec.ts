@@ -1,7 +1,7 @@
 // Offline: Today opens from the service worker's cache; marks and an ad-hoc meal taken offline
 // are kept in the queue across a reload and, back online, are applied exactly once.
 import { expect, test } from '@playwright/test';
-import { api, login, register, starterWeek, synced, uniqueEmail } from './support';
+import { api, login, markNext, register, starterWeek, synced, uniqueEmail } from './support';
 
 test('actions taken offline survive a reload and sync exactly once', async ({ page, context }) => {
   const email = uniqueEmail('offline');
@@ -17,12 +17,9 @@ test('actions taken offline survive a reload and sync exactly once', async ({ pa
 
   await context.setOffline(true);
   await expect(page.locator('#offline-banner')).toBeVisible();
-  const first = await page.locator('.slot.next').getAttribute('data-slot');
-  await page.locator('.slot.next').click();
-  await page.locator('#complete-sheet [data-status="followed"]').click();
-  const second = await page.locator('.slot.next').getAttribute('data-slot');
-  await page.locator('.slot.next').click();
-  await page.locator('#complete-sheet [data-status="skipped"]').click();
+  const first = await markNext(page, 'followed');
+  const second = await markNext(page, 'skipped');
+  expect(second).not.toBe(first);
   await page.getByRole('button', { name: '+ Add meal' }).click();
   await page.locator('#picker-sheet [data-picker-search]').fill('Apple and almonds');
   await page.locator('#picker-sheet .picker-list button').first().click();

@@ -66,13 +66,25 @@ export async function api(page: Page, route: string) {
   return r.json();
 }
 
-/** Wait until the offline queue is empty and the page shows server state again. */
+/**
+ * Wait until every action taken so far has been sent and the page shows server state again. The
+ * page marks `body[data-sync="busy"]` synchronously when an action is taken, so this cannot pass
+ * in the moment between a tap and the action's optimistic display.
+ */
 export async function synced(page: Page) {
+  await expect(page.locator('body[data-sync="busy"]')).toHaveCount(0, { timeout: 15_000 });
   await expect(page.locator('.slot.pending')).toHaveCount(0, { timeout: 15_000 });
 }
 
-/** Open the sheet of the next meal and choose `status` (plain statuses only). */
-export async function markNext(page: Page, status: string) {
-  await page.locator('.slot.next').click();
+/**
+ * Open the sheet of the next meal and choose `status` (plain statuses only); waits until the page
+ * shows the mark (the next meal moves on then) and returns the slot's id.
+ */
+export async function markNext(page: Page, status: string): Promise<string> {
+  const next = page.locator('.slot.next');
+  const id = (await next.getAttribute('data-slot'))!;
+  await next.click();
   await page.locator(`#complete-sheet [data-status="${status}"]`).click();
+  await expect(page.locator(`.slot[data-slot="${id}"]`)).toHaveAttribute('data-status', status);
+  return id;
 }

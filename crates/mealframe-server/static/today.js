@@ -136,12 +136,24 @@ function apply(a) {
 
 // ----- queue and sync ----------------------------------------------------------------------------
 
+// `body[data-sync]` is "busy" from the moment an action is taken (synchronously, before its
+// IndexedDB write) until the sync pass that sends it has ended; "idle" otherwise. Tests and
+// assistive tooling can wait on it instead of guessing.
+let acting = 0;
+const setSyncState = (state) => { document.body.dataset.sync = state; };
+
 async function act(action, undo) {
-  action.user = data.user;
-  action.created = Date.now();
-  action.seq = await queue.add(action);
-  apply(action);
-  toast(action.label, undo ? { label: 'Undo', run: () => undo(action) } : null);
+  acting += 1;
+  setSyncState('busy');
+  try {
+    action.user = data.user;
+    action.created = Date.now();
+    action.seq = await queue.add(action);
+    apply(action);
+    toast(action.label, undo ? { label: 'Undo', run: () => undo(action) } : null);
+  } finally {
+    acting -= 1;
+  }
   sync();
   return action;
 }
@@ -150,7 +162,10 @@ async function act(action, undo) {
 let syncing = false;
 let again = false;
 async function sync() {
-  if (!navigator.onLine) return;
+  if (!navigator.onLine) {
+    if (!syncing && !acting) setSyncState('idle');
+    return;
+  }
   if (syncing) {
     again = true;
     return;
@@ -177,6 +192,7 @@ async function sync() {
     /* stays queued */
   } finally {
     syncing = false;
+    if (!acting) setSyncState('idle');
   }
 }
 
