@@ -1,6 +1,6 @@
 //! The database handle: connect by URL, run the right engine's migrations, hand out connections.
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     ConnectOptions, PgPool, SqlitePool,
@@ -9,7 +9,10 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-use crate::{DbError, Reader, Tx};
+use crate::{
+    DbError, Reader, Tx,
+    change_token::{self, ChangeToken},
+};
 
 /// Which engine a [`Db`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +53,8 @@ pub enum Db {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
+        /// The database's `-shm` file (see [`Db::change_token`]).
+        shm: Arc<Path>,
     },
     Postgres(PgPool),
 }
@@ -120,7 +125,11 @@ impl Db {
             .acquire_timeout(opts.acquire_timeout)
             .connect_with(base.read_only(true))
             .await?;
-        Ok(Db::Sqlite { read, write })
+        Ok(Db::Sqlite {
+            read,
+            write,
+            shm: change_token::shm_path(path).into(),
+        })
     }
 
     /// Apply this service's pending migrations for the engine in use.
@@ -155,6 +164,16 @@ impl Db {
         }
     }
 
+    /// A token that changes with every commit to the database, by any connection of any process;
+    /// `None` when there is none to be had (PostgreSQL, or SQLite caught mid-commit). See
+    /// [`change_token`](crate::change_token).
+    pub fn change_token(&self) -> Option<ChangeToken> {
+        match self {
+            Db::Sqlite { shm, .. } => change_token::read(shm),
+            Db::Postgres(_) => None,
+        }
+    }
+
     /// A cheap round trip, for readiness probes.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         let mut r = self.reader().await?;
@@ -167,7 +186,7 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { read, write } => {
+            Db::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }

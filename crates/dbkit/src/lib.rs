@@ -11,9 +11,12 @@
 //! * [`Tx`] is a write transaction, [`Reader`] a pooled connection for reads; both hand out a
 //!   [`Conn`] that repository functions take.
 //! * [`Timestamp`] stores UTC instants at microsecond precision identically on both engines.
+//! * [`Db::change_token`] tells, without a query, whether a SQLite database changed since an
+//!   earlier look (a commit by any connection of any process), so hot rows can be cached safely.
 //! * [`ratelimit`] keeps fixed-window counters in the database so several instances share them.
 //! * [`testing`] creates a fresh database per test on either engine.
 
+pub mod change_token;
 mod conn;
 mod db;
 mod error;
@@ -21,6 +24,7 @@ pub mod ratelimit;
 pub mod testing;
 mod timestamp;
 
+pub use change_token::ChangeToken;
 pub use conn::{Conn, Reader, Tx};
 pub use db::{Db, DbOptions, Engine, Migrations};
 pub use error::{ConstraintKind, DbError, constraint_kind};

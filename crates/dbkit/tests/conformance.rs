@@ -178,3 +178,52 @@ async fn purge_removes_closed_windows() {
         1
     );
 }
+
+#[tokio::test]
+async fn the_change_token_moves_with_every_commit_of_any_connection_and_only_then() {
+    let t = test_db().await;
+    if t.engine() == dbkit::Engine::Postgres {
+        // No WAL-index to look at: callers always read.
+        assert_eq!(t.db.change_token(), None);
+        return;
+    }
+    insert(&t.db, "first", Timestamp::now(), 1).await.unwrap();
+    let before =
+        t.db.change_token()
+            .expect("a token once the database is in use");
+
+    // Reads change nothing.
+    for _ in 0..3 {
+        let mut r = t.db.reader().await.unwrap();
+        fetch_all!(r.conn(), (String,), "SELECT name FROM items").unwrap();
+    }
+    assert_eq!(t.db.change_token(), Some(before));
+
+    // A commit through this handle moves it.
+    insert(&t.db, "second", Timestamp::now(), 1).await.unwrap();
+    let after_own = t.db.change_token().unwrap();
+    assert_ne!(after_own, before);
+
+    // So does a commit by other connections (another instance, an operator's tool), even one
+    // that changes a single value in place.
+    let other = dbkit::Db::open(&t.url, &dbkit::DbOptions::default())
+        .await
+        .unwrap();
+    let mut tx = other.begin().await.unwrap();
+    execute!(
+        tx.conn(),
+        "UPDATE items SET qty = qty + 1 WHERE name = 'first'"
+    )
+    .unwrap();
+    tx.commit().await.unwrap();
+    let after_other = t.db.change_token().unwrap();
+    assert_ne!(after_other, after_own);
+    assert_eq!(other.change_token(), Some(after_other));
+
+    // A rolled-back transaction is not a change.
+    let mut tx = other.begin().await.unwrap();
+    execute!(tx.conn(), "UPDATE items SET qty = 0").unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(t.db.change_token(), Some(after_other));
+    other.close().await;
+}

@@ -90,6 +90,8 @@ pub async fn run_phase(
     job: Job,
     inspect: Option<Inspect>,
 ) -> Phase {
+    // Progress on stderr (the tables go to stdout), so a profiler can be attached per phase.
+    eprintln!("phase: {name}");
     let deadline = Instant::now() + duration;
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)

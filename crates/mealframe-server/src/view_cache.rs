@@ -7,13 +7,20 @@
 //! with the user: an entry is used only when the version still matches, so a view is never older
 //! than the data — across several server instances too. Nothing is ever invalidated by hand.
 //!
+//! The signed-in user's row, read on every request for that version, is cached too on SQLite:
+//! keyed by the database's change token (`Db::change_token`), which moves with every commit of any
+//! connection of any process, so an entry is used only while nothing at all has been written.
+//! PostgreSQL gives no such token; there the row is read every time.
+//!
 //! The maps are bounded; when full, an arbitrary entry makes room (stale entries are simply
 //! never matched again).
 
 use std::{collections::HashMap, hash::Hash, sync::Mutex};
 
 use bytes::Bytes;
+use dbkit::ChangeToken;
 use mealframe_core::{ids::UserId, planning::stats::Stats};
+use mealframe_store::accounts::users::User;
 use time::Date;
 
 use crate::api::daily::TodayResponse;
@@ -22,13 +29,15 @@ use crate::api::daily::TodayResponse;
 /// stats (numbers or encoded) up to ~150 KB.
 const MAX_DAYS: usize = 4096;
 const MAX_STATS: usize = 32;
+const MAX_USERS: usize = 4096;
 
-struct Versioned<K, V> {
-    map: Mutex<HashMap<K, (i64, V)>>,
+/// A bounded map whose entries count only at the version they were stored with.
+struct Versioned<K, V, Ver = i64> {
+    map: Mutex<HashMap<K, (Ver, V)>>,
     cap: usize,
 }
 
-impl<K: Eq + Hash + Clone, V: Clone> Versioned<K, V> {
+impl<K: Eq + Hash + Clone, V: Clone, Ver: Eq> Versioned<K, V, Ver> {
     fn new(cap: usize) -> Self {
         Self {
             map: Mutex::new(HashMap::new()),
@@ -36,14 +45,14 @@ impl<K: Eq + Hash + Clone, V: Clone> Versioned<K, V> {
         }
     }
 
-    fn get(&self, key: &K, version: i64) -> Option<V> {
+    fn get(&self, key: &K, version: Ver) -> Option<V> {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.get(key)
             .filter(|(v, _)| *v == version)
             .map(|(_, value)| value.clone())
     }
 
-    fn put(&self, key: K, version: i64, value: V) {
+    fn put(&self, key: K, version: Ver, value: V) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= self.cap
             && !map.contains_key(&key)
@@ -59,6 +68,7 @@ pub struct ViewCache {
     days: Versioned<(UserId, Date), TodayResponse>,
     stats: Versioned<(UserId, u32, Date), Stats>,
     stats_json: Versioned<(UserId, u32, Date), Bytes>,
+    users: Versioned<UserId, User, ChangeToken>,
 }
 
 impl Default for ViewCache {
@@ -67,11 +77,22 @@ impl Default for ViewCache {
             days: Versioned::new(MAX_DAYS),
             stats: Versioned::new(MAX_STATS),
             stats_json: Versioned::new(MAX_STATS),
+            users: Versioned::new(MAX_USERS),
         }
     }
 }
 
 impl ViewCache {
+    /// The user's row as it was when the database last looked like `token`.
+    pub fn user(&self, id: UserId, token: ChangeToken) -> Option<User> {
+        self.users.get(&id, token)
+    }
+
+    /// Remember `user` as read while the database looked like `token` (taken before the read).
+    pub fn put_user(&self, user: User, token: ChangeToken) {
+        self.users.put(user.id, token, user);
+    }
+
     pub fn day(&self, user: UserId, date: Date, version: i64) -> Option<TodayResponse> {
         self.days.get(&(user, date), version)
     }

@@ -91,11 +91,25 @@ pub fn same_origin_write(headers: &HeaderMap, public_url: &str) -> bool {
     !host.is_empty() && (origin == format!("http://{host}") || origin == format!("https://{host}"))
 }
 
+/// The caller's row, if they exist and are active. Read on every request (it carries the data
+/// version the view cache is keyed by), from memory on SQLite while the database is unchanged.
 async fn active_user(state: &AppState, id: UserId) -> Result<User, ApiError> {
-    let mut r = state.db.reader().await?;
-    users::by_id(&mut r.conn(), id)
-        .await?
-        .filter(|u| u.is_active)
+    // The token is taken before the read: should a commit land in between, the row (newer than
+    // the token) is stored under the older token, which no later request will present.
+    let token = state.db.change_token();
+    let cached = token.and_then(|t| state.views.user(id, t));
+    let user = match cached {
+        Some(u) => Some(u),
+        None => {
+            let mut r = state.db.reader().await?;
+            let found = users::by_id(&mut r.conn(), id).await?;
+            if let (Some(u), Some(t)) = (&found, token) {
+                state.views.put_user(u.clone(), t);
+            }
+            found
+        }
+    };
+    user.filter(|u| u.is_active)
         .ok_or(ApiError::Unauthorized("User not found or disabled"))
 }
 

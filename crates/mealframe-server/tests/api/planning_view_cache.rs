@@ -207,3 +207,43 @@ async fn marks_racing_a_regeneration_of_the_same_week_never_fail() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_signed_in_user_is_never_older_than_the_database() {
+    let app = TestApp::new().await;
+    let lib = app.seed("ana@example.com").await;
+    let t = &lib.token;
+    assert_eq!(app.get_json(t, "/api/v1/auth/me").await["timezone"], "UTC");
+    assert_eq!(app.get_json(t, "/api/v1/auth/me").await["timezone"], "UTC");
+
+    // Another process (a second instance, an operator's tool) with its own connections.
+    let other = dbkit::Db::open(&app.db.url, &dbkit::DbOptions::default())
+        .await
+        .unwrap();
+    let mut tx = other.begin().await.unwrap();
+    dbkit::execute!(
+        tx.conn(),
+        "UPDATE users SET timezone = 'Europe/Ljubljana' WHERE email = 'ana@example.com'"
+    )
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        app.get_json(t, "/api/v1/auth/me").await["timezone"],
+        "Europe/Ljubljana"
+    );
+
+    let mut tx = other.begin().await.unwrap();
+    dbkit::execute!(
+        tx.conn(),
+        "UPDATE users SET is_active = $1 WHERE email = 'ana@example.com'",
+        false
+    )
+    .unwrap();
+    tx.commit().await.unwrap();
+    app.get("/api/v1/today")
+        .bearer(t)
+        .send()
+        .await
+        .assert(StatusCode::UNAUTHORIZED);
+    other.close().await;
+}
