@@ -26,6 +26,10 @@ impl Conn<'_> {
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
+    /// SQLite's writer without `BEGIN`: for a mutation that is exactly one statement, which
+    /// SQLite runs atomically (with its triggers) as its own transaction. See
+    /// [`Db::begin_single`](crate::Db::begin_single); there is nothing to commit or roll back.
+    SqliteSingle(PoolConnection<Sqlite>),
 }
 
 impl Tx {
@@ -33,6 +37,7 @@ impl Tx {
         match self {
             Tx::Sqlite(t) => Conn::Sqlite(t),
             Tx::Postgres(t) => Conn::Postgres(t),
+            Tx::SqliteSingle(c) => Conn::Sqlite(c),
         }
     }
 
@@ -40,6 +45,7 @@ impl Tx {
         match self {
             Tx::Sqlite(t) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
+            Tx::SqliteSingle(_) => Ok(()),
         }
     }
 
@@ -47,6 +53,7 @@ impl Tx {
         match self {
             Tx::Sqlite(t) => t.rollback().await,
             Tx::Postgres(t) => t.rollback().await,
+            Tx::SqliteSingle(_) => Ok(()),
         }
     }
 }

@@ -56,6 +56,15 @@ impl AppState {
         Ok(tx)
     }
 
+    /// [`AppState::begin_for`] for a mutation of `user`'s data that is one SQL statement (see
+    /// `Db::begin_single`): no transaction round trips on SQLite, where the single writer needs no
+    /// lock; the user's row locked first on PostgreSQL.
+    pub async fn begin_single_for(&self, user: UserId) -> Result<Tx, StoreError> {
+        let mut tx = self.db.begin_single().await?;
+        users::lock_for_write(&mut tx.conn(), user).await?;
+        Ok(tx)
+    }
+
     pub fn build(config: Config, parts: Parts) -> Result<AppState, String> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("mealframe/", env!("CARGO_PKG_VERSION")))

@@ -272,7 +272,11 @@ pub async fn complete(
     ApiJson(body): ApiJson<CompleteRequest>,
 ) -> ApiResult<Json<CompletionResponse>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    // Without an actual meal a mark is one owned UPDATE (`ops::complete`).
+    let mut tx = match body.actual {
+        None => state.begin_single_for(user.id()).await?,
+        Some(_) => state.begin_for(user.id()).await?,
+    };
     ops::complete(
         &mut tx.conn(),
         user.id(),
