@@ -5,7 +5,10 @@ use std::{ops::Deref, sync::Arc};
 use ai_providers::{CallLimits, ChatProvider, OpenAiClient, OpenAiConfig, RetryPolicy};
 use dbkit::{Db, Timestamp, Tx};
 use mealframe_core::ids::UserId;
-use mealframe_store::{StoreError, accounts::users};
+use mealframe_store::{
+    StoreError,
+    accounts::{idempotency, users},
+};
 
 use crate::{
     accounts::{google::GoogleOidc, jwt::JwtKeys},
@@ -50,16 +53,25 @@ pub struct Parts {
 impl AppState {
     /// A write transaction on `user`'s data, their row locked first (see
     /// `users::lock_for_write`).
+    /// When the request carries an `Idempotency-Key`, the transaction also marks it applied, so
+    /// the change commits together with the fact that it was made (`api::idempotency`).
     pub async fn begin_for(&self, user: UserId) -> Result<Tx, StoreError> {
         let mut tx = self.db.begin().await?;
         users::lock_for_write(&mut tx.conn(), user).await?;
+        if let Some(key) = crate::api::idempotency::serving_key(user) {
+            idempotency::mark_applied(&mut tx.conn(), user, &key).await?;
+        }
         Ok(tx)
     }
 
     /// [`AppState::begin_for`] for a mutation of `user`'s data that is one SQL statement (see
     /// `Db::begin_single`): no transaction round trips on SQLite, where the single writer needs no
     /// lock; the user's row locked first on PostgreSQL.
+    /// A keyed request needs a second statement (the applied mark): it gets a real transaction.
     pub async fn begin_single_for(&self, user: UserId) -> Result<Tx, StoreError> {
+        if crate::api::idempotency::serving_key(user).is_some() {
+            return self.begin_for(user).await;
+        }
         let mut tx = self.db.begin_single().await?;
         users::lock_for_write(&mut tx.conn(), user).await?;
         Ok(tx)

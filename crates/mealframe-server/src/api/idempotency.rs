@@ -3,6 +3,13 @@
 //! with `Idempotent-Replayed: true` instead of applying the change again. Keys are per user; a key
 //! reused for a different method or path is a 422; a key whose first request is still running
 //! answers 409 with `Retry-After: 1`. Server errors release the key so the client may retry.
+//!
+//! The claim and the stored answer are transactions of their own, around the handler's. So that a
+//! change is never applied twice, the handler's own transaction also marks the key as applied
+//! (`AppState::begin_for` does it for the key of the request being served, found in a task-local):
+//! if the server stops after that commit but before the answer is stored, or the handler fails
+//! after committing, a repeat gets `200` with a note that the change was applied and its answer
+//! is lost, instead of a second application.
 
 use axum::{
     Json,
@@ -12,6 +19,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use mealframe_core::ids::UserId;
 use mealframe_store::accounts::idempotency::{self, Claim};
 use serde_json::json;
 
@@ -20,6 +28,33 @@ use crate::{error::ApiError, extract::CurrentUser, state::AppState};
 pub const HEADER: &str = "idempotency-key";
 const STALE_AFTER: time::Duration = time::Duration::minutes(5);
 const MAX_STORED_BODY: usize = 1024 * 1024;
+
+const LOST_ANSWER: &str = "This request was already applied; its original answer is not available";
+
+tokio::task_local! {
+    /// The user and key of the keyed request this task is serving.
+    static SERVING: (UserId, String);
+}
+
+/// The `Idempotency-Key` of the request being served, if it is `user`'s: their write
+/// transactions mark it applied (see the module comment).
+pub fn serving_key(user: UserId) -> Option<String> {
+    SERVING
+        .try_with(|(u, key)| (*u == user).then(|| key.clone()))
+        .ok()
+        .flatten()
+}
+
+fn replayed(status: StatusCode, content_type: Option<HeaderValue>, body: Body) -> Response {
+    let mut r = Response::new(body);
+    *r.status_mut() = status;
+    if let Some(ct) = content_type {
+        r.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    r.headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    r
+}
 
 fn valid_key(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?;
@@ -64,7 +99,8 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             Claim::Done {
                 fingerprint: fp, ..
             }
-            | Claim::InProgress { fingerprint: fp },
+            | Claim::InProgress { fingerprint: fp }
+            | Claim::Applied { fingerprint: fp },
         ) if fp != fingerprint => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -88,18 +124,27 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             body,
             ..
         }) => {
-            let mut r = Response::new(Body::from(body));
-            *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
-                r.headers_mut().insert(header::CONTENT_TYPE, ct);
-            }
-            r.headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return r;
+            return replayed(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+                content_type.and_then(|c| HeaderValue::from_str(&c).ok()),
+                Body::from(body),
+            );
+        }
+        Ok(Claim::Applied { .. }) => {
+            return replayed(
+                StatusCode::OK,
+                Some(HeaderValue::from_static("application/json")),
+                Body::from(json!({ "detail": LOST_ANSWER }).to_string()),
+            );
         }
         Ok(Claim::Fresh) => {}
     }
-    let resp = next.run(Request::from_parts(parts, body)).await;
+    let resp = SERVING
+        .scope(
+            (user.id(), key.clone()),
+            next.run(Request::from_parts(parts, body)),
+        )
+        .await;
     let (resp_parts, resp_body) = resp.into_parts();
     let bytes = match to_bytes(resp_body, MAX_STORED_BODY).await {
         Ok(b) => b,
@@ -111,7 +156,19 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let stored = async {
         let mut tx = state.db.begin().await?;
         if resp_parts.status.is_server_error() {
-            idempotency::release(&mut tx.conn(), user.id(), &key).await?;
+            if !idempotency::release(&mut tx.conn(), user.id(), &key).await? {
+                // The change committed before the failure: a repeat must not apply it again.
+                let lost = json!({ "detail": LOST_ANSWER }).to_string();
+                idempotency::complete(
+                    &mut tx.conn(),
+                    user.id(),
+                    &key,
+                    200,
+                    Some("application/json"),
+                    &lost,
+                )
+                .await?;
+            }
         } else {
             let ct = resp_parts
                 .headers

@@ -157,3 +157,93 @@ async fn a_malformed_key_is_ignored() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_change_and_its_applied_mark_commit_together() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    create_type(&app, &token, "k-ok", "Breakfast")
+        .await
+        .assert(StatusCode::CREATED);
+    create_type(&app, &token, "k-refused", "")
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    let applied = |key: &'static str| {
+        let app = &app;
+        async move {
+            let mut r = app.state.db.reader().await.unwrap();
+            dbkit::fetch_scalar!(
+                r.conn(),
+                bool,
+                "SELECT applied FROM idempotency_keys WHERE key = $1",
+                key
+            )
+            .unwrap()
+        }
+    };
+    assert!(applied("k-ok").await);
+    // A refused request changed nothing (its transaction, if any, rolled back).
+    assert!(!applied("k-refused").await);
+}
+
+#[tokio::test]
+async fn a_change_that_committed_without_its_answer_is_not_applied_again() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    create_type(&app, &token, "k-1", "Breakfast")
+        .await
+        .assert(StatusCode::CREATED);
+    // As if the server had stopped right after the change committed: the key is claimed and
+    // marked applied, no answer stored.
+    {
+        let mut tx = app.state.db.begin().await.unwrap();
+        dbkit::execute!(
+            tx.conn(),
+            "UPDATE idempotency_keys SET status_code = NULL, content_type = NULL, response_body = NULL WHERE key = 'k-1'"
+        )
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    // While it might still be running: 409, retry later.
+    create_type(&app, &token, "k-1", "Breakfast")
+        .await
+        .assert(StatusCode::CONFLICT);
+    // Once stale: applied, answer lost — and still one meal type.
+    app.advance(time::Duration::minutes(6));
+    let r = create_type(&app, &token, "k-1", "Breakfast").await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.header("idempotent-replayed"), Some("true"));
+    assert_eq!(
+        r.json()["detail"],
+        "This request was already applied; its original answer is not available"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 1);
+}
+
+#[tokio::test]
+async fn a_keyed_mark_takes_the_transaction_path_and_replays() {
+    let app = TestApp::new().await;
+    let lib = app.seed("ana@example.com").await;
+    app.generate(&lib.token, "2026-11-16").await;
+    let today = app.get_json(&lib.token, "/api/v1/today").await;
+    let slot = today["slots"][0]["id"].as_str().unwrap().to_owned();
+    let mark = |status: &'static str| {
+        app.post(&format!("/api/v1/slots/{slot}/complete"))
+            .bearer(&lib.token)
+            .header("idempotency-key", "mark-1")
+            .json(json!({ "status": status }))
+            .send()
+    };
+    let first = mark("followed").await;
+    first.assert(StatusCode::OK);
+    // The same key again (a replay) does not re-apply, even with another body.
+    let again = mark("skipped").await;
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.json(), first.json());
+    let now = app.get_json(&lib.token, "/api/v1/today").await;
+    assert_eq!(now["slots"][0]["completion_status"], "followed");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM idempotency_keys WHERE applied").await,
+        1
+    );
+}

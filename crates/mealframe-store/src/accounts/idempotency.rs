@@ -19,6 +19,9 @@ pub enum Claim {
     },
     /// A request with this key is still running (or died less than `stale_after` ago).
     InProgress { fingerprint: String },
+    /// The first request's change was committed but its answer was never stored (the server
+    /// stopped in between, or failed after the commit): the change must not run again.
+    Applied { fingerprint: String },
 }
 
 /// Claim `key` for a request, or learn what happened to it.
@@ -49,24 +52,28 @@ pub async fn claim(
             Option<i32>,
             Option<String>,
             Option<String>,
-            Timestamp
+            Timestamp,
+            bool
         ),
-        "SELECT fingerprint, status_code, content_type, response_body, created_at FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        "SELECT fingerprint, status_code, content_type, response_body, created_at, applied FROM idempotency_keys WHERE user_id = $1 AND key = $2",
         user.uuid(),
         key
     )?;
     match row {
         None => Ok(Claim::Fresh),
-        Some((fingerprint, Some(status), content_type, body, _)) => Ok(Claim::Done {
+        Some((fingerprint, Some(status), content_type, body, _, _)) => Ok(Claim::Done {
             fingerprint,
             status: status as u16,
             content_type,
             body: body.unwrap_or_default(),
         }),
-        Some((first, None, _, _, created))
+        Some((fingerprint, None, _, _, created, true)) if created < now.minus(stale_after) => {
+            Ok(Claim::Applied { fingerprint })
+        }
+        Some((first, None, _, _, created, false))
             if first == fingerprint && created < now.minus(stale_after) =>
         {
-            // The first request died mid-way: take the key over.
+            // The first request died before its change committed: take the key over.
             execute!(
                 c,
                 "UPDATE idempotency_keys SET created_at = $3 WHERE user_id = $1 AND key = $2",
@@ -76,7 +83,7 @@ pub async fn claim(
             )?;
             Ok(Claim::Fresh)
         }
-        Some((fingerprint, None, _, _, _)) => Ok(Claim::InProgress { fingerprint }),
+        Some((fingerprint, None, _, _, _, _)) => Ok(Claim::InProgress { fingerprint }),
     }
 }
 
@@ -100,15 +107,28 @@ pub async fn complete(
     Ok(())
 }
 
-/// Forget a claim (the request failed on our side and may be retried).
-pub async fn release(c: &mut Conn<'_>, user: UserId, key: &str) -> Result<()> {
+/// Record, inside the transaction of the change itself, that the request holding `key` has
+/// changed data: if that transaction commits, the change is never applied again for this key.
+pub async fn mark_applied(c: &mut Conn<'_>, user: UserId, key: &str) -> Result<()> {
     execute!(
         c,
-        "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        "UPDATE idempotency_keys SET applied = TRUE WHERE user_id = $1 AND key = $2",
         user.uuid(),
         key
     )?;
     Ok(())
+}
+
+/// Forget a claim (the request failed on our side and may be retried) — unless its change was
+/// already committed; returns whether it was forgotten.
+pub async fn release(c: &mut Conn<'_>, user: UserId, key: &str) -> Result<bool> {
+    let n = execute!(
+        c,
+        "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND applied = FALSE",
+        user.uuid(),
+        key
+    )?;
+    Ok(n == 1)
 }
 
 pub async fn purge_before(c: &mut Conn<'_>, cutoff: Timestamp) -> Result<u64> {
