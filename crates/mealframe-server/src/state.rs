@@ -53,6 +53,7 @@ pub struct Parts {
 impl AppState {
     /// A write transaction on `user`'s data, their row locked first (see
     /// `users::lock_for_write`).
+    ///
     /// When the request carries an `Idempotency-Key`, the transaction also marks it applied, so
     /// the change commits together with the fact that it was made (`api::idempotency`).
     pub async fn begin_for(&self, user: UserId) -> Result<Tx, StoreError> {
@@ -67,6 +68,7 @@ impl AppState {
     /// [`AppState::begin_for`] for a mutation of `user`'s data that is one SQL statement (see
     /// `Db::begin_single`): no transaction round trips on SQLite, where the single writer needs no
     /// lock; the user's row locked first on PostgreSQL.
+    ///
     /// A keyed request needs a second statement (the applied mark): it gets a real transaction.
     pub async fn begin_single_for(&self, user: UserId) -> Result<Tx, StoreError> {
         if crate::api::idempotency::serving_key(user).is_some() {

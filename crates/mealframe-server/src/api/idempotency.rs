@@ -9,7 +9,8 @@
 //! (`AppState::begin_for` does it for the key of the request being served, found in a task-local):
 //! if the server stops after that commit but before the answer is stored, or the handler fails
 //! after committing, a repeat gets `200` with a note that the change was applied and its answer
-//! is lost, instead of a second application.
+//! is lost, instead of a second application. Account routes (password, sessions, profile) write
+//! through their own transactions and are not marked: a repeat after such a crash runs again.
 
 use axum::{
     Json,
