@@ -7,10 +7,11 @@
 //! with the user: an entry is used only when the version still matches, so a view is never older
 //! than the data — across several server instances too. Nothing is ever invalidated by hand.
 //!
-//! The signed-in user's row, read on every request for that version, is cached too on SQLite:
-//! keyed by the database's change token (`Db::change_token`), which moves with every commit of any
-//! connection of any process, so an entry is used only while nothing at all has been written.
-//! PostgreSQL gives no such token; there the row is read every time.
+//! On SQLite, reads that no trigger versions are cached under the database's change token
+//! (`Db::change_token`), which moves with every commit of any connection of any process, so such
+//! an entry is used only while nothing at all has been written: the signed-in user's row (read on
+//! every request for that version), web sessions, and the Today page's picker data and checklist.
+//! PostgreSQL gives no such token; there they are read every time.
 //!
 //! The maps are bounded; when full, an arbitrary entry makes room (stale entries are simply
 //! never matched again).
@@ -20,19 +21,21 @@ use std::{collections::HashMap, hash::Hash, sync::Mutex};
 use bytes::Bytes;
 use dbkit::ChangeToken;
 use mealframe_core::{ids::UserId, planning::stats::Stats};
-use mealframe_store::accounts::users::User;
+use mealframe_store::accounts::{sessions::WebSession, users::User};
 use time::Date;
 
-use crate::api::daily::TodayResponse;
+use crate::{api::daily::TodayResponse, web::today::TodayExtras};
 
 /// Entries kept of each kind: a day view is a few kilobytes, a year of
 /// stats (numbers or encoded) up to ~150 KB.
 const MAX_DAYS: usize = 4096;
 const MAX_STATS: usize = 32;
 const MAX_USERS: usize = 4096;
+const MAX_SESSIONS: usize = 4096;
+const MAX_TODAY_EXTRAS: usize = 1024;
 
 /// A bounded map whose entries count only at the version they were stored with.
-struct Versioned<K, V, Ver = i64> {
+pub struct Versioned<K, V, Ver = i64> {
     map: Mutex<HashMap<K, (Ver, V)>>,
     cap: usize,
 }
@@ -52,6 +55,31 @@ impl<K: Eq + Hash + Clone, V: Clone, Ver: Eq> Versioned<K, V, Ver> {
             .map(|(_, value)| value.clone())
     }
 
+    /// The entry at `version`, else `compute` it and keep it at that version. Without a version
+    /// (no change token to be had) nothing is cached. `version` must be taken before `compute`
+    /// reads anything: a write landing in between then only makes the entry newer than its key.
+    pub async fn get_or_try<E, Fut>(
+        &self,
+        key: K,
+        version: Option<Ver>,
+        compute: impl FnOnce() -> Fut,
+    ) -> Result<V, E>
+    where
+        Ver: Copy,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = version
+            && let Some(hit) = self.get(&key, v)
+        {
+            return Ok(hit);
+        }
+        let value = compute().await?;
+        if let Some(v) = version {
+            self.put(key, v, value.clone());
+        }
+        Ok(value)
+    }
+
     fn put(&self, key: K, version: Ver, value: V) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() >= self.cap
@@ -68,7 +96,12 @@ pub struct ViewCache {
     days: Versioned<(UserId, Date), TodayResponse>,
     stats: Versioned<(UserId, u32, Date), Stats>,
     stats_json: Versioned<(UserId, u32, Date), Bytes>,
-    users: Versioned<UserId, User, ChangeToken>,
+    /// Users' rows (whatever `is_active` says; the caller checks).
+    pub users: Versioned<UserId, User, ChangeToken>,
+    /// Web sessions by token hash (expiry is checked by the caller).
+    pub sessions: Versioned<String, WebSession, ChangeToken>,
+    /// The Today page's data besides the day views.
+    pub today_extras: Versioned<(UserId, Date), TodayExtras, ChangeToken>,
 }
 
 impl Default for ViewCache {
@@ -78,21 +111,13 @@ impl Default for ViewCache {
             stats: Versioned::new(MAX_STATS),
             stats_json: Versioned::new(MAX_STATS),
             users: Versioned::new(MAX_USERS),
+            sessions: Versioned::new(MAX_SESSIONS),
+            today_extras: Versioned::new(MAX_TODAY_EXTRAS),
         }
     }
 }
 
 impl ViewCache {
-    /// The user's row as it was when the database last looked like `token`.
-    pub fn user(&self, id: UserId, token: ChangeToken) -> Option<User> {
-        self.users.get(&id, token)
-    }
-
-    /// Remember `user` as read while the database looked like `token` (taken before the read).
-    pub fn put_user(&self, user: User, token: ChangeToken) {
-        self.users.put(user.id, token, user);
-    }
-
     pub fn day(&self, user: UserId, date: Date, version: i64) -> Option<TodayResponse> {
         self.days.get(&(user, date), version)
     }

@@ -16,7 +16,7 @@ use axum::{
 use dbkit::Timestamp;
 use mealframe_core::ids::UserId;
 use mealframe_store::accounts::{
-    sessions,
+    sessions::{self, WebSession},
     users::{self, User},
 };
 use uuid::Uuid;
@@ -94,23 +94,42 @@ pub fn same_origin_write(headers: &HeaderMap, public_url: &str) -> bool {
 /// The caller's row, if they exist and are active. Read on every request (it carries the data
 /// version the view cache is keyed by), from memory on SQLite while the database is unchanged.
 async fn active_user(state: &AppState, id: UserId) -> Result<User, ApiError> {
-    // The token is taken before the read: should a commit land in between, the row (newer than
-    // the token) is stored under the older token, which no later request will present.
     let token = state.db.change_token();
-    let cached = token.and_then(|t| state.views.user(id, t));
-    let user = match cached {
-        Some(u) => Some(u),
-        None => {
+    let user = state
+        .views
+        .users
+        .get_or_try(id, token, || async {
             let mut r = state.db.reader().await?;
-            let found = users::by_id(&mut r.conn(), id).await?;
-            if let (Some(u), Some(t)) = (&found, token) {
-                state.views.put_user(u.clone(), t);
-            }
-            found
-        }
-    };
-    user.filter(|u| u.is_active)
-        .ok_or(ApiError::Unauthorized("User not found or disabled"))
+            users::by_id(&mut r.conn(), id)
+                .await?
+                .ok_or(ApiError::Unauthorized("User not found or disabled"))
+        })
+        .await?;
+    match user.is_active {
+        true => Ok(user),
+        false => Err(ApiError::Unauthorized("User not found or disabled")),
+    }
+}
+
+/// The live web session with this cookie value (from memory on SQLite while the database is
+/// unchanged; the expiry is checked against the clock either way).
+async fn live_session(state: &AppState, raw: &str, now: Timestamp) -> Result<WebSession, ApiError> {
+    let hash = sha256_hex(raw);
+    let token = state.db.change_token();
+    let session = state
+        .views
+        .sessions
+        .get_or_try(hash.clone(), token, || async {
+            let mut r = state.db.reader().await?;
+            sessions::live_by_hash(&mut r.conn(), &hash, now)
+                .await?
+                .ok_or(ApiError::Unauthorized("Not authenticated"))
+        })
+        .await?;
+    match session.expires_at > now {
+        true => Ok(session),
+        false => Err(ApiError::Unauthorized("Not authenticated")),
+    }
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -139,11 +158,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 },
             }
         } else if let Some(raw) = cookies::read(&parts.headers, cookies::SESSION_COOKIE) {
-            let session = {
-                let mut r = state.db.reader().await?;
-                sessions::live_by_hash(&mut r.conn(), &sha256_hex(raw), now).await?
-            };
-            let session = session.ok_or(ApiError::Unauthorized("Not authenticated"))?;
+            let session = live_session(state, raw, now).await?;
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if !safe && !same_origin_write(&parts.headers, &state.config.public_url) {
                 return Err(ApiError::detail(

@@ -20,6 +20,7 @@ use crate::{
         daily::{TodayResponse, day_view},
         wire::{SlotWithNext, Totals},
     },
+    extract::CurrentUser,
     state::AppState,
 };
 
@@ -140,32 +141,81 @@ pub async fn page(
     let today = user.today(now);
     let day = day_view(&state, &user, today).await?;
     let yesterday_view = day_view(&state, &user, today - Duration::days(1)).await?;
-    let (library, types, setup, week_exists) = {
-        let mut r = state.db.reader().await?;
-        let (all, _) = meals::list(
-            &mut r.conn(),
-            user.id(),
-            &meals::Filter::default(),
-            meals::Order::Name,
-            1,
-            500,
-        )
+    let token = state.db.change_token();
+    let extras = state
+        .views
+        .today_extras
+        .get_or_try((user.id(), today), token, || {
+            today_extras(&state, &user, today)
+        })
         .await?;
-        let types = meal_types::names(&mut r.conn(), user.id()).await?;
-        let setup = progress(&mut r.conn(), user.id()).await?;
-        let week =
-            mealframe_store::plans::views::week_row(&mut r.conn(), user.id(), monday_of(today))
-                .await?
-                .is_some();
-        (all, types, setup, week)
-    };
-    let checklist =
-        (day.slots.is_empty() && !day.is_override).then(|| Checklist::from(setup, week_exists));
+    let checklist = (day.slots.is_empty() && !day.is_override)
+        .then(|| Checklist::from(extras.setup, extras.week_exists));
     let next = day.slots.iter().find(|s| s.is_next).cloned();
     let mut rest: Vec<SlotWithNext> = day.slots.iter().filter(|s| !s.is_next).cloned().collect();
     rest.sort_by_key(|s| (s.slot.completion_status.is_some(), s.slot.position));
     let completed = day.stats.completed as f64;
     let total = day.stats.total.max(1) as f64;
+    let layout = Layout::new("Today", "today", Some(&user), &headers);
+    let had_flash = layout.flash.is_some();
+    let page = TodayPage {
+        ai: state.vision.is_some(),
+        layout,
+        long_date: long_date(today),
+        planned: day.macros.planned.clone(),
+        eaten: day.macros.eaten.clone(),
+        ring_offset: format!("{:.2}", RING * (1.0 - completed / total)),
+        next,
+        rest,
+        yesterday: yesterday_view
+            .slots
+            .into_iter()
+            .filter(|s| s.slot.completion_status.is_none())
+            .collect(),
+        yesterday_label: long_date(today - Duration::days(1)),
+        checklist,
+        data: extras.data,
+        day,
+    };
+    let mut resp = render(&page, had_flash);
+    // Lets the service worker keep cached pages per user.
+    if let Ok(v) = HeaderValue::from_str(&user.id().to_string()) {
+        resp.headers_mut().insert("x-mf-user", v);
+    }
+    Ok(resp)
+}
+
+/// What the Today page shows besides the two day views: the pickers' meals and types (encoded
+/// for the page script) and the first-run checklist's counts. Cached under the database's change
+/// token (`view_cache`): four reads that would otherwise run on every visit.
+#[derive(Clone)]
+pub struct TodayExtras {
+    data: String,
+    setup: SetupProgress,
+    week_exists: bool,
+}
+
+async fn today_extras(
+    state: &AppState,
+    user: &CurrentUser,
+    today: Date,
+) -> Result<TodayExtras, PageError> {
+    let mut r = state.db.reader().await?;
+    let (library, _) = meals::list(
+        &mut r.conn(),
+        user.id(),
+        &meals::Filter::default(),
+        meals::Order::Name,
+        1,
+        500,
+    )
+    .await?;
+    let types = meal_types::names(&mut r.conn(), user.id()).await?;
+    let setup = progress(&mut r.conn(), user.id()).await?;
+    let week_exists =
+        mealframe_store::plans::views::week_row(&mut r.conn(), user.id(), monday_of(today))
+            .await?
+            .is_some();
     let data = PageData {
         user: user.id().to_string(),
         date: today.to_string(),
@@ -190,33 +240,11 @@ pub async fn page(
             .collect(),
         ai: state.vision.is_some(),
     };
-    let layout = Layout::new("Today", "today", Some(&user), &headers);
-    let had_flash = layout.flash.is_some();
-    let page = TodayPage {
-        ai: state.vision.is_some(),
-        layout,
-        long_date: long_date(today),
-        planned: day.macros.planned.clone(),
-        eaten: day.macros.eaten.clone(),
-        ring_offset: format!("{:.2}", RING * (1.0 - completed / total)),
-        next,
-        rest,
-        yesterday: yesterday_view
-            .slots
-            .into_iter()
-            .filter(|s| s.slot.completion_status.is_none())
-            .collect(),
-        yesterday_label: long_date(today - Duration::days(1)),
-        checklist,
+    Ok(TodayExtras {
         data: json_for_script(&data),
-        day,
-    };
-    let mut resp = render(&page, had_flash);
-    // Lets the service worker keep cached pages per user.
-    if let Ok(v) = HeaderValue::from_str(&user.id().to_string()) {
-        resp.headers_mut().insert("x-mf-user", v);
-    }
-    Ok(resp)
+        setup,
+        week_exists,
+    })
 }
 
 /// Accept the starter library (first run).

@@ -177,3 +177,47 @@ async fn assets_are_cached_forever_and_the_service_worker_never() {
         .await
         .assert(StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_today_page_shows_a_new_meal_at_once() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let page = || app.get("/").header("accept", "text/html").send();
+    assert!(!page().await.text().contains("Shakshuka"));
+    assert!(!page().await.text().contains("Shakshuka"));
+    app.post("/api/v1/meals")
+        .header("origin", "https://meals.example.org")
+        .json(json!({"name": "Shakshuka", "portion_description": "2 eggs"}))
+        .send()
+        .await
+        .assert(StatusCode::CREATED);
+    let html = page().await.text();
+    assert!(html.contains("Shakshuka"), "the picker lists the new meal");
+}
+
+#[tokio::test]
+async fn an_ended_or_expired_session_is_refused_even_when_remembered() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let cookie = app.cookie("mf_session").unwrap();
+    let today = || app.get("/api/v1/today").send();
+    today().await.assert(StatusCode::OK);
+    today().await.assert(StatusCode::OK);
+
+    // Signed out: the same cookie, sent again, no longer works.
+    let r = app
+        .post("/logout")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    assert!(r.status.is_redirection());
+    app.set_cookie("mf_session", &cookie, "/");
+    today().await.assert(StatusCode::UNAUTHORIZED);
+
+    // Expired with nothing written in between: refused by the clock alone.
+    app.clear_cookies();
+    sign_in(&app, "ben@example.com").await;
+    today().await.assert(StatusCode::OK);
+    app.advance(time::Duration::days(31));
+    today().await.assert(StatusCode::UNAUTHORIZED);
+}
