@@ -93,9 +93,12 @@ impl<K: Eq + Hash + Clone, V: Clone, Ver: Eq> Versioned<K, V, Ver> {
 }
 
 pub struct ViewCache {
-    days: Versioned<(UserId, Date), TodayResponse>,
-    stats: Versioned<(UserId, u32, Date), Stats>,
-    stats_json: Versioned<(UserId, u32, Date), Bytes>,
+    /// Today views by user and date.
+    pub days: Versioned<(UserId, Date), TodayResponse>,
+    /// Stats of the `days` days ending a date, as numbers (web page) …
+    pub stats: Versioned<(UserId, u32, Date), Stats>,
+    /// … and as the encoded `GET /stats` body (a year is ~140 KB of JSON).
+    pub stats_json: Versioned<(UserId, u32, Date), Bytes>,
     /// Users' rows (whatever `is_active` says; the caller checks).
     pub users: Versioned<UserId, User, ChangeToken>,
     /// Web sessions by token hash (expiry is checked by the caller).
@@ -114,34 +117,6 @@ impl Default for ViewCache {
             sessions: Versioned::new(MAX_SESSIONS),
             today_extras: Versioned::new(MAX_TODAY_EXTRAS),
         }
-    }
-}
-
-impl ViewCache {
-    pub fn day(&self, user: UserId, date: Date, version: i64) -> Option<TodayResponse> {
-        self.days.get(&(user, date), version)
-    }
-
-    pub fn put_day(&self, user: UserId, date: Date, version: i64, view: TodayResponse) {
-        self.days.put((user, date), version, view);
-    }
-
-    /// The stats of the `days` days ending `today`.
-    pub fn stats(&self, user: UserId, days: u32, today: Date, version: i64) -> Option<Stats> {
-        self.stats.get(&(user, days, today), version)
-    }
-
-    pub fn put_stats(&self, user: UserId, days: u32, today: Date, version: i64, stats: Stats) {
-        self.stats.put((user, days, today), version, stats);
-    }
-
-    /// The encoded `GET /stats` body of the same period.
-    pub fn stats_json(&self, user: UserId, days: u32, today: Date, version: i64) -> Option<Bytes> {
-        self.stats_json.get(&(user, days, today), version)
-    }
-
-    pub fn put_stats_json(&self, user: UserId, days: u32, today: Date, version: i64, body: Bytes) {
-        self.stats_json.put((user, days, today), version, body);
     }
 }
 

@@ -61,13 +61,13 @@ pub async fn day_view(
     user: &CurrentUser,
     date: Date,
 ) -> ApiResult<TodayResponse> {
-    let version = user.user.data_version;
-    if let Some(view) = state.views.day(user.id(), date, version) {
-        return Ok(view);
-    }
-    let view = compute_day_view(state, user, date).await?;
-    state.views.put_day(user.id(), date, version, view.clone());
-    Ok(view)
+    state
+        .views
+        .days
+        .get_or_try((user.id(), date), Some(user.user.data_version), || {
+            compute_day_view(state, user, date)
+        })
+        .await
 }
 
 async fn compute_day_view(

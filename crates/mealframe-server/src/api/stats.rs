@@ -168,15 +168,15 @@ impl From<Stats> for StatsResponse {
 /// Served from the view cache while the user's data version is unchanged.
 pub async fn compute(state: &AppState, user: &CurrentUser, days: u32) -> ApiResult<Stats> {
     let today: Date = user.today(state.now());
-    let version = user.user.data_version;
-    if let Some(stats) = state.views.stats(user.id(), days, today, version) {
-        return Ok(stats);
-    }
-    let stats = compute_uncached(state, user, days, today).await?;
     state
         .views
-        .put_stats(user.id(), days, today, version, stats.clone());
-    Ok(stats)
+        .stats
+        .get_or_try(
+            (user.id(), days, today),
+            Some(user.user.data_version),
+            || compute_uncached(state, user, days, today),
+        )
+        .await
 }
 
 async fn compute_uncached(
@@ -225,19 +225,22 @@ pub async fn stats(
         .map_or(Some(30), |d| v.int_str("days", d, Some(1), Some(365)));
     let days = v.finish(days)? as u32;
     // A year of stats is ~140 KB of JSON: keep the encoded body too, not only the numbers.
+    // The API keeps only the encoded body; the numbers are cached for the web page.
     let today = user.today(state.now());
-    let version = user.user.data_version;
-    let body = match state.views.stats_json(user.id(), days, today, version) {
-        Some(body) => body,
-        None => {
-            // The API keeps only the encoded body; the numbers are cached for the web page.
-            let stats: StatsResponse = compute_uncached(&state, &user, days, today).await?.into();
-            let body = Bytes::from(serde_json::to_vec(&stats).map_err(ApiError::internal)?);
-            state
-                .views
-                .put_stats_json(user.id(), days, today, version, body.clone());
-            body
-        }
-    };
+    let body = state
+        .views
+        .stats_json
+        .get_or_try(
+            (user.id(), days, today),
+            Some(user.user.data_version),
+            || async {
+                let stats: StatsResponse =
+                    compute_uncached(&state, &user, days, today).await?.into();
+                Ok::<_, ApiError>(Bytes::from(
+                    serde_json::to_vec(&stats).map_err(ApiError::internal)?,
+                ))
+            },
+        )
+        .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -10,7 +10,7 @@ use axum::{
     response::Response,
 };
 use mealframe_core::planning::calendar::monday_of;
-use mealframe_store::library::{SetupProgress, meal_types, meals, progress};
+use mealframe_store::library::{SetupProgress, meal_types, progress};
 use serde::Serialize;
 use time::{Date, Duration};
 
@@ -201,15 +201,7 @@ async fn today_extras(
     today: Date,
 ) -> Result<TodayExtras, PageError> {
     let mut r = state.db.reader().await?;
-    let (library, _) = meals::list(
-        &mut r.conn(),
-        user.id(),
-        &meals::Filter::default(),
-        meals::Order::Name,
-        1,
-        500,
-    )
-    .await?;
+    let library = super::picker_library(&mut r.conn(), user.id()).await?;
     let types = meal_types::names(&mut r.conn(), user.id()).await?;
     let setup = progress(&mut r.conn(), user.id()).await?;
     let week_exists =

@@ -17,7 +17,7 @@ use mealframe_core::{
 };
 use mealframe_store::{
     StoreError,
-    library::{day_templates, meals},
+    library::day_templates,
     plans::{ops, views},
 };
 use time::{Date, Duration};
@@ -98,15 +98,7 @@ pub async fn page(
         let mut r = state.db.reader().await?;
         let week = views::week(&mut r.conn(), user.id(), monday).await?;
         let templates = day_templates::list(&mut r.conn(), user.id()).await?;
-        let (library, _) = meals::list(
-            &mut r.conn(),
-            user.id(),
-            &meals::Filter::default(),
-            meals::Order::Name,
-            1,
-            500,
-        )
-        .await?;
+        let library = super::picker_library(&mut r.conn(), user.id()).await?;
         (week, templates, library)
     };
     let weeks_away = (monday - monday_of(today)).whole_weeks();

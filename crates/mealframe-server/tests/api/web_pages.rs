@@ -28,6 +28,15 @@ async fn sign_in(app: &TestApp, email: &str) {
     );
 }
 
+async fn sign_out(app: &TestApp) {
+    let r = app
+        .post("/logout")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    assert!(r.status.is_redirection(), "{}: {}", r.status, r.text());
+}
+
 #[tokio::test]
 async fn the_root_answers_api_clients_with_json_and_browsers_with_the_app() {
     let app = TestApp::new().await;
@@ -133,12 +142,7 @@ async fn cross_site_posts_are_refused_on_pages_and_cookie_api_calls() {
 async fn signing_out_ends_the_session() {
     let app = TestApp::new().await;
     sign_in(&app, "ana@example.com").await;
-    let r = app
-        .post("/logout")
-        .header("origin", "https://meals.example.org")
-        .send()
-        .await;
-    assert!(r.status.is_redirection());
+    sign_out(&app).await;
     let r = app.get("/").header("accept", "text/html").send().await;
     assert!(r.status.is_redirection(), "back to the sign-in page");
     app.get("/api/v1/today")
@@ -205,12 +209,7 @@ async fn an_ended_or_expired_session_is_refused_even_when_remembered() {
     today().await.assert(StatusCode::OK);
 
     // Signed out: the same cookie, sent again, no longer works.
-    let r = app
-        .post("/logout")
-        .header("origin", "https://meals.example.org")
-        .send()
-        .await;
-    assert!(r.status.is_redirection());
+    sign_out(&app).await;
     app.set_cookie("mf_session", &cookie, "/");
     today().await.assert(StatusCode::UNAUTHORIZED);
 
