@@ -13,7 +13,7 @@ use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, Method, StatusCode, header, request::Parts},
 };
-use dbkit::Timestamp;
+use dbkit::{ChangeToken, Timestamp};
 use mealframe_core::ids::UserId;
 use mealframe_store::accounts::{
     sessions::{self, WebSession},
@@ -92,9 +92,13 @@ pub fn same_origin_write(headers: &HeaderMap, public_url: &str) -> bool {
 }
 
 /// The caller's row, if they exist and are active. Read on every request (it carries the data
-/// version the view cache is keyed by), from memory on SQLite while the database is unchanged.
-async fn active_user(state: &AppState, id: UserId) -> Result<User, ApiError> {
-    let token = state.db.change_token();
+/// version the view cache is keyed by), from memory on SQLite while the database is unchanged
+/// since `token` was taken (before any read of this request).
+async fn active_user(
+    state: &AppState,
+    id: UserId,
+    token: Option<ChangeToken>,
+) -> Result<User, ApiError> {
     let user = state
         .views
         .users
@@ -113,9 +117,13 @@ async fn active_user(state: &AppState, id: UserId) -> Result<User, ApiError> {
 
 /// The live web session with this cookie value (from memory on SQLite while the database is
 /// unchanged; the expiry is checked against the clock either way).
-async fn live_session(state: &AppState, raw: &str, now: Timestamp) -> Result<WebSession, ApiError> {
+async fn live_session(
+    state: &AppState,
+    raw: &str,
+    now: Timestamp,
+    token: Option<ChangeToken>,
+) -> Result<WebSession, ApiError> {
     let hash = sha256_hex(raw);
-    let token = state.db.change_token();
     let session = state
         .views
         .sessions
@@ -140,6 +148,8 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Ok(cached.clone());
         }
         let now = state.now();
+        // One look at the database's change token serves both cached reads below.
+        let token = state.db.change_token();
         let current = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let text = value.to_str().unwrap_or("");
             let (scheme, credentials) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
@@ -150,7 +160,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .jwt
                 .verify(credentials.trim(), now)
                 .ok_or(ApiError::Unauthorized("Invalid or expired token"))?;
-            let user = active_user(state, verified.user).await?;
+            let user = active_user(state, verified.user, token).await?;
             CurrentUser {
                 user,
                 via: AuthVia::Bearer {
@@ -158,7 +168,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 },
             }
         } else if let Some(raw) = cookies::read(&parts.headers, cookies::SESSION_COOKIE) {
-            let session = live_session(state, raw, now).await?;
+            let session = live_session(state, raw, now, token).await?;
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if !safe && !same_origin_write(&parts.headers, &state.config.public_url) {
                 return Err(ApiError::detail(
@@ -166,7 +176,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                     "Cross-site request refused",
                 ));
             }
-            let user = active_user(state, session.user()).await?;
+            let user = active_user(state, session.user(), token).await?;
             if now.minus(SESSION_TOUCH_EVERY) > session.last_seen_at {
                 let expires = now.plus(time::Duration::seconds(
                     state.config.session_ttl.as_secs() as i64
