@@ -16,11 +16,8 @@ use mealframe_core::{
     tenths::Tenths,
 };
 use mealframe_store::{
-    StoreError,
-    library::{
-        day_templates::{self, DayTemplate, NewTemplate, TemplateChange},
-        meal_types,
-    },
+    Rejection, StoreError,
+    library::day_templates::{self, DayTemplate, NewTemplate, TemplateChange},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -89,11 +86,16 @@ fn not_found() -> ApiError {
     ApiError::not_found("Day template not found")
 }
 
+/// A taken name (409), or a slot's meal type that is not the caller's (404, like an unknown one).
 fn taken(e: StoreError) -> ApiError {
-    if e.is_unique_violation() {
-        ApiError::conflict("Day template with this name already exists")
-    } else {
-        e.into()
+    match e {
+        StoreError::Rejected(Rejection::MealTypeNotFound(id)) => {
+            ApiError::not_found(format!("Meal type with id {id} not found"))
+        }
+        e if e.is_unique_violation() => {
+            ApiError::conflict("Day template with this name already exists")
+        }
+        e => e.into(),
     }
 }
 
@@ -223,26 +225,6 @@ impl FromBody for NewTemplate {
     }
 }
 
-/// Every slot's meal type must be the user's.
-async fn check_types(
-    c: &mut dbkit::Conn<'_>,
-    user: mealframe_core::ids::UserId,
-    slots: &[TemplateSlot],
-) -> ApiResult<()> {
-    let mine: HashSet<MealTypeId> = meal_types::names(c, user)
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
-    match slots.iter().find(|s| !mine.contains(&s.meal_type)) {
-        Some(s) => Err(ApiError::not_found(format!(
-            "Meal type with id {} not found",
-            s.meal_type
-        ))),
-        None => Ok(()),
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/day-templates", tag = "Day Templates", security(("bearer" = [])), request_body = TemplateBody,
     responses((status = 201, body = TemplateResponse), (status = 404, description = "Unknown meal type"), (status = 409, description = "Name taken"), (status = 422)))]
 pub async fn create(
@@ -251,7 +233,6 @@ pub async fn create(
     ApiJson(body): ApiJson<NewTemplate>,
 ) -> ApiResult<Response> {
     let mut tx = state.begin_for(user.id()).await?;
-    check_types(&mut tx.conn(), user.id(), &body.slots).await?;
     let t = day_templates::insert(&mut tx.conn(), user.id(), &body, state.now())
         .await
         .map_err(taken)?;
@@ -327,9 +308,6 @@ pub async fn update(
     if !day_templates::exists(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }
-    if let Some(slots) = &body.slots {
-        check_types(&mut tx.conn(), user.id(), slots).await?;
-    }
     let t = day_templates::update(&mut tx.conn(), user.id(), id, &body, state.now())
         .await
         .map_err(taken)?
@@ -350,7 +328,7 @@ pub async fn delete(
     if !day_templates::exists(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }
-    if day_templates::used_by_week_plans(&mut tx.conn(), id).await? {
+    if day_templates::used_by_week_plans(&mut tx.conn(), user.id(), id).await? {
         return Err(ApiError::conflict(
             "Cannot delete day template that is used by week plans",
         ));

@@ -202,7 +202,7 @@ pub async fn delete(
     {
         return Err(not_found());
     }
-    if meal_types::used_by_templates(&mut tx.conn(), id).await? {
+    if meal_types::used_by_templates(&mut tx.conn(), user.id(), id).await? {
         return Err(ApiError::conflict(
             "Cannot delete meal type that is used by day template slots",
         ));

@@ -9,7 +9,7 @@ use axum::{
 };
 use mealframe_core::ids::{DayTemplateId, MealTypeId, WeekPlanId};
 use mealframe_store::{
-    StoreError,
+    Rejection, StoreError,
     library::{
         day_templates::{self, DayTemplate, NewTemplate, TemplateChange},
         meal_types::{self, MealType},
@@ -135,7 +135,7 @@ pub async fn edit_type(
         .into_iter()
         .find(|t| t.id == id)
         .ok_or_else(PageError::not_found)?;
-    let used = meal_types::used_by_templates(&mut r.conn(), id).await?;
+    let used = meal_types::used_by_templates(&mut r.conn(), user.id(), id).await?;
     Ok(type_page(&user, &headers, |layout| TypePage {
         layout,
         id: Some(id.to_string()),
@@ -235,7 +235,7 @@ pub async fn delete_type(
     check_origin(&state, &headers)?;
     let id: MealTypeId = id.parse().map_err(|_| PageError::not_found())?;
     let mut tx = state.begin_for(user.id()).await?;
-    if meal_types::used_by_templates(&mut tx.conn(), id).await? {
+    if meal_types::used_by_templates(&mut tx.conn(), user.id(), id).await? {
         return Ok(redirect_with(
             "/setup?tab=types",
             "error",
@@ -398,8 +398,12 @@ pub async fn save_template(
                 ch.notes = fields.text("notes");
                 let r = day_templates::update(&mut tx.conn(), user.id(), id, &ch, now).await;
                 if fields.text("notes").is_none() {
-                    mealframe_store::library::day_templates::clear_notes(&mut tx.conn(), id)
-                        .await?;
+                    mealframe_store::library::day_templates::clear_notes(
+                        &mut tx.conn(),
+                        user.id(),
+                        id,
+                    )
+                    .await?;
                 }
                 r.and_then(|o| o.map(|_| ()).ok_or(StoreError::NotFound))
             }
@@ -416,6 +420,9 @@ pub async fn save_template(
             ))
         }
         Err(StoreError::NotFound) => Err(PageError::not_found()),
+        Err(StoreError::Rejected(Rejection::MealTypeNotFound(_))) => {
+            retry(vec!["A slot's meal type was not found.".into()]).await
+        }
         Err(e) => retry(taken(e, "day template")?).await,
     }
 }
@@ -429,7 +436,7 @@ pub async fn delete_template(
     check_origin(&state, &headers)?;
     let id: DayTemplateId = id.parse().map_err(|_| PageError::not_found())?;
     let mut tx = state.begin_for(user.id()).await?;
-    if day_templates::used_by_week_plans(&mut tx.conn(), id).await? {
+    if day_templates::used_by_week_plans(&mut tx.conn(), user.id(), id).await? {
         return Ok(redirect_with(
             "/setup?tab=templates",
             "error",

@@ -11,7 +11,7 @@ use mealframe_core::{
 use uuid::Uuid;
 
 use super::MealTypeRef;
-use crate::{Result, StoreError, library::meals::tenths};
+use crate::{Rejection, Result, StoreError, library::meals::tenths};
 
 #[derive(Debug, Clone)]
 pub struct TemplateSlotView {
@@ -166,7 +166,8 @@ pub async fn exists(c: &mut Conn<'_>, user: UserId, id: DayTemplateId) -> Result
     )? > 0)
 }
 
-/// A new template's fields; slot meal types must belong to the user (checked by the caller).
+/// A new template's fields; slot meal types must belong to the user (checked here: another
+/// user's type is refused as `Rejection::MealTypeNotFound`, like an unknown one).
 #[derive(Debug, Clone)]
 pub struct NewTemplate {
     pub name: String,
@@ -174,6 +175,23 @@ pub struct NewTemplate {
     pub max_calories_kcal: Option<i32>,
     pub max_protein: Option<Tenths>,
     pub slots: Vec<TemplateSlot>,
+}
+
+/// Refuse slots whose meal type is not the user's (the first such id).
+async fn check_slot_types(c: &mut Conn<'_>, user: UserId, slots: &[TemplateSlot]) -> Result<()> {
+    for s in slots {
+        let mine = fetch_scalar!(
+            c.reborrow(),
+            i64,
+            "SELECT COUNT(*) FROM meal_types WHERE id = $1 AND user_id = $2",
+            s.meal_type.uuid(),
+            user.uuid()
+        )? > 0;
+        if !mine {
+            return Err(Rejection::MealTypeNotFound(s.meal_type).into());
+        }
+    }
+    Ok(())
 }
 
 async fn replace_slots(c: &mut Conn<'_>, id: DayTemplateId, slots: &[TemplateSlot]) -> Result<()> {
@@ -201,6 +219,7 @@ pub async fn insert(
     t: &NewTemplate,
     now: Timestamp,
 ) -> Result<DayTemplate> {
+    check_slot_types(c, user, &t.slots).await?;
     let id = DayTemplateId::new();
     execute!(
         c.reborrow(),
@@ -235,6 +254,9 @@ pub async fn update(
     ch: &TemplateChange,
     now: Timestamp,
 ) -> Result<Option<DayTemplate>> {
+    if let Some(slots) = &ch.slots {
+        check_slot_types(c, user, slots).await?;
+    }
     let n = execute!(
         c.reborrow(),
         "UPDATE day_templates SET
@@ -263,12 +285,14 @@ pub async fn update(
 }
 
 /// Whether a week plan maps a weekday to the template (then it cannot be deleted).
-pub async fn used_by_week_plans(c: &mut Conn<'_>, id: DayTemplateId) -> Result<bool> {
+pub async fn used_by_week_plans(c: &mut Conn<'_>, user: UserId, id: DayTemplateId) -> Result<bool> {
     Ok(fetch_scalar!(
         c,
         i64,
-        "SELECT COUNT(*) FROM week_plan_days WHERE day_template_id = $1",
-        id.uuid()
+        "SELECT COUNT(*) FROM week_plan_days d JOIN week_plans p ON p.id = d.week_plan_id
+         WHERE d.day_template_id = $1 AND p.user_id = $2",
+        id.uuid(),
+        user.uuid()
     )? > 0)
 }
 
@@ -283,11 +307,12 @@ pub async fn delete(c: &mut Conn<'_>, user: UserId, id: DayTemplateId) -> Result
 }
 
 /// Empty a template's notes (the web form's "clear").
-pub async fn clear_notes(c: &mut Conn<'_>, id: DayTemplateId) -> Result<()> {
+pub async fn clear_notes(c: &mut Conn<'_>, user: UserId, id: DayTemplateId) -> Result<()> {
     execute!(
         c,
-        "UPDATE day_templates SET notes = NULL WHERE id = $1",
-        id.uuid()
+        "UPDATE day_templates SET notes = NULL WHERE id = $1 AND user_id = $2",
+        id.uuid(),
+        user.uuid()
     )?;
     Ok(())
 }

@@ -128,12 +128,14 @@ pub async fn update(
 }
 
 /// Whether a day-template slot uses the type (then it cannot be deleted).
-pub async fn used_by_templates(c: &mut Conn<'_>, id: MealTypeId) -> Result<bool> {
+pub async fn used_by_templates(c: &mut Conn<'_>, user: UserId, id: MealTypeId) -> Result<bool> {
     Ok(fetch_scalar!(
         c,
         i64,
-        "SELECT COUNT(*) FROM day_template_slots WHERE meal_type_id = $1",
-        id.uuid()
+        "SELECT COUNT(*) FROM day_template_slots s JOIN day_templates t ON t.id = s.day_template_id
+         WHERE s.meal_type_id = $1 AND t.user_id = $2",
+        id.uuid(),
+        user.uuid()
     )? > 0)
 }
 
