@@ -195,7 +195,7 @@ impl From<crate::accounts::AccountError> for ApiError {
             A::WrongPassword => d(StatusCode::FORBIDDEN, "Password is incorrect"),
             A::ReauthRequired => d(
                 StatusCode::FORBIDDEN,
-                "Please sign in again (within the last 10 minutes) to delete this account",
+                "Please sign in again (within the last 10 minutes) to do this",
             ),
             A::Google(G::InvalidState) => {
                 d(StatusCode::BAD_REQUEST, "Invalid OAuth state parameter")

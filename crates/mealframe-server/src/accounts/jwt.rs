@@ -1,5 +1,8 @@
 //! Access tokens: HS256 JWTs with the original's claims (`sub`, `email`, `type: "access"`, `iat`,
-//! `exp`), so tokens and secrets of an existing deployment stay valid. Expiry is checked against
+//! `exp`), so tokens and secrets of an existing deployment stay valid, plus two of ours: `gen`,
+//! the user's token generation (raised to end every access token at once; absent counts as 0)
+//! and `auth_time`, when the sign-in behind the token happened (refreshes keep it; absent means
+//! "not recently"). Expiry is checked against
 //! the injectable clock, not the system time; only HS256 is accepted (`alg: none` is refused).
 
 use dbkit::Timestamp;
@@ -15,13 +18,18 @@ pub struct AccessClaims {
     pub kind: String,
     pub iat: i64,
     pub exp: i64,
+    #[serde(default)]
+    pub r#gen: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
 }
 
 /// A verified access token.
 #[derive(Debug, Clone, Copy)]
 pub struct VerifiedAccess {
     pub user: UserId,
-    pub issued_at: i64,
+    pub generation: i64,
+    pub auth_time: Option<i64>,
 }
 
 pub struct JwtKeys {
@@ -39,7 +47,14 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user: UserId, email: &str, now: Timestamp) -> String {
+    pub fn issue(
+        &self,
+        user: UserId,
+        email: &str,
+        generation: i64,
+        auth_time: Option<Timestamp>,
+        now: Timestamp,
+    ) -> String {
         let iat = now.unix_seconds();
         let claims = AccessClaims {
             sub: user.to_string(),
@@ -47,6 +62,8 @@ impl JwtKeys {
             kind: "access".into(),
             iat,
             exp: iat + self.ttl_secs,
+            r#gen: generation,
+            auth_time: auth_time.map(Timestamp::unix_seconds),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail")
@@ -66,7 +83,8 @@ impl JwtKeys {
         let user = claims.sub.parse::<UserId>().ok()?;
         Some(VerifiedAccess {
             user,
-            issued_at: claims.iat,
+            generation: claims.r#gen,
+            auth_time: claims.auth_time,
         })
     }
 }

@@ -82,29 +82,61 @@ pub type AccountResult<T> = Result<T, AccountError>;
 const VERIFICATION_TTL: time::Duration = time::Duration::hours(24);
 const RESET_TTL: time::Duration = time::Duration::hours(1);
 
-/// A fresh access token plus the raw refresh token for the cookie.
+/// How long a rotated refresh token presented again counts as a concurrent refresh (several tabs
+/// restoring a session at once) rather than theft. It then gets an access token of the same
+/// sign-in but no refresh token (the browser already holds the successor), and nothing is revoked.
+pub const REFRESH_REUSE_INTERVAL: time::Duration = time::Duration::seconds(10);
+
+/// A fresh access token plus the raw refresh token for the cookie (none for a refresh within
+/// [`REFRESH_REUSE_INTERVAL`] of its rotation).
 pub struct IssuedTokens {
     pub access_token: String,
-    pub refresh_token: String,
+    pub refresh_token: Option<String>,
 }
 
 fn ttl(d: std::time::Duration) -> time::Duration {
     time::Duration::seconds(d.as_secs() as i64)
 }
 
+/// A new refresh token and an access token, both of the sign-in at `authenticated_at`.
 async fn issue_tokens(
     state: &AppState,
     tx: &mut Tx,
     user: &User,
+    authenticated_at: Option<Timestamp>,
     now: Timestamp,
 ) -> AccountResult<IssuedTokens> {
     let refresh = new_token();
     let expires = now.plus(ttl(state.config.refresh_token_ttl));
-    tokens::insert_refresh(&mut tx.conn(), user.id, &sha256_hex(&refresh), expires, now).await?;
+    tokens::insert_refresh(
+        &mut tx.conn(),
+        user.id,
+        &sha256_hex(&refresh),
+        expires,
+        authenticated_at,
+        now,
+    )
+    .await?;
     Ok(IssuedTokens {
-        access_token: state.jwt.issue(user.id, &user.email, now),
-        refresh_token: refresh,
+        access_token: access_token(state, user, authenticated_at, now),
+        refresh_token: Some(refresh),
     })
+}
+
+/// An access token for `user` under their current token generation.
+pub fn access_token(
+    state: &AppState,
+    user: &User,
+    authenticated_at: Option<Timestamp>,
+    now: Timestamp,
+) -> String {
+    state.jwt.issue(
+        user.id,
+        &user.email,
+        user.token_generation,
+        authenticated_at,
+        now,
+    )
 }
 
 /// Start a web session (the pages' cookie); returns the raw cookie value.
@@ -254,7 +286,7 @@ pub async fn login(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     login_attempts::clear(&mut tx.conn(), &user.email_key).await?;
-    let issued = issue_tokens(state, &mut tx, &user, now).await?;
+    let issued = issue_tokens(state, &mut tx, &user, Some(now), now).await?;
     tx.commit().await?;
     Ok((user, issued))
 }
@@ -318,7 +350,8 @@ pub async fn check_credentials(
 }
 
 /// Rotate a refresh token. Presenting a token that was already rotated is treated as theft:
-/// every refresh token of that user is revoked.
+/// every refresh token of that user is revoked and their access tokens end — unless it comes
+/// within [`REFRESH_REUSE_INTERVAL`] of the rotation (tabs refreshing at once).
 pub async fn refresh(state: &AppState, raw: Option<&str>) -> AccountResult<(User, IssuedTokens)> {
     let raw = raw
         .filter(|r| !r.is_empty())
@@ -329,10 +362,30 @@ pub async fn refresh(state: &AppState, raw: Option<&str>) -> AccountResult<(User
         return Err(AccountError::InvalidRefreshToken);
     };
     if token.is_revoked {
+        let concurrent = token.was_rotated()
+            && token
+                .revoked_at
+                .is_some_and(|at| now.minus(REFRESH_REUSE_INTERVAL) <= at);
+        if concurrent && token.expires_at > now {
+            let user = users::by_id(&mut tx.conn(), token.user())
+                .await?
+                .filter(|u| u.is_active)
+                .ok_or(AccountError::UserGone)?;
+            let access_token = access_token(state, &user, token.authenticated_at, now);
+            return Ok((
+                user,
+                IssuedTokens {
+                    access_token,
+                    refresh_token: None,
+                },
+            ));
+        }
         if token.was_rotated() {
             let n =
                 tokens::revoke_all_refresh(&mut tx.conn(), token.user(), RevokeReason::Reuse, None)
                     .await?;
+            users::bump_token_generation(&mut tx.conn(), token.user()).await?;
+            sessions::delete_all(&mut tx.conn(), token.user(), None).await?;
             tx.commit().await?;
             tracing::warn!(user = %token.user(), revoked = n, "rotated refresh token presented again; all sessions of the user revoked");
         }
@@ -345,10 +398,10 @@ pub async fn refresh(state: &AppState, raw: Option<&str>) -> AccountResult<(User
         .await?
         .filter(|u| u.is_active)
         .ok_or(AccountError::UserGone)?;
-    if !tokens::revoke_refresh(&mut tx.conn(), token.id, RevokeReason::Rotated).await? {
+    if !tokens::revoke_refresh(&mut tx.conn(), token.id, RevokeReason::Rotated, now).await? {
         return Err(AccountError::InvalidRefreshToken);
     }
-    let issued = issue_tokens(state, &mut tx, &user, now).await?;
+    let issued = issue_tokens(state, &mut tx, &user, token.authenticated_at, now).await?;
     tx.commit().await?;
     Ok((user, issued))
 }
@@ -363,7 +416,7 @@ pub async fn logout(
     if let Some(raw) = refresh_raw.filter(|r| !r.is_empty())
         && let Some(t) = tokens::refresh_by_hash(&mut tx.conn(), &sha256_hex(raw)).await?
     {
-        tokens::revoke_refresh(&mut tx.conn(), t.id, RevokeReason::Logout).await?;
+        tokens::revoke_refresh(&mut tx.conn(), t.id, RevokeReason::Logout, state.now()).await?;
     }
     if let Some(raw) = session_raw.filter(|r| !r.is_empty())
         && let Some(s) =
@@ -380,6 +433,7 @@ pub async fn logout_all(state: &AppState, user: UserId) -> AccountResult<()> {
     let mut tx = state.db.begin().await?;
     tokens::revoke_all_refresh(&mut tx.conn(), user, RevokeReason::LogoutAll, None).await?;
     sessions::delete_all(&mut tx.conn(), user, None).await?;
+    users::bump_token_generation(&mut tx.conn(), user).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -455,6 +509,7 @@ pub async fn reset_password(
     users::set_password_hash(&mut tx.conn(), token.user(), &new_hash, now).await?;
     tokens::revoke_all_refresh(&mut tx.conn(), token.user(), RevokeReason::Password, None).await?;
     sessions::delete_all(&mut tx.conn(), token.user(), None).await?;
+    users::bump_token_generation(&mut tx.conn(), token.user()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -478,18 +533,26 @@ pub async fn refresh_token_id(state: &AppState, raw: Option<&str>) -> AccountRes
         .map(|t| t.id))
 }
 
-/// Change the password (the current one is required if the account has one); every other session ends.
+/// Change the password; every other session ends, and every access token (the caller gets a
+/// new one). The current password is required if the account has one; an account without one
+/// (Google sign-in only) must have signed in within the last few minutes instead, so a stolen
+/// token cannot set a password and lock the owner out.
 pub async fn change_password(
     state: &AppState,
     user: &User,
     current: &str,
     new: &NewPassword,
     keep: KeepSessions,
-) -> AccountResult<()> {
-    if user.password_hash.is_some()
-        && !passwords::verify(current.to_owned(), user.password_hash.clone()).await
-    {
-        return Err(AccountError::WrongCurrentPassword);
+    signed_in_recently: bool,
+) -> AccountResult<String> {
+    match &user.password_hash {
+        Some(hash) => {
+            if !passwords::verify(current.to_owned(), Some(hash.clone())).await {
+                return Err(AccountError::WrongCurrentPassword);
+            }
+        }
+        None if !signed_in_recently => return Err(AccountError::ReauthRequired),
+        None => {}
     }
     let hash = passwords::hash(new.expose().to_owned())
         .await
@@ -505,8 +568,12 @@ pub async fn change_password(
     )
     .await?;
     sessions::delete_all(&mut tx.conn(), user.id, keep.web_session).await?;
+    users::bump_token_generation(&mut tx.conn(), user.id).await?;
+    let renewed = users::by_id(&mut tx.conn(), user.id)
+        .await?
+        .ok_or(AccountError::UserGone)?;
     tx.commit().await?;
-    Ok(())
+    Ok(access_token(state, &renewed, Some(now), now))
 }
 
 /// Delete the account and all its data. Accounts with a password must give it; accounts without

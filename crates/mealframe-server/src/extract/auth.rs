@@ -30,8 +30,14 @@ use crate::{
 /// How the caller authenticated.
 #[derive(Debug, Clone, Copy)]
 pub enum AuthVia {
-    Bearer { issued_at: i64 },
-    Session { id: Uuid, created_at: Timestamp },
+    /// `auth_time`: when the sign-in behind the token happened (unknown for old tokens).
+    Bearer {
+        auth_time: Option<i64>,
+    },
+    Session {
+        id: Uuid,
+        created_at: Timestamp,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -52,10 +58,10 @@ impl CurrentUser {
 
     pub fn signed_in_recently(&self, now: Timestamp) -> bool {
         let at = match self.via {
-            AuthVia::Bearer { issued_at } => issued_at,
-            AuthVia::Session { created_at, .. } => created_at.unix_seconds(),
+            AuthVia::Bearer { auth_time } => auth_time,
+            AuthVia::Session { created_at, .. } => Some(created_at.unix_seconds()),
         };
-        now.unix_seconds() - at <= RECENT
+        at.is_some_and(|at| now.unix_seconds() - at <= RECENT)
     }
 
     /// The user's calendar date at `now`, in their time zone (default UTC).
@@ -161,10 +167,15 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .verify(credentials.trim(), now)
                 .ok_or(ApiError::Unauthorized("Invalid or expired token"))?;
             let user = active_user(state, verified.user, token).await?;
+            // Revoked at once: logout everywhere, a password change or a stolen refresh token
+            // raised the generation after this token was issued.
+            if verified.generation != user.token_generation {
+                return Err(ApiError::Unauthorized("Invalid or expired token"));
+            }
             CurrentUser {
                 user,
                 via: AuthVia::Bearer {
-                    issued_at: verified.issued_at,
+                    auth_time: verified.auth_time,
                 },
             }
         } else if let Some(raw) = cookies::read(&parts.headers, cookies::SESSION_COOKIE) {

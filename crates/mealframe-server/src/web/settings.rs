@@ -160,10 +160,11 @@ pub async fn change_password(
         fields.get("current_password").unwrap_or_default(),
         &new,
         keep,
+        user.signed_in_recently(state.now()),
     )
     .await
     {
-        Ok(()) => Ok(redirect_with(
+        Ok(_) => Ok(redirect_with(
             "/settings",
             "ok",
             "Password changed. Other devices were signed out.",

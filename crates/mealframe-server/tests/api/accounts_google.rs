@@ -400,3 +400,78 @@ async fn a_disabled_account_is_redirected_with_account_disabled() {
     );
     assert!(r.set_cookies().is_empty());
 }
+
+/// Security review row 4: "signed in recently" is the time of the Google sign-in, which refreshing
+/// does not renew, so an old refresh token cannot delete the account or set a password.
+#[tokio::test]
+async fn refreshing_does_not_count_as_signing_in_again_for_a_google_account() {
+    let issuer = fake_issuer().await;
+    let app = app_with_google(&issuer).await;
+    let sign_in = || async {
+        let q = authorize(&app).await;
+        answer_token_exchange(
+            &issuer,
+            id_token(&issuer.uri(), "sub-4", "gus@example.com", true, &q["nonce"]),
+        )
+        .await;
+        app.get(&format!(
+            "/api/v1/auth/google/callback?code=c&state={}",
+            q["state"]
+        ))
+        .send()
+        .await
+        .assert(StatusCode::FOUND);
+        // Keep the refresh cookie only: the API client's way of staying signed in.
+        let refresh = app.cookie("refresh_token").unwrap();
+        app.clear_cookies();
+        app.set_cookie("refresh_token", &refresh, "/api/v1/auth");
+    };
+    let refresh = || async {
+        let r = app.post("/api/v1/auth/refresh").send().await;
+        r.assert(StatusCode::OK);
+        r.json()["access_token"].as_str().unwrap().to_owned()
+    };
+
+    sign_in().await;
+    let mut token = refresh().await;
+    for _ in 0..6 {
+        app.advance(time::Duration::days(1));
+        token = refresh().await;
+    }
+    let r = app
+        .delete("/api/v1/auth/me")
+        .bearer(&token)
+        .json(json!({}))
+        .send()
+        .await;
+    r.assert(StatusCode::FORBIDDEN);
+    let r = app
+        .post("/api/v1/auth/change-password")
+        .bearer(&token)
+        .json(json!({"current_password": "", "new_password": "locked out now"}))
+        .send()
+        .await;
+    r.assert(StatusCode::FORBIDDEN);
+    app.get("/api/v1/auth/me")
+        .bearer(&token)
+        .send()
+        .await
+        .assert(StatusCode::OK);
+
+    // Signed in again just now: the same calls are allowed.
+    sign_in().await;
+    let token = refresh().await;
+    let r = app
+        .post("/api/v1/auth/change-password")
+        .bearer(&token)
+        .json(json!({"current_password": "", "new_password": "a password now"}))
+        .send()
+        .await;
+    r.assert(StatusCode::OK);
+    let renewed = r.json()["access_token"].as_str().unwrap().to_owned();
+    app.get("/api/v1/auth/me")
+        .bearer(&renewed)
+        .send()
+        .await
+        .assert(StatusCode::OK);
+}

@@ -162,13 +162,14 @@ async fn presenting_a_rotated_refresh_token_again_revokes_every_session_of_the_u
     let phone = app.cookie("refresh_token").unwrap();
 
     app.set_cookie("refresh_token", &laptop, "/api/v1/auth");
-    app.post("/api/v1/auth/refresh")
-        .send()
-        .await
-        .assert(StatusCode::OK);
+    let access = app.post("/api/v1/auth/refresh").send().await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let laptop_rotated = app.cookie("refresh_token").unwrap();
 
-    // The stolen, already rotated token is replayed:
+    // The stolen, already rotated token is replayed (later than tabs refreshing at once would):
+    app.advance(time::Duration::seconds(11));
     app.set_cookie("refresh_token", &laptop, "/api/v1/auth");
     let r = app.post("/api/v1/auth/refresh").send().await;
     r.assert(StatusCode::UNAUTHORIZED);
@@ -181,6 +182,62 @@ async fn presenting_a_rotated_refresh_token_again_revokes_every_session_of_the_u
             .await
             .assert(StatusCode::UNAUTHORIZED);
     }
+    // Access tokens end at once too.
+    app.get("/api/v1/auth/me")
+        .bearer(&access)
+        .send()
+        .await
+        .assert(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn tabs_refreshing_one_cookie_at_once_stay_signed_in() {
+    let app = TestApp::new().await;
+    app.signup("ana@example.com").await;
+    let cookie = app.cookie("refresh_token").unwrap();
+    // Four tabs restore the session with the same cookie at the same moment.
+    let refreshes = (0..4).map(|_| {
+        app.post("/api/v1/auth/refresh")
+            .no_cookies()
+            .header("cookie", &format!("refresh_token={cookie}"))
+            .send()
+    });
+    let answers = futures::future::join_all(refreshes).await;
+    let mut rotated = 0;
+    for r in &answers {
+        r.assert(StatusCode::OK);
+        let token = r.json()["access_token"].as_str().unwrap().to_owned();
+        app.get("/api/v1/auth/me")
+            .bearer(&token)
+            .send()
+            .await
+            .assert(StatusCode::OK);
+        if r.set_cookies()
+            .iter()
+            .any(|c| c.starts_with("refresh_token="))
+        {
+            rotated += 1;
+        }
+    }
+    assert_eq!(
+        rotated, 1,
+        "one tab rotates; the others keep the new cookie"
+    );
+    // Nothing was revoked: the successor still refreshes.
+    let winner = answers
+        .iter()
+        .flat_map(|r| r.set_cookies())
+        .find_map(|c| {
+            c.strip_prefix("refresh_token=")
+                .map(|v| v.split(';').next().unwrap().to_owned())
+        })
+        .unwrap();
+    app.set_cookie("refresh_token", &winner, "/api/v1/auth");
+    app.advance(time::Duration::seconds(30));
+    app.post("/api/v1/auth/refresh")
+        .send()
+        .await
+        .assert(StatusCode::OK);
 }
 
 #[tokio::test]

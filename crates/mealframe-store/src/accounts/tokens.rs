@@ -37,6 +37,9 @@ pub struct RefreshToken {
     pub expires_at: Timestamp,
     pub is_revoked: bool,
     pub revoked_reason: Option<String>,
+    /// The sign-in that began this chain of rotations (unknown for tokens older than 0005).
+    pub authenticated_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 impl RefreshToken {
@@ -48,22 +51,25 @@ impl RefreshToken {
     }
 }
 
+/// Store a new refresh token; `authenticated_at` is when its chain began with a sign-in.
 pub async fn insert_refresh(
     c: &mut Conn<'_>,
     user: UserId,
     hash: &str,
     expires_at: Timestamp,
+    authenticated_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<()> {
     execute!(
         c,
-        "INSERT INTO refresh_tokens (id, user_id, token_hash, expires_at, created_at, is_revoked)
-         VALUES ($1, $2, $3, $4, $5, FALSE)",
+        "INSERT INTO refresh_tokens (id, user_id, token_hash, expires_at, created_at, is_revoked, authenticated_at)
+         VALUES ($1, $2, $3, $4, $5, FALSE, $6)",
         Uuid::now_v7(),
         user.uuid(),
         hash,
         expires_at,
-        now
+        now,
+        authenticated_at
     )?;
     Ok(())
 }
@@ -72,18 +78,26 @@ pub async fn refresh_by_hash(c: &mut Conn<'_>, hash: &str) -> Result<Option<Refr
     Ok(fetch_optional!(
         c,
         RefreshToken,
-        "SELECT id, user_id, expires_at, is_revoked, revoked_reason FROM refresh_tokens WHERE token_hash = $1",
+        "SELECT id, user_id, expires_at, is_revoked, revoked_reason, authenticated_at, revoked_at
+         FROM refresh_tokens WHERE token_hash = $1",
         hash
     )?)
 }
 
 /// Revoke one token unless already revoked; true if this call revoked it (guards concurrent rotation).
-pub async fn revoke_refresh(c: &mut Conn<'_>, id: Uuid, reason: RevokeReason) -> Result<bool> {
+pub async fn revoke_refresh(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    reason: RevokeReason,
+    now: Timestamp,
+) -> Result<bool> {
     let n = execute!(
         c,
-        "UPDATE refresh_tokens SET is_revoked = TRUE, revoked_reason = $2 WHERE id = $1 AND is_revoked = FALSE",
+        "UPDATE refresh_tokens SET is_revoked = TRUE, revoked_reason = $2, revoked_at = $3
+         WHERE id = $1 AND is_revoked = FALSE",
         id,
-        reason.as_str()
+        reason.as_str(),
+        now
     )?;
     Ok(n == 1)
 }

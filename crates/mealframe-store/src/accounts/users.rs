@@ -41,6 +41,9 @@ pub struct User {
     /// Moves forward (by database triggers) whenever anything the Today, Week or Stats views
     /// show changes; the server's view caches are keyed by it (migration 0003).
     pub data_version: i64,
+    /// Access tokens name the generation they were issued under; raising it ends them all
+    /// (migration 0005).
+    pub token_generation: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -58,6 +61,7 @@ struct UserRow {
     created_at: Timestamp,
     updated_at: Timestamp,
     data_version: i64,
+    token_generation: i64,
 }
 
 impl From<UserRow> for User {
@@ -80,12 +84,14 @@ impl From<UserRow> for User {
             created_at: r.created_at,
             updated_at: r.updated_at,
             data_version: r.data_version,
+            token_generation: r.token_generation,
         }
     }
 }
 
 const COLUMNS: &str = "id, email, email_key, password_hash, email_verified, is_active, auth_provider, \
-                       google_sub, timezone, preferences, created_at, updated_at, data_version";
+                       google_sub, timezone, preferences, created_at, updated_at, data_version, \
+                       token_generation";
 
 /// What is needed to create an account.
 #[derive(Debug, Clone)]
@@ -117,6 +123,16 @@ pub async fn insert(c: &mut Conn<'_>, new: &NewUser<'_>, now: Timestamp) -> Resu
         now
     )?;
     by_id(c, id).await?.ok_or(crate::StoreError::NotFound)
+}
+
+/// End every access token of the user issued so far (they carry the old generation).
+pub async fn bump_token_generation(c: &mut Conn<'_>, id: UserId) -> Result<()> {
+    execute!(
+        c,
+        "UPDATE users SET token_generation = token_generation + 1 WHERE id = $1",
+        id.uuid()
+    )?;
+    Ok(())
 }
 
 /// Take the user's row lock first thing in a write transaction (PostgreSQL; SQLite's single
