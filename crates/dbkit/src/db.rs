@@ -98,6 +98,7 @@ impl Db {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)?;
         }
+        create_private(path)?;
         let base = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -206,5 +207,19 @@ impl Db {
             }
             Db::Postgres(pool) => pool.close().await,
         }
+    }
+}
+
+/// Create the database file readable by its owner only (0600), if it does not exist yet. SQLite
+/// gives its `-wal` and `-shm` files the database file's permissions, so they follow.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    match open.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }

@@ -79,9 +79,13 @@ pub enum CsvFileError {
     Empty,
 }
 
-/// Decode bytes as UTF-8 (a leading BOM is dropped).
+/// Decode bytes as UTF-8 (a leading BOM is dropped). A NUL byte marks a binary file (UTF-16
+/// among them), not text, and is refused as an encoding error.
 pub fn decode(bytes: &[u8]) -> Result<&str, CsvFileError> {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return Err(CsvFileError::Encoding);
+    }
     let text = std::str::from_utf8(bytes).map_err(|_| CsvFileError::Encoding)?;
     if text.trim().is_empty() {
         return Err(CsvFileError::Empty);
@@ -126,7 +130,7 @@ pub fn parse(text: &str) -> Parsed {
         let get = |i: usize| {
             index[i]
                 .and_then(|c| record.get(c))
-                .map(str::trim)
+                .map(|cell| unguard(cell.trim()))
                 .unwrap_or("")
         };
         let name = get(0);
@@ -193,7 +197,32 @@ pub fn parse(text: &str) -> Parsed {
     }
 }
 
-/// Write meals in the import format (header first).
+/// Whether a spreadsheet would read the cell as a formula (`=`, `+`, `-`, `@`, tab, carriage
+/// return first), or it is such a cell already guarded by a quote.
+fn needs_guard(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        || cell.strip_prefix('\'').is_some_and(needs_guard)
+}
+
+/// A cell as written: a leading `'` makes spreadsheets show a would-be formula as text (OWASP's
+/// advice against CSV injection). Import removes exactly that quote, so files round-trip.
+fn guard(cell: String) -> String {
+    if needs_guard(&cell) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// The inverse of [`guard`].
+fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// Write meals in the import format (header first); text cells are [`guard`]ed.
 pub fn write(meals: &[CsvMeal]) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     w.write_record(COLUMNS).expect("writing to memory");
@@ -207,6 +236,7 @@ pub fn write(meals: &[CsvMeal]) -> String {
         rec.extend(m.nutrients.iter().map(|v| num(*v)));
         rec.push(m.meal_types.join(", "));
         rec.push(m.notes.clone().unwrap_or_default());
+        let rec: Vec<String> = rec.into_iter().map(guard).collect();
         w.write_record(&rec).expect("writing to memory");
     }
     String::from_utf8(w.into_inner().expect("flush to memory"))
@@ -316,18 +346,40 @@ mod tests {
     }
 
     #[test]
+    fn formula_cells_are_quoted_on_export_and_unquoted_on_import() {
+        let meal = CsvMeal {
+            name: "=SUM(A1)".into(),
+            portion_description: "'+1 cup".into(),
+            notes: Some("@cmd".into()),
+            meal_types: vec!["-x".into()],
+            ..CsvMeal::default()
+        };
+        let text = write(std::slice::from_ref(&meal));
+        let row = text.lines().nth(1).unwrap();
+        assert!(row.starts_with("'=SUM(A1),''+1 cup,"), "{row}");
+        let Parsed::Rows { meals, .. } = parse(&text) else {
+            panic!()
+        };
+        assert_eq!(meals[0].name, "=SUM(A1)");
+        assert_eq!(meals[0].portion_description, "'+1 cup");
+        assert_eq!(meals[0].notes.as_deref(), Some("@cmd"));
+        assert_eq!(meals[0].meal_types, ["-x"]);
+    }
+
+    #[test]
     fn rejects_bad_encodings_and_empty_files() {
         assert_eq!(decode(b"\xff\xfe"), Err(CsvFileError::Encoding));
+        assert_eq!(decode(b"name\0,x"), Err(CsvFileError::Encoding));
         assert_eq!(decode(b"  \n "), Err(CsvFileError::Empty));
         assert_eq!(decode(b"\xEF\xBB\xBFname"), Ok("name"));
     }
 
     fn text() -> impl Strategy<Value = String> {
-        "[A-Za-z0-9][A-Za-z0-9 ',\"+.()-]{0,20}[A-Za-z0-9)]".prop_map(|s| s.trim().to_owned())
+        "[A-Za-z0-9=+@'-][A-Za-z0-9 ',\"+.()-]{0,20}[A-Za-z0-9)]".prop_map(|s| s.trim().to_owned())
     }
 
     fn type_name() -> impl Strategy<Value = String> {
-        "[A-Za-z][A-Za-z0-9 '-]{0,12}[A-Za-z]"
+        "[A-Za-z=@][A-Za-z0-9 '-]{0,12}[A-Za-z]"
     }
 
     prop_compose! {

@@ -1,6 +1,37 @@
 //! Weeks run Monday to Sunday; weekdays are numbered 0 (Monday) to 6 (Sunday) as in the original.
+//!
+//! Dates given by people are limited to [`FIRST_DAY`]..=[`LAST_DAY`]: far enough from the ends
+//! of the calendar types (±9999) that a week, a month of history or a year of statistics around
+//! any accepted date can be computed without overflow, and every engine stores it.
 
-use time::{Date, Duration, Weekday};
+use time::{Date, Duration, Weekday, macros::date};
+
+/// The earliest date a request may name.
+pub const FIRST_DAY: Date = date!(1900 - 01 - 01);
+/// The latest date a request may name.
+pub const LAST_DAY: Date = date!(9000 - 12 - 31);
+
+/// Why a date text was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateError {
+    /// Not `YYYY-MM-DD`, or no such day.
+    Format,
+    TooEarly,
+    TooLate,
+}
+
+/// Parse `YYYY-MM-DD` within the supported range.
+pub fn parse_date(s: &str) -> Result<Date, DateError> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let d = Date::parse(s, &fmt).map_err(|_| DateError::Format)?;
+    if d < FIRST_DAY {
+        Err(DateError::TooEarly)
+    } else if d > LAST_DAY {
+        Err(DateError::TooLate)
+    } else {
+        Ok(d)
+    }
+}
 
 /// 0 for Monday … 6 for Sunday.
 pub fn weekday_index(d: Date) -> u8 {
@@ -51,7 +82,25 @@ pub fn week_dates(monday: Date) -> impl Iterator<Item = Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+
+    #[test]
+    fn dates_are_parsed_within_the_supported_range() {
+        assert_eq!(parse_date("2026-11-18"), Ok(date!(2026 - 11 - 18)));
+        assert_eq!(parse_date("1900-01-01"), Ok(FIRST_DAY));
+        assert_eq!(parse_date("9000-12-31"), Ok(LAST_DAY));
+        assert_eq!(parse_date("1899-12-31"), Err(DateError::TooEarly));
+        assert_eq!(parse_date("-9999-01-01"), Err(DateError::TooEarly));
+        assert_eq!(parse_date("9999-12-31"), Err(DateError::TooLate));
+        assert_eq!(parse_date("2026-02-30"), Err(DateError::Format));
+        assert_eq!(parse_date("soon"), Err(DateError::Format));
+        // A year of history before the first day and a week after the last still compute.
+        assert!(FIRST_DAY.checked_sub(Duration::days(400)).is_some());
+        assert!(
+            next_monday(LAST_DAY)
+                .checked_add(Duration::days(400))
+                .is_some()
+        );
+    }
 
     #[test]
     fn next_monday_is_strictly_after_today() {

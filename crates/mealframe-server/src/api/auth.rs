@@ -17,7 +17,9 @@ use super::limits;
 use crate::{
     accounts::{self, AccountError, KeepSessions, cookies},
     error::{ApiError, ApiResult},
-    extract::{ApiJson, ClientIp, CurrentUser, FromBody, Issues, QueryParams},
+    extract::{
+        ApiJson, ClientIp, CurrentUser, FromBody, Issues, QueryParams, auth::same_origin_write,
+    },
     state::AppState,
 };
 
@@ -51,10 +53,13 @@ fn tokens_response(state: &AppState, issued: accounts::IssuedTokens) -> Response
         token_type: "bearer",
     })
     .into_response();
-    resp.headers_mut().append(
-        header::SET_COOKIE,
-        cookies::set_refresh(&state.config, &issued.refresh_token),
-    );
+    // A refresh within the reuse interval gets no new refresh token: keep the cookie as it is.
+    if let Some(refresh) = &issued.refresh_token {
+        resp.headers_mut().append(
+            header::SET_COOKIE,
+            cookies::set_refresh(&state.config, refresh),
+        );
+    }
     resp
 }
 
@@ -198,8 +203,20 @@ pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> ApiRe
 }
 
 /// End this session: revoke the refresh cookie (and the web session cookie), clear both (204).
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204), (status = 403, description = "Sent from another site")))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    // The cookies sign the caller in, so another site must not be able to end the session (a
+    // client on an origin allowed by MEALFRAME_CORS_ORIGINS may).
+    let allowed_origin = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .is_some_and(|o| state.config.cors_origins.iter().any(|c| c == o));
+    if !allowed_origin && !same_origin_write(&headers, &state.config.public_url) {
+        return Err(ApiError::detail(
+            StatusCode::FORBIDDEN,
+            "Cross-site request refused",
+        ));
+    }
     let refresh = cookies::read(&headers, cookies::REFRESH_COOKIE);
     let session = cookies::read(&headers, cookies::SESSION_COOKIE);
     accounts::logout(&state, refresh, session).await?;
@@ -411,6 +428,7 @@ pub async fn google_callback(State(state): State<AppState>, q: QueryParams) -> A
         user.id,
         &accounts::secret_tokens::sha256_hex(&refresh),
         expires,
+        Some(now),
         now,
     )
     .await?;
@@ -535,16 +553,26 @@ impl FromBody for ChangePassword {
     }
 }
 
-/// Change the password (the current one is required when the account has one). Every other
-/// session of the account ends; this one stays signed in.
+/// `{"message", "access_token"}`: the message as in the original; the access token is an
+/// addition (every earlier access token of the account has ended, this caller's too).
+#[derive(Serialize, ToSchema)]
+pub struct PasswordChanged {
+    pub message: &'static str,
+    pub access_token: String,
+}
+
+/// Change the password (the current one is required when the account has one; an account
+/// without one needs a sign-in within the last 10 minutes). Every other session of the account
+/// ends and every access token with it; this caller stays signed in with the one answered.
 #[utoipa::path(post, path = "/api/v1/auth/change-password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordBody,
-    responses((status = 200, body = MessageResponse), (status = 400, description = "Current password is incorrect")))]
+    responses((status = 200, body = PasswordChanged), (status = 400, description = "Current password is incorrect"),
+               (status = 403, description = "No password and no recent sign-in")))]
 pub async fn change_password(
     State(state): State<AppState>,
     headers: HeaderMap,
     user: CurrentUser,
     ApiJson(body): ApiJson<ChangePassword>,
-) -> ApiResult<Json<MessageResponse>> {
+) -> ApiResult<Json<PasswordChanged>> {
     let keep = KeepSessions {
         refresh_token: accounts::refresh_token_id(
             &state,
@@ -553,10 +581,14 @@ pub async fn change_password(
         .await?,
         web_session: user.web_session(),
     };
-    accounts::change_password(&state, &user.user, &body.current, &body.new, keep).await?;
-    Ok(message(
-        "Password changed. Other sessions have been signed out.",
-    ))
+    let recent = user.signed_in_recently(state.now());
+    let access_token =
+        accounts::change_password(&state, &user.user, &body.current, &body.new, keep, recent)
+            .await?;
+    Ok(Json(PasswordChanged {
+        message: "Password changed. Other sessions have been signed out.",
+        access_token,
+    }))
 }
 
 /// Sign out every session of this account, everywhere (204; clears this browser's cookies).

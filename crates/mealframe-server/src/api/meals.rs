@@ -170,13 +170,18 @@ pub async fn list(
             None
         }
     };
-    let parsed = page.zip(page_size).zip(meal_type).zip(order);
-    let (((page, page_size), meal_type), order) = v.finish(parsed)?;
+    let search_portion = q
+        .get("search_portion")
+        .map_or(Some(false), |s| v.bool_str("search_portion", s));
+    let parsed = page
+        .zip(page_size)
+        .zip(meal_type)
+        .zip(order)
+        .zip(search_portion);
+    let ((((page, page_size), meal_type), order), search_portion) = v.finish(parsed)?;
     let filter = Filter {
         search: q.non_empty("search"),
-        search_portion: q
-            .get("search_portion")
-            .is_some_and(|s| s == "true" || s == "1"),
+        search_portion,
         meal_type,
         source: q.non_empty("source"),
     };

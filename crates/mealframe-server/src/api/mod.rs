@@ -224,6 +224,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         app = app.layer(cors);
     }
     app.layer(tower_http::compression::CompressionLayer::new())
+        .layer(middleware::from_fn(crate::web::headers::security_headers))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(platform::observe::observe))
         .with_state(state)

@@ -86,7 +86,7 @@ pub fn json_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, ApiE
             ctx: None,
         }));
     }
-    serde_json::from_slice::<Value>(bytes).map_err(|e| {
+    let value = serde_json::from_slice::<Value>(bytes).map_err(|e| {
         let offset = char_offset(bytes, e.line(), e.column());
         ApiError::invalid(Issue {
             kind: "json_invalid",
@@ -95,7 +95,48 @@ pub fn json_body(content_type: Option<&str>, bytes: &[u8]) -> Result<Value, ApiE
             input: json!({}),
             ctx: Some(json!({ "error": "Expecting value" })),
         })
-    })
+    })?;
+    let mut at = vec![json!("body")];
+    if find_nul(&value, &mut at) {
+        return Err(ApiError::invalid(nul_issue(at)));
+    }
+    Ok(value)
+}
+
+/// Text may not contain NUL: PostgreSQL cannot store it, and no person types it. Refused for
+/// every key and string of a body, wherever it is; `at` ends as the path to the first one.
+fn find_nul(value: &Value, at: &mut Vec<Value>) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().enumerate().any(|(i, v)| {
+            at.push(json!(i));
+            let found = find_nul(v, at);
+            if !found {
+                at.pop();
+            }
+            found
+        }),
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            at.push(json!(k));
+            let found = k.contains('\0') || find_nul(v, at);
+            if !found {
+                at.pop();
+            }
+            found
+        }),
+        _ => false,
+    }
+}
+
+/// The 422 issue for a NUL character at `loc`.
+pub fn nul_issue(loc: Vec<Value>) -> Issue {
+    Issue {
+        kind: "string_pattern_mismatch",
+        loc,
+        msg: "Text must not contain the NUL character (\\u0000)".into(),
+        input: Value::Null,
+        ctx: None,
+    }
 }
 
 /// The character offset (as Python reports it) of a 1-based line/column position.
@@ -125,11 +166,79 @@ pub fn parse_value<T: FromBody>(value: Value) -> Result<T, ApiError> {
     }
     let raw: T::Raw = serde_path_to_error::deserialize(&value).map_err(|e| {
         let issue = issue_from_serde(Source::Body, e.path(), e.inner(), &value);
-        ApiError::invalid(issue)
+        if issue.kind == "missing" {
+            ApiError::Validation(every_missing::<T::Raw>(&value, issue))
+        } else {
+            ApiError::invalid(issue)
+        }
     })?;
     let mut issues = Issues::body();
     let parsed = T::parse(raw, &mut issues);
     issues.finish(parsed)
+}
+
+/// serde stops at the first missing field; pydantic lists them all. Find the others by filling
+/// each missing field with a stand-in of some JSON type the field accepts and reading again,
+/// until the next problem is not a missing field (bounded: one round per field).
+fn every_missing<R: DeserializeOwned>(original: &Value, first: Issue) -> Vec<Issue> {
+    const STAND_INS: [fn() -> Value; 5] = [
+        || json!(""),
+        || json!(0),
+        || json!(false),
+        || json!([]),
+        || json!({}),
+    ];
+    let mut probe = original.clone();
+    let mut found = vec![first];
+    for _ in 0..64 {
+        let issue = found.last().expect("starts with one");
+        let (Some(Value::String(field)), parent_loc) =
+            (issue.loc.last(), &issue.loc[1..issue.loc.len() - 1])
+        else {
+            break;
+        };
+        let field = field.clone();
+        let parent_loc = parent_loc.to_vec();
+        let mut next = None;
+        for stand_in in STAND_INS {
+            let Some(parent) = locate(&mut probe, &parent_loc).and_then(Value::as_object_mut)
+            else {
+                return found;
+            };
+            parent.insert(field.clone(), stand_in());
+            match serde_path_to_error::deserialize::<_, R>(&probe) {
+                Ok(_) => return found,
+                Err(e) => {
+                    let again = issue_from_serde(Source::Body, e.path(), e.inner(), &probe);
+                    if again.loc != found.last().expect("non-empty").loc {
+                        next = Some(again);
+                        break;
+                    }
+                }
+            }
+        }
+        match next {
+            Some(mut again) if again.kind == "missing" => {
+                // The input shown is the caller's object, not the probe with stand-ins.
+                let at = &again.loc[1..again.loc.len() - 1];
+                again.input = locate(&mut original.clone(), at)
+                    .map(|v| v.clone())
+                    .unwrap_or(Value::Null);
+                found.push(again);
+            }
+            _ => break,
+        }
+    }
+    found
+}
+
+/// The value at a `loc` path (keys and indexes) inside `v`.
+fn locate<'v>(v: &'v mut Value, loc: &[Value]) -> Option<&'v mut Value> {
+    loc.iter().try_fold(v, |at, step| match step {
+        Value::String(k) => at.get_mut(k.as_str()),
+        Value::Number(i) => at.get_mut(i.as_u64()? as usize),
+        _ => None,
+    })
 }
 
 /// A field whose absence means "leave as is" and whose `null` means "clear it".

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use mealframe_core::{
     email::Email,
     password::{self, NewPassword, PasswordError},
+    planning::calendar::{self, DateError},
     tenths::{self, DecimalError, Tenths, TenthsError},
     tz::TimeZoneName,
 };
@@ -18,6 +19,9 @@ use time::Date;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+
+/// What a 422 shows as the `input` of a rejected secret.
+pub const HIDDEN: &str = "[hidden]";
 
 /// One validation problem.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -231,6 +235,7 @@ impl Issues {
         }
     }
 
+    /// A new password; a rejected one is never echoed back (its `input` is [`HIDDEN`]).
     pub fn new_password(&mut self, loc: impl IntoLoc, s: &str) -> Option<NewPassword> {
         match NewPassword::parse(s) {
             Ok(p) => Some(p),
@@ -242,7 +247,7 @@ impl Issues {
                         "String should have at least {} characters",
                         password::MIN_LEN
                     ),
-                    json!(s),
+                    json!(HIDDEN),
                     Some(json!({ "min_length": password::MIN_LEN })),
                 );
                 None
@@ -255,7 +260,7 @@ impl Issues {
                         "String should have at most {} characters",
                         password::MAX_LEN
                     ),
-                    json!(s),
+                    json!(HIDDEN),
                     Some(json!({ "max_length": password::MAX_LEN })),
                 );
                 None
@@ -550,15 +555,38 @@ impl Issues {
         self.date_str(loc, s)
     }
 
+    /// A date within [`calendar::FIRST_DAY`]..=[`calendar::LAST_DAY`] (outside: a 422 naming
+    /// the bound, as pydantic reports a `ge`/`le` date constraint).
     pub fn date_str(&mut self, loc: impl IntoLoc, s: &str) -> Option<Date> {
-        let fmt = time::macros::format_description!("[year]-[month]-[day]");
         let candidate = s
             .strip_suffix("T00:00:00")
             .or_else(|| s.strip_suffix("T00:00:00Z"))
             .unwrap_or(s);
-        match Date::parse(candidate, &fmt) {
+        match calendar::parse_date(candidate) {
             Ok(d) => Some(d),
-            Err(_) => {
+            Err(DateError::TooEarly) => {
+                let first = calendar::FIRST_DAY.to_string();
+                self.push(
+                    "greater_than_equal",
+                    loc,
+                    format!("Input should be greater than or equal to {first}"),
+                    json!(s),
+                    Some(json!({ "ge": first })),
+                );
+                None
+            }
+            Err(DateError::TooLate) => {
+                let last = calendar::LAST_DAY.to_string();
+                self.push(
+                    "less_than_equal",
+                    loc,
+                    format!("Input should be less than or equal to {last}"),
+                    json!(s),
+                    Some(json!({ "le": last })),
+                );
+                None
+            }
+            Err(DateError::Format) => {
                 let reason = if s.len() < 10 {
                     "input is too short"
                 } else {
@@ -570,6 +598,25 @@ impl Issues {
                     format!("Input should be a valid date or datetime, {reason}"),
                     json!(s),
                     Some(json!({ "error": reason })),
+                );
+                None
+            }
+        }
+    }
+
+    /// A boolean from a query string, read as pydantic reads one (`true`/`false`, `1`/`0`,
+    /// `yes`/`no`, `on`/`off`, `t`/`f`, `y`/`n`, any case); anything else is a 422.
+    pub fn bool_str(&mut self, loc: impl IntoLoc, s: &str) -> Option<bool> {
+        match s.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
+            "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
+            _ => {
+                self.push(
+                    "bool_parsing",
+                    loc,
+                    "Input should be a valid boolean, unable to interpret input",
+                    json!(s),
+                    None,
                 );
                 None
             }
@@ -708,7 +755,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_value(&list[0]).unwrap(),
-            json!({"type": "string_too_short", "loc": ["body", "password"], "msg": "String should have at least 8 characters", "input": "short", "ctx": {"min_length": 8}})
+            json!({"type": "string_too_short", "loc": ["body", "password"], "msg": "String should have at least 8 characters", "input": "[hidden]", "ctx": {"min_length": 8}})
         );
     }
 

@@ -158,7 +158,15 @@ impl Mailer {
                     uuid::Uuid::new_v4().simple()
                 );
                 let tmp = dir.join(format!(".{name}.tmp"));
-                tokio::fs::write(&tmp, message.formatted()).await?;
+                // Messages carry sign-in links: readable by the server's user only.
+                let mut open = tokio::fs::OpenOptions::new();
+                open.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                open.mode(0o600);
+                let mut file = open.open(&tmp).await?;
+                tokio::io::AsyncWriteExt::write_all(&mut file, &message.formatted()).await?;
+                tokio::io::AsyncWriteExt::flush(&mut file).await?;
+                drop(file);
                 tokio::fs::rename(&tmp, dir.join(name)).await?;
                 Ok(())
             }

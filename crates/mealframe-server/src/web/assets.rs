@@ -34,6 +34,21 @@ fn hashes() -> &'static HashMap<String, String> {
     })
 }
 
+/// The `<script type="importmap">` of every page: the versioned URLs of the ES modules. The same
+/// text for the life of the process, so the security policy can allow it by its hash.
+pub fn importmap() -> &'static str {
+    static MAP: OnceLock<String> = OnceLock::new();
+    MAP.get_or_init(|| {
+        format!(
+            "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\"}}}}",
+            url("today.js"),
+            url("queue.js"),
+            url("app.js"),
+            url("capture.js")
+        )
+    })
+}
+
 /// The cache-busting URL of a static file, e.g. `/static/app.css?v=1a2b3c4d5e`.
 pub fn url(name: &str) -> String {
     match hashes().get(name) {

@@ -2,17 +2,15 @@
 //! logout and the landing page of Google sign-in. They call the same account flows as the API and
 //! end in the web session cookie.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::{
-    Form,
     extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use mealframe_core::{email::Email, password::NewPassword};
 
+use super::forms::Fields;
 use super::layout::{Layout, PageError, check_origin, redirect_with, render};
 use crate::{
     accounts::{self, AccountError, cookies},
@@ -67,10 +65,18 @@ struct ResetPage {
     errors: Vec<String>,
 }
 
-/// Only same-site relative paths may be redirected to after login.
+/// Only same-site relative paths may be redirected to after login: a `/` not followed by another
+/// `/` or `\\`, and nothing but visible ASCII (browsers drop tabs and line breaks from a URL, so
+/// `/\t/evil.example` would reach another host; control characters cannot be a header value).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n[1..].starts_with(['/', '\\'])
+                && n.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -146,13 +152,13 @@ pub async fn login_submit(
     State(state): State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: Fields,
 ) -> Response {
     if let Err(e) = check_origin(&state, &headers) {
         return e.into_response();
     }
-    let next = safe_next(form.get("next").map(String::as_str));
-    let email = form.get("email").cloned().unwrap_or_default();
+    let next = safe_next(form.get("next"));
+    let email = form.get("email").map(str::to_owned).unwrap_or_default();
     let page = |status: StatusCode, error: String| {
         let layout = Layout::new("Sign in", "", None, &headers);
         with_status(
@@ -172,13 +178,7 @@ pub async fn login_submit(
     if let Err(e) = limits::enforce(&state, "login", state.config.login_rate, &ip).await {
         return page(e.status(), PageError::from(e).message);
     }
-    match accounts::login_session(
-        &state,
-        &email,
-        form.get("password").map(String::as_str).unwrap_or(""),
-    )
-    .await
-    {
+    match accounts::login_session(&state, &email, form.get("password").unwrap_or("")).await {
         Ok((_, session)) => signed_in(&state, &next, &session),
         Err(e) => {
             let (status, text) = error_text(e);
@@ -211,13 +211,13 @@ pub async fn register_submit(
     State(state): State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: Fields,
 ) -> Response {
     if let Err(e) = check_origin(&state, &headers) {
         return e.into_response();
     }
-    let raw_email = form.get("email").cloned().unwrap_or_default();
-    let password = form.get("password").cloned().unwrap_or_default();
+    let raw_email = form.get("email").map(str::to_owned).unwrap_or_default();
+    let password = form.get("password").map(str::to_owned).unwrap_or_default();
     let mut errors = Vec::new();
     let email = Email::parse(&raw_email)
         .map_err(|e| errors.push(format!("E-mail: {e}")))
@@ -225,7 +225,7 @@ pub async fn register_submit(
     let new_password = NewPassword::parse(&password)
         .map_err(|_| errors.push("The password must have 8 to 128 characters.".to_owned()))
         .ok();
-    if form.get("confirm").map(String::as_str) != Some(password.as_str()) {
+    if form.get("confirm") != Some(password.as_str()) {
         errors.push("The passwords do not match.".to_owned());
     }
     let page = |status: StatusCode, errors: Vec<String>| {
@@ -329,7 +329,7 @@ pub async fn resend_verification(
     State(state): State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: Fields,
 ) -> Response {
     if let Err(e) = check_origin(&state, &headers) {
         return e.into_response();
@@ -356,7 +356,7 @@ pub async fn resend_verification(
             ),
         );
     }
-    if let Ok(email) = Email::parse(form.get("email").map(String::as_str).unwrap_or_default())
+    if let Ok(email) = Email::parse(form.get("email").unwrap_or_default())
         && let Err(e) = accounts::resend_verification(&state, &email).await
     {
         return PageError::from(ApiError::from(e)).into_response();
@@ -387,12 +387,12 @@ pub async fn forgot_submit(
     State(state): State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: Fields,
 ) -> Response {
     if let Err(e) = check_origin(&state, &headers) {
         return e.into_response();
     }
-    let Ok(email) = Email::parse(form.get("email").map(String::as_str).unwrap_or_default()) else {
+    let Ok(email) = Email::parse(form.get("email").unwrap_or_default()) else {
         let page = ForgotPage {
             layout: Layout::new("Forgot password", "", None, &headers),
             error: Some("Enter a valid e-mail address.".into()),
@@ -443,13 +443,13 @@ pub async fn reset_form(headers: HeaderMap, q: QueryParams) -> Response {
 pub async fn reset_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    form: Fields,
 ) -> Response {
     if let Err(e) = check_origin(&state, &headers) {
         return e.into_response();
     }
-    let token = form.get("token").cloned().unwrap_or_default();
-    let password = form.get("password").cloned().unwrap_or_default();
+    let token = form.get("token").map(str::to_owned).unwrap_or_default();
+    let password = form.get("password").map(str::to_owned).unwrap_or_default();
     let page = |status: StatusCode, errors: Vec<String>| {
         with_status(
             status,
@@ -469,7 +469,7 @@ pub async fn reset_submit(
             vec!["The password must have 8 to 128 characters.".into()],
         );
     };
-    if form.get("confirm").map(String::as_str) != Some(password.as_str()) {
+    if form.get("confirm") != Some(password.as_str()) {
         return page(
             StatusCode::UNPROCESSABLE_ENTITY,
             vec!["The passwords do not match.".into()],
@@ -495,6 +495,9 @@ pub async fn reset_submit(
 
 /// Sign out: end the session and refresh token, clear cookies and the browser cache.
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(e) = check_origin(&state, &headers) {
+        return e.into_response();
+    }
     let refresh = cookies::read(&headers, cookies::REFRESH_COOKIE);
     let session = cookies::read(&headers, cookies::SESSION_COOKIE);
     if let Err(e) = accounts::logout(&state, refresh, session).await {

@@ -1,5 +1,6 @@
 //! Form posts: the raw fields (repeated keys kept in order) and helpers to reuse the JSON API's
-//! request parsers, so that pages and API share one set of validation rules.
+//! request parsers, so that pages and API share one set of validation rules. A form with a NUL
+//! character anywhere is refused (422) before any handler sees it.
 
 use axum::{
     extract::{FromRequest, Request},
@@ -24,9 +25,19 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        Ok(Fields(
-            form_urlencoded::parse(&bytes).into_owned().collect(),
-        ))
+        let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+        // NUL is refused in every form, as in JSON bodies and queries (see `extract::json`).
+        if fields
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(PageError {
+                status: INVALID,
+                message: "Text must not contain the NUL character.".into(),
+            }
+            .into_response());
+        }
+        Ok(Fields(fields))
     }
 }
 

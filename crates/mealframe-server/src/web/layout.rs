@@ -37,7 +37,7 @@ pub struct Layout {
     pub css: String,
     pub js: String,
     /// `<script type="importmap">` content: versioned URLs of the ES modules.
-    pub importmap: String,
+    pub importmap: &'static str,
 }
 
 impl Layout {
@@ -67,13 +67,7 @@ impl Layout {
             page: nav,
             css: assets::url("app.css"),
             js: assets::url("app.js"),
-            importmap: format!(
-                "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\"}}}}",
-                assets::url("today.js"),
-                assets::url("queue.js"),
-                assets::url("app.js"),
-                assets::url("capture.js")
-            ),
+            importmap: assets::importmap(),
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod assets;
 pub mod auth_pages;
 pub mod forms;
+pub mod headers;
 pub mod icons;
 pub mod layout;
 pub mod meals;

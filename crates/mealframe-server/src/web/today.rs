@@ -126,10 +126,15 @@ pub fn long_date(d: Date) -> String {
     format!("{}, {} {}", d.weekday(), d.month(), d.day())
 }
 
+/// JSON for a `<script type="application/json">` island. `<`, `>` and `&` only occur inside
+/// strings, where `\u003c` … mean the same: no text can close the element (`</script>`) or open
+/// an HTML comment (`<!--`), which would swallow the rest of the page.
 fn json_for_script<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v)
         .unwrap_or_else(|_| "{}".into())
-        .replace("</", "<\\/")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 pub async fn page(

@@ -181,7 +181,7 @@ struct DateString(Date);
 impl std::str::FromStr for DateString {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        mealframe_core::planning::calendar::parse_date(s)
             .map(DateString)
             .map_err(|_| ())
     }
