@@ -49,6 +49,11 @@ pub struct Settings {
     pub ai_inference_limit_per_ip: u32,
     pub ai_inference_limit_per_install: u32,
     pub ai_inference_limit_window_seconds: u64,
+    pub reconcile_limit_per_ip: u32,
+    pub reconcile_limit_per_install: u32,
+    pub reconcile_limit_window_seconds: u64,
+    /// Distinct feature names one install may reconcile per period (the five known always pass).
+    pub max_features_per_install: u32,
 
     #[serde(deserialize_with = "lenient::string")]
     pub ai_provider: String,
@@ -118,6 +123,10 @@ impl Default for Settings {
             ai_inference_limit_per_ip: 120,
             ai_inference_limit_per_install: 20,
             ai_inference_limit_window_seconds: 60,
+            reconcile_limit_per_ip: 120,
+            reconcile_limit_per_install: 60,
+            reconcile_limit_window_seconds: 60,
+            max_features_per_install: 32,
             ai_provider: "openai".into(),
             ai_retry_max_attempts: 3,
             ai_retry_base_delay_seconds: 0.25,
@@ -241,6 +250,17 @@ pub struct Config {
     pub session_limit_per_install: Rate,
     pub ai_limit_per_ip: Rate,
     pub ai_limit_per_install: Rate,
+    pub reconcile_limit_per_ip: Rate,
+    pub reconcile_limit_per_install: Rate,
+    pub max_features_per_install: u32,
+    /// How long a quota unit reserved for a provider call counts: the call's worst-case
+    /// provider time plus [`RESERVATION_MARGIN`]. A unit left behind by a process that died
+    /// mid-call stops counting after it.
+    pub reservation_ttl: Duration,
+    /// HMAC-SHA256 key for client addresses in rate-limit buckets, derived from the active
+    /// session signing key (so every instance sharing the keys agrees, and nothing new needs
+    /// configuring). Never logged.
+    pub address_key: [u8; 32],
     pub provider: ProviderSettings,
     pub max_input_chars: usize,
     pub max_body_bytes: usize,
@@ -460,6 +480,8 @@ impl Config {
             (None, Some(path)) => format!("sqlite://{path}"),
             (None, None) => format!("sqlite://{}", data_dir.join("offload.sqlite3").display()),
         };
+        let reservation_ttl = reservation_ttl(&provider);
+        let address_key = derive_address_key(&keys[&active_kid]);
         let trusted_proxies = TrustedProxies::parse(&s.trusted_proxies)
             .map_err(|e| ConfigError::Invalid(format!("OFFLOAD_TRUSTED_PROXIES: {e}")))?;
 
@@ -516,6 +538,26 @@ impl Config {
                     s.ai_inference_limit_window_seconds,
                 ),
             )?,
+            reconcile_limit_per_ip: rate(
+                ("OFFLOAD_RECONCILE_LIMIT_PER_IP", s.reconcile_limit_per_ip),
+                (
+                    "OFFLOAD_RECONCILE_LIMIT_WINDOW_SECONDS",
+                    s.reconcile_limit_window_seconds,
+                ),
+            )?,
+            reconcile_limit_per_install: rate(
+                (
+                    "OFFLOAD_RECONCILE_LIMIT_PER_INSTALL",
+                    s.reconcile_limit_per_install,
+                ),
+                (
+                    "OFFLOAD_RECONCILE_LIMIT_WINDOW_SECONDS",
+                    s.reconcile_limit_window_seconds,
+                ),
+            )?,
+            max_features_per_install: s.max_features_per_install,
+            reservation_ttl,
+            address_key,
             provider,
             max_input_chars: s.max_input_chars,
             max_body_bytes,
@@ -529,6 +571,34 @@ impl Config {
             log_level: s.log_level,
         })
     }
+}
+
+/// Added to the worst-case provider time of a call to get its reservation's lifetime: room for
+/// the admission, the output shaping and a slow commit.
+pub const RESERVATION_MARGIN: Duration = Duration::from_secs(60);
+
+/// The longest one AI call can hold its quota unit: the request budget, or — without one or when
+/// it is longer — every attempt's timeout plus the backoff sleep budget; plus the margin.
+pub fn reservation_ttl(p: &ProviderSettings) -> Duration {
+    let attempt_timeout = match p.kind {
+        ProviderKind::OpenAi => p.openai_timeout,
+        ProviderKind::Anthropic => p.anthropic_timeout,
+    };
+    let worst = attempt_timeout
+        .saturating_mul(p.retry.max_attempts)
+        .saturating_add(p.retry.max_total_delay);
+    let provider_time = p.request_budget.map_or(worst, |budget| budget.min(worst));
+    provider_time.saturating_add(RESERVATION_MARGIN)
+}
+
+/// The key of client-address hashes: HMAC-SHA256(signing key, fixed label). A separate key, so
+/// an address hash can never be mistaken for (or help forge) a token signature.
+pub fn derive_address_key(signing_key: &str) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(signing_key.as_bytes())
+        .expect("HMAC takes any key length");
+    mac.update(b"offload rate-limit client address v1");
+    mac.finalize().into_bytes().into()
 }
 
 /// Enough bytes for `max_chars` code points even if every one is JSON-escaped as a surrogate

@@ -39,6 +39,11 @@ pub enum ApiError {
     SessionRateLimited { retry_after: u64 },
     #[error("AI inference rate limited")]
     InferenceRateLimited { retry_after: u64 },
+    #[error("usage reconcile rate limited")]
+    ReconcileRateLimited { retry_after: u64 },
+    /// A new feature name on reconcile when the install already has the most allowed.
+    #[error("too many distinct usage features")]
+    TooManyFeatures,
     #[error("quota exceeded")]
     QuotaExceeded { retry_after: u64 },
     #[error("provider call failed: {0}")]
@@ -84,9 +89,10 @@ impl ApiError {
             | ApiError::InvalidAppleToken => StatusCode::UNAUTHORIZED,
             ApiError::ConsentRequired | ApiError::InstallIdMismatch => StatusCode::FORBIDDEN,
             ApiError::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation | ApiError::TooManyFeatures => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::SessionRateLimited { .. }
             | ApiError::InferenceRateLimited { .. }
+            | ApiError::ReconcileRateLimited { .. }
             | ApiError::QuotaExceeded { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Provider(e) => {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY)
@@ -126,6 +132,14 @@ impl ApiError {
                 "inference_rate_limited",
                 "Too many AI requests; retry later".into(),
             ),
+            ApiError::ReconcileRateLimited { .. } => (
+                "reconcile_rate_limited",
+                "Too many usage requests; retry later".into(),
+            ),
+            ApiError::TooManyFeatures => (
+                "too_many_features",
+                "Too many distinct usage features for this install".into(),
+            ),
             ApiError::QuotaExceeded { .. } => {
                 ("quota_exceeded", "Monthly AI action limit reached.".into())
             }
@@ -153,6 +167,7 @@ impl ApiError {
         match self {
             ApiError::SessionRateLimited { retry_after }
             | ApiError::InferenceRateLimited { retry_after }
+            | ApiError::ReconcileRateLimited { retry_after }
             | ApiError::QuotaExceeded { retry_after } => Some((*retry_after).max(1)),
             _ => None,
         }
@@ -216,6 +231,7 @@ mod tests {
         for e in [
             ApiError::SessionRateLimited { retry_after: 5 },
             ApiError::InferenceRateLimited { retry_after: 0 },
+            ApiError::ReconcileRateLimited { retry_after: 1 },
             ApiError::QuotaExceeded { retry_after: 60 },
         ] {
             let r = e.into_response();

@@ -65,7 +65,8 @@ async fn main() -> ExitCode {
     }
 }
 
-/// Delete rate-limit windows that closed more than a day ago, every ten minutes.
+/// Every ten minutes: delete rate-limit windows that closed more than a day ago, and quota
+/// reservations that expired (units held by calls of a process that died; they no longer count).
 async fn purge_windows(db: dbkit::Db) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -73,6 +74,10 @@ async fn purge_windows(db: dbkit::Db) {
         let cutoff = dbkit::Timestamp::now().minus(time::Duration::days(1));
         if let Err(e) = dbkit::ratelimit::purge(&db, cutoff).await {
             tracing::warn!(error = %e, "rate-limit window purge failed");
+        }
+        let now = dbkit::Timestamp::now();
+        if let Err(e) = offload_api::store::usage::purge_expired_reservations(&db, now).await {
+            tracing::warn!(error = %e, "expired reservation purge failed");
         }
     }
 }

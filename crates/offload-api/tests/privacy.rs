@@ -294,7 +294,13 @@ async fn a_canary_in_every_ai_input_never_reaches_disk_or_logs() {
         let Db::Postgres(pool) = &t.db else {
             unreachable!()
         };
-        for table in ["usage_counts", "quota_pools", "users", "rate_limit_windows"] {
+        for table in [
+            "usage_counts",
+            "quota_pools",
+            "quota_reservations",
+            "users",
+            "rate_limit_windows",
+        ] {
             let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT t::text FROM {table} t"
             )))

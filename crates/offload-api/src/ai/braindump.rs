@@ -10,8 +10,10 @@ use crate::model::{ids::Feature, text};
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BraindumpRequest {
+    #[schema(min_length = 1)]
     pub input_text: String,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::context_hints)]
     pub context_hints: Vec<String>,
 }
 

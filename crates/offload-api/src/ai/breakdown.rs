@@ -14,15 +14,18 @@ use crate::{
 #[serde(deny_unknown_fields)]
 pub struct BreakdownRequest {
     /// At least one character.
+    #[schema(min_length = 1)]
     pub input_text: String,
     /// 1 (main steps only) to 5 (tiny micro-steps).
     #[serde(deserialize_with = "lax::int")]
     #[schema(value_type = i64, minimum = 1, maximum = 5)]
     pub granularity: i64,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::context_hints)]
     pub context_hints: Vec<String>,
     /// Ids of the user's local templates (≤32, each 1–128 characters).
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::template_ids)]
     pub template_ids: Vec<String>,
 }
 

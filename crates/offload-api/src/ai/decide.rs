@@ -10,18 +10,23 @@ use crate::model::{ids::Feature, text};
 /// An answer to a question from a previous response (extra keys are ignored).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct ClarifyingAnswer {
+    #[schema(min_length = 1, max_length = 280)]
     pub question: String,
+    #[schema(min_length = 1, max_length = 280)]
     pub answer: String,
 }
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecideRequest {
+    #[schema(min_length = 1)]
     pub input_text: String,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::context_hints)]
     pub context_hints: Vec<String>,
     /// At most 2.
     #[serde(default)]
+    #[schema(max_items = 2)]
     pub clarifying_answers: Vec<ClarifyingAnswer>,
 }
 

@@ -14,13 +14,17 @@ use crate::model::{ids::Feature, text};
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftRequest {
+    #[schema(min_length = 1)]
     pub input_text: String,
     /// Free-form, 1–16 characters; the app sends `call`, `text` or `email`.
+    #[schema(min_length = 1, max_length = 16)]
     pub channel: String,
     /// At most 128 characters; omitted or null when unknown.
     #[serde(default)]
+    #[schema(max_length = 128)]
     pub contact_name: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::context_hints)]
     pub context_hints: Vec<String>,
 }
 

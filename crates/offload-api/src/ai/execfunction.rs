@@ -11,7 +11,9 @@ use crate::model::{ids::Feature, text};
 /// How a strategy went last time (all four keys required; extra keys ignored).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct StrategyRecord {
+    #[schema(min_length = 1, max_length = 32)]
     pub challenge_type: String,
+    #[schema(min_length = 1, max_length = 64)]
     pub strategy_id: String,
     pub thumbs_up: bool,
     pub led_to_completion: bool,
@@ -20,11 +22,14 @@ pub struct StrategyRecord {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExecFunctionRequest {
+    #[schema(min_length = 1)]
     pub input_text: String,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::context_hints)]
     pub context_hints: Vec<String>,
     /// At most 50.
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub strategy_history: Vec<StrategyRecord>,
 }
 

@@ -3,7 +3,9 @@
 //!
 //! The address dimension is checked and counted first; a request refused there does not touch
 //! the install dimension, while one refused on the install dimension has used an address slot.
-//! The client address is the socket peer unless that peer is a trusted proxy.
+//! The client address is the socket peer unless that peer is a trusted proxy. It is stored only
+//! as a keyed hash (HMAC-SHA256 under `Config::address_key`): the windows table never holds an
+//! address in clear, and without the server's key a hash cannot be checked against guesses.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,18 +14,31 @@ use axum::{
     http::{Extensions, HeaderMap},
 };
 use dbkit::{Timestamp, ratelimit};
+use hmac::{Hmac, Mac};
 
 use crate::{
     model::ids::{Feature, InstallId},
     state::AppState,
-    store::usage::{self, Period},
+    store::usage::{self, Period, ReservationId},
 };
 
-/// Which limiter: session issuance or AI inference.
+/// Which limiter: session issuance, AI inference or usage reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limiter {
     Sessions,
     Inference,
+    Reconcile,
+}
+
+/// The address part of a rate-limit bucket: 32 hex digits (128 bits) of
+/// HMAC-SHA256(key, address), or of `unknown` when the peer is not known.
+pub fn address_bucket(key: &[u8; 32], ip: Option<IpAddr>) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    match ip {
+        Some(ip) => mac.update(ip.to_string().as_bytes()),
+        None => mac.update(b"unknown"),
+    }
+    hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
 /// A refusal: which dimension and how long until its window closes.
@@ -54,18 +69,20 @@ pub enum Then<'a> {
     Nothing,
     /// The content is over the character limit: answer 413 (the slots stay used).
     TooLarge,
-    /// Reserve a quota unit (AI pool features).
+    /// Reserve a quota unit (AI pool features) until `expires_at`.
     Reserve {
         period: &'a Period,
         feature: Feature,
         quota: u32,
+        expires_at: Timestamp,
     },
 }
 
 /// The outcome of [`admit`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admission {
-    Admitted,
+    /// Both limits passed; with [`Then::Reserve`], the unit now held.
+    Admitted(Option<ReservationId>),
     Throttled(Throttled),
     TooLarge,
     QuotaFull,
@@ -91,9 +108,14 @@ pub async fn admit(
             state.config.ai_limit_per_ip,
             state.config.ai_limit_per_install,
         ),
+        Limiter::Reconcile => (
+            "reconcile",
+            state.config.reconcile_limit_per_ip,
+            state.config.reconcile_limit_per_install,
+        ),
     };
     let now = Timestamp::from(state.clock.now());
-    let ip = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    let ip = address_bucket(&state.config.address_key, ip);
     let mut tx = state.db.begin().await?;
     if tx.conn().is_postgres() {
         // Every request of one address updates the same window row, which stays locked until
@@ -118,17 +140,21 @@ pub async fn admit(
             })
         } else {
             match then {
-                Then::Nothing => Admission::Admitted,
+                Then::Nothing => Admission::Admitted(None),
                 Then::TooLarge => Admission::TooLarge,
                 Then::Reserve {
                     period,
                     feature,
                     quota,
+                    expires_at,
                 } => {
-                    if usage::reserve_on(&mut tx, install, period, feature, quota).await? {
-                        Admission::Admitted
-                    } else {
-                        Admission::QuotaFull
+                    match usage::reserve_on(
+                        &mut tx, install, period, feature, quota, now, expires_at,
+                    )
+                    .await?
+                    {
+                        Some(id) => Admission::Admitted(Some(id)),
+                        None => Admission::QuotaFull,
                     }
                 }
             }
@@ -136,4 +162,20 @@ pub async fn admit(
     };
     tx.commit().await?;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_bucket;
+
+    #[test]
+    fn address_buckets_are_keyed_hashes() {
+        let ip = Some("198.51.100.7".parse().unwrap());
+        let a = address_bucket(&[1; 32], ip);
+        assert_eq!(a.len(), 32);
+        assert!(!a.contains("198.51.100.7"));
+        assert_eq!(a, address_bucket(&[1; 32], ip), "one address, one window");
+        assert_ne!(a, address_bucket(&[2; 32], ip), "another key, another hash");
+        assert_ne!(a, address_bucket(&[1; 32], None));
+    }
 }

@@ -50,6 +50,14 @@ impl Feature {
     /// Features whose calls fill the shared quota pool.
     pub const POOL: [Feature; 3] = [Feature::Breakdown, Feature::Braindump, Feature::Decide];
 
+    pub const ALL: [Feature; 5] = [
+        Feature::Breakdown,
+        Feature::Braindump,
+        Feature::Decide,
+        Feature::ExecFunction,
+        Feature::Draft,
+    ];
+
     pub fn key(self) -> &'static str {
         match self {
             Feature::Breakdown => "breakdown",
@@ -78,6 +86,11 @@ impl FeatureName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// One of the five keys the app counts under (always accepted by reconcile).
+    pub fn is_known(&self) -> bool {
+        Feature::ALL.iter().any(|f| f.key() == self.0)
+    }
 }
 
 impl From<Feature> for FeatureName {
@@ -105,6 +118,12 @@ mod tests {
         assert!(Feature::Decide.counts_toward_pool());
         assert!(!Feature::Draft.counts_toward_pool());
         assert!(!Feature::ExecFunction.counts_toward_pool());
+    }
+
+    #[test]
+    fn the_five_feature_keys_are_known_names() {
+        assert!(FeatureName::parse("execfunction").unwrap().is_known());
+        assert!(!FeatureName::parse("Breakdown").unwrap().is_known());
     }
 
     #[test]

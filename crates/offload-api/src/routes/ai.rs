@@ -10,7 +10,7 @@
 //! 8. reserve a quota unit (pool features) and call the provider (502/503/504; the unit is
 //!    given back);
 //! 9. shape the output (502 `provider_invalid_response`; the unit is given back);
-//! 10. keep the unit, or count the call for features outside the pool.
+//! 10. settle the unit into a count, or count the call for features outside the pool.
 //!
 //! Nothing of the request or the model's answer is logged: the log line and the metrics carry the
 //! provider, feature, outcome, latency and token counts.
@@ -22,7 +22,7 @@ use axum::{
     Json,
     extract::{Request, State},
 };
-use dbkit::Db;
+use dbkit::{Db, Timestamp};
 use serde_json::Value;
 
 use crate::{
@@ -42,13 +42,21 @@ use crate::{
     },
     model::ids::{Feature, InstallId},
     state::AppState,
-    store::usage::{self, Period},
+    store::usage::{self, Period, ReservationId},
 };
 
-/// A quota unit taken before the provider call. Unless kept, it is given back — also when the
-/// request is dropped mid-call (client gone), from a spawned task.
+/// A quota unit taken before the provider call. Unless settled, it is given back — also when the
+/// request is dropped mid-call (client gone), from a spawned task. If the process dies first,
+/// the reservation expires by itself.
 struct Reservation {
-    held: Option<(Db, InstallId, Period, Feature)>,
+    held: Option<Held>,
+}
+
+struct Held {
+    db: Db,
+    install: InstallId,
+    period: Period,
+    id: ReservationId,
 }
 
 impl Reservation {
@@ -56,29 +64,33 @@ impl Reservation {
         Reservation { held: None }
     }
 
-    fn keep(mut self) {
-        self.held = None;
+    /// Turn the unit into a count of `feature`.
+    async fn settle(mut self, feature: Feature, now: Timestamp) -> Result<(), sqlx::Error> {
+        match self.held.take() {
+            Some(h) => usage::settle(&h.db, &h.install, &h.period, feature, &h.id, now).await,
+            None => Ok(()),
+        }
     }
 
     async fn give_back(mut self) {
-        if let Some((db, install, period, feature)) = self.held.take() {
-            release(db, install, period, feature).await;
+        if let Some(held) = self.held.take() {
+            release(held).await;
         }
     }
 }
 
-async fn release(db: Db, install: InstallId, period: Period, feature: Feature) {
-    if let Err(e) = usage::release(&db, &install, &period, feature).await {
+async fn release(h: Held) {
+    if let Err(e) = usage::release(&h.db, &h.install, &h.period, &h.id).await {
         tracing::error!(error = %e, "quota_release_failed");
     }
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
-        if let Some((db, install, period, feature)) = self.held.take()
+        if let Some(held) = self.held.take()
             && let Ok(rt) = tokio::runtime::Handle::try_current()
         {
-            rt.spawn(release(db, install, period, feature));
+            rt.spawn(release(held));
         }
     }
 }
@@ -113,7 +125,9 @@ pub async fn handle<Op: Operation>(
     let quota_full = || ApiError::QuotaExceeded {
         retry_after: usage::seconds_until_reset(cfg.quota_period, now),
     };
-    if usage::pool_total(&state.db, &session.install_id, &period).await? >= i64::from(cfg.quota) {
+    if usage::pool_total(&state.db, &session.install_id, &period, now.into()).await?
+        >= i64::from(cfg.quota)
+    {
         return Err(quota_full());
     }
     // 5.
@@ -131,6 +145,7 @@ pub async fn handle<Op: Operation>(
             period: &period,
             feature: Op::FEATURE,
             quota: cfg.quota,
+            expires_at: usage::expiry(now, cfg.reservation_ttl).into(),
         }
     } else {
         Then::Nothing
@@ -155,15 +170,15 @@ pub async fn handle<Op: Operation>(
             });
         }
         Admission::QuotaFull => return Err(quota_full()),
-        Admission::Admitted if Op::FEATURE.counts_toward_pool() => Reservation {
-            held: Some((
-                state.db.clone(),
-                session.install_id.clone(),
-                period.clone(),
-                Op::FEATURE,
-            )),
+        Admission::Admitted(Some(id)) => Reservation {
+            held: Some(Held {
+                db: state.db.clone(),
+                install: session.install_id.clone(),
+                period: period.clone(),
+                id,
+            }),
         },
-        Admission::Admitted => Reservation::none(),
+        Admission::Admitted(None) => Reservation::none(),
     };
     let chat = ChatRequest {
         system: Op::system_prompt().to_owned(),
@@ -235,23 +250,28 @@ pub async fn handle<Op: Operation>(
     };
     // 10.
     if Op::FEATURE.counts_toward_pool() {
-        reservation.keep();
+        reservation
+            .settle(Op::FEATURE, state.clock.now().into())
+            .await?;
     } else {
         usage::increment(&state.db, &session.install_id, &period, Op::FEATURE).await?;
     }
     Ok(Json(response))
 }
 
-const AI_ERRORS: &str = "401 unauthorized/invalid_token/expired_token · 403 consent_required · \
-413 request_too_large · 422 validation_error · 429 quota_exceeded/inference_rate_limited · \
-502 provider_request_failed/provider_invalid_response · 503 provider_unavailable · 504 provider_timeout";
-
 #[utoipa::path(post, path = "/v1/ai/breakdown/generate", tag = "ai",
     request_body = BreakdownRequest, security(("bearer" = [])),
-    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "`true`, in any letter case; anything else or nothing → 403 `consent_required`")),
     responses((status = 200, body = BreakdownResponse),
-              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
-              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+              (status = 401, description = "unauthorized, invalid_token, expired_token", body = super::ErrorEnvelope),
+              (status = 403, description = "consent_required", body = super::ErrorEnvelope),
+              (status = 413, description = "request_too_large (body bytes, or characters over OFFLOAD_MAX_INPUT_CHARS)", body = super::ErrorEnvelope),
+              (status = 422, description = "validation_error", body = super::ErrorEnvelope),
+              (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 500, description = "internal_error", body = super::ErrorEnvelope),
+              (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn breakdown(
     State(state): State<AppState>,
     req: Request,
@@ -261,10 +281,17 @@ pub async fn breakdown(
 
 #[utoipa::path(post, path = "/v1/ai/braindump/compile", tag = "ai",
     request_body = BraindumpRequest, security(("bearer" = [])),
-    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "`true`, in any letter case; anything else or nothing → 403 `consent_required`")),
     responses((status = 200, body = BraindumpResponse),
-              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
-              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+              (status = 401, description = "unauthorized, invalid_token, expired_token", body = super::ErrorEnvelope),
+              (status = 403, description = "consent_required", body = super::ErrorEnvelope),
+              (status = 413, description = "request_too_large (body bytes, or characters over OFFLOAD_MAX_INPUT_CHARS)", body = super::ErrorEnvelope),
+              (status = 422, description = "validation_error", body = super::ErrorEnvelope),
+              (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 500, description = "internal_error", body = super::ErrorEnvelope),
+              (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn braindump(
     State(state): State<AppState>,
     req: Request,
@@ -274,10 +301,17 @@ pub async fn braindump(
 
 #[utoipa::path(post, path = "/v1/ai/decide/recommend", tag = "ai",
     request_body = DecideRequest, security(("bearer" = [])),
-    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "`true`, in any letter case; anything else or nothing → 403 `consent_required`")),
     responses((status = 200, body = DecideResponse),
-              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
-              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+              (status = 401, description = "unauthorized, invalid_token, expired_token", body = super::ErrorEnvelope),
+              (status = 403, description = "consent_required", body = super::ErrorEnvelope),
+              (status = 413, description = "request_too_large (body bytes, or characters over OFFLOAD_MAX_INPUT_CHARS)", body = super::ErrorEnvelope),
+              (status = 422, description = "validation_error", body = super::ErrorEnvelope),
+              (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 500, description = "internal_error", body = super::ErrorEnvelope),
+              (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn decide(
     State(state): State<AppState>,
     req: Request,
@@ -287,10 +321,17 @@ pub async fn decide(
 
 #[utoipa::path(post, path = "/v1/ai/executive-function/prompt", tag = "ai",
     request_body = ExecFunctionRequest, security(("bearer" = [])),
-    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "`true`, in any letter case; anything else or nothing → 403 `consent_required`")),
     responses((status = 200, body = ExecFunctionResponse),
-              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
-              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+              (status = 401, description = "unauthorized, invalid_token, expired_token", body = super::ErrorEnvelope),
+              (status = 403, description = "consent_required", body = super::ErrorEnvelope),
+              (status = 413, description = "request_too_large (body bytes, or characters over OFFLOAD_MAX_INPUT_CHARS)", body = super::ErrorEnvelope),
+              (status = 422, description = "validation_error", body = super::ErrorEnvelope),
+              (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 500, description = "internal_error", body = super::ErrorEnvelope),
+              (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn execfunction(
     State(state): State<AppState>,
     req: Request,
@@ -300,10 +341,17 @@ pub async fn execfunction(
 
 #[utoipa::path(post, path = "/v1/ai/communication/draft", tag = "ai",
     request_body = DraftRequest, security(("bearer" = [])),
-    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "must be `true`")),
+    params(("X-Offload-Cloud-Opt-In" = String, Header, description = "`true`, in any letter case; anything else or nothing → 403 `consent_required`")),
     responses((status = 200, body = DraftResponse),
-              (status = "4XX", description = AI_ERRORS, body = super::ErrorEnvelope),
-              (status = "5XX", description = AI_ERRORS, body = super::ErrorEnvelope)))]
+              (status = 401, description = "unauthorized, invalid_token, expired_token", body = super::ErrorEnvelope),
+              (status = 403, description = "consent_required", body = super::ErrorEnvelope),
+              (status = 413, description = "request_too_large (body bytes, or characters over OFFLOAD_MAX_INPUT_CHARS)", body = super::ErrorEnvelope),
+              (status = 422, description = "validation_error", body = super::ErrorEnvelope),
+              (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 500, description = "internal_error", body = super::ErrorEnvelope),
+              (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn draft(
     State(state): State<AppState>,
     req: Request,

@@ -20,10 +20,13 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 pub struct AppleAuthRequest {
     /// The raw identity JWT from Sign in with Apple.
+    #[schema(min_length = 1)]
     pub apple_identity_token: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub install_id: String,
     /// At most 128 characters; omitted when unknown.
     #[serde(default)]
+    #[schema(max_length = 128)]
     pub display_name: Option<String>,
 }
 
@@ -39,7 +42,9 @@ pub struct AppleAuthResponse {
     responses(
         (status = 200, body = AppleAuthResponse),
         (status = 401, description = "invalid_apple_token", body = super::ErrorEnvelope),
+        (status = 413, description = "request_too_large (body bytes)", body = super::ErrorEnvelope),
         (status = 422, description = "validation_error", body = super::ErrorEnvelope),
+        (status = 500, description = "internal_error", body = super::ErrorEnvelope),
     ))]
 pub async fn sign_in(
     State(state): State<AppState>,

@@ -21,10 +21,13 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 pub struct SessionRequest {
     /// 8–128 characters (the app sends its vendor UUID).
+    #[schema(min_length = 8, max_length = 128)]
     pub install_id: String,
     /// 1–32 characters; accepted, unused.
+    #[schema(min_length = 1, max_length = 32)]
     pub app_version: String,
     /// 1–32 characters; accepted, unused.
+    #[schema(min_length = 1, max_length = 32)]
     pub platform: String,
 }
 
@@ -48,8 +51,10 @@ pub fn issue(state: &AppState, install_id: &str, user_id: Option<&str>) -> (Stri
     request_body = SessionRequest,
     responses(
         (status = 200, body = SessionResponse),
+        (status = 413, description = "request_too_large (body bytes)", body = super::ErrorEnvelope),
         (status = 422, description = "validation_error", body = super::ErrorEnvelope),
-        (status = 429, description = "session_rate_limited", body = super::ErrorEnvelope),
+        (status = 429, description = "session_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
+        (status = 500, description = "internal_error", body = super::ErrorEnvelope),
     ))]
 pub async fn create(
     State(state): State<AppState>,

@@ -1,5 +1,11 @@
 //! `POST /v1/usage/reconcile`: merge the app's local count into the server's (highest wins).
-//! Order: JSON syntax → 401 → 422 → 403 `install_id_mismatch` → 200.
+//! Order: JSON syntax → 401 → 422 → 403 `install_id_mismatch` → 429 `reconcile_rate_limited`
+//! → 422 `too_many_features` → 200.
+//!
+//! The original let one session grow the table without bound (any 1–64-character name, no rate
+//! limit). Here reconcile has its own limiter (per address, then per install id) and an install
+//! may name at most `OFFLOAD_MAX_FEATURES_PER_INSTALL` distinct features per period; the five
+//! keys the app uses are always accepted.
 
 use axum::{
     Json,
@@ -11,10 +17,13 @@ use utoipa::ToSchema;
 use crate::{
     auth::bearer,
     error::ApiError,
-    http::body::{self, lax},
+    http::{
+        body::{self, lax},
+        limits::{self, Admission, Limiter, Then},
+    },
     model::ids::{FeatureName, InstallId},
     state::AppState,
-    store::usage::{self, Period},
+    store::usage::{self, Period, Reconciled},
 };
 
 /// The largest `local_count` accepted (the original crashed with a 500 beyond 2^63).
@@ -23,12 +32,16 @@ pub const MAX_LOCAL_COUNT: i64 = i32::MAX as i64;
 /// Unknown keys are ignored.
 #[derive(Deserialize, ToSchema)]
 pub struct ReconcileRequest {
+    /// Must be the session's install id (403 `install_id_mismatch` otherwise).
+    #[schema(min_length = 8, max_length = 128)]
     pub install_id: String,
-    /// 1–64 characters, any name.
+    /// 1–64 characters, any name; at most `OFFLOAD_MAX_FEATURES_PER_INSTALL` (32) distinct
+    /// names per install besides the five known features (422 `too_many_features`).
+    #[schema(min_length = 1, max_length = 64)]
     pub feature: String,
     /// 0 ≤ n ≤ 2³¹−1.
     #[serde(deserialize_with = "lax::int")]
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, minimum = 0, maximum = 2_147_483_647)]
     pub local_count: i64,
     /// ISO 8601; accepted and ignored.
     #[serde(default)]
@@ -58,7 +71,10 @@ fn is_iso_datetime(s: &str) -> bool {
         (status = 200, body = ReconcileResponse),
         (status = 401, description = "unauthorized, invalid_token, expired_token", body = super::ErrorEnvelope),
         (status = 403, description = "install_id_mismatch", body = super::ErrorEnvelope),
-        (status = 422, description = "validation_error", body = super::ErrorEnvelope),
+        (status = 413, description = "request_too_large (body bytes)", body = super::ErrorEnvelope),
+        (status = 422, description = "validation_error, too_many_features", body = super::ErrorEnvelope),
+        (status = 429, description = "reconcile_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
+        (status = 500, description = "internal_error", body = super::ErrorEnvelope),
     ))]
 pub async fn reconcile(
     State(state): State<AppState>,
@@ -82,16 +98,35 @@ pub async fn reconcile(
     if install_id != session.install_id {
         return Err(ApiError::InstallIdMismatch);
     }
+    let ip = limits::client_ip(&state, &parts.extensions, &parts.headers);
+    let admission =
+        limits::admit(&state, Limiter::Reconcile, ip, &install_id, Then::Nothing).await?;
+    if let Admission::Throttled(t) = admission {
+        tracing::info!(
+            dimension = t.dimension,
+            retry_after_seconds = t.retry_after,
+            install_id_hash = %install_id.log_hash(),
+            "reconcile_throttled"
+        );
+        return Err(ApiError::ReconcileRateLimited {
+            retry_after: t.retry_after,
+        });
+    }
     let now = state.clock.now();
     let period = Period::at(cfg.quota_period, now);
-    let server_count = usage::reconcile(
+    let server_count = match usage::reconcile(
         &state.db,
         &install_id,
         &period,
         &feature,
         request.local_count,
+        cfg.max_features_per_install,
     )
-    .await?;
+    .await?
+    {
+        Reconciled::Stored(n) => n,
+        Reconciled::TooManyFeatures => return Err(ApiError::TooManyFeatures),
+    };
     Ok(Json(ReconcileResponse {
         server_count,
         effective_remaining: (i64::from(cfg.quota) - server_count).max(0),

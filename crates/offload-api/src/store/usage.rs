@@ -1,12 +1,15 @@
 //! Usage counters per (install, period, feature), the shared quota pool, and reconcile.
 //!
 //! The pool is the sum of the `breakdown`, `braindump` and `decide` counts of an install in the
-//! current period. A call reserves its unit *before* the provider is contacted — one transaction
-//! that locks the install's `quota_pools` row, sums the pool and increments only if there is
-//! room — and gives it back if the call fails. So with quota Q, N concurrent calls yield exactly
-//! Q successes (the original checked, called, then incremented, and overshot).
+//! current period plus the units held by calls in flight. A call reserves its unit *before* the
+//! provider is contacted — one transaction that locks the install's `quota_pools` row, sums the
+//! pool and inserts a `quota_reservations` row only if there is room — and then either settles
+//! it into a count (success) or deletes it (failure). So with quota Q, N concurrent calls yield
+//! exactly Q successes (the original checked, called, then incremented, and overshot). A
+//! reservation expires after the longest a call can take (`Config::reservation_ttl`), so a unit
+//! held by a process that died mid-call stops counting by itself: a crash never charges the user.
 
-use dbkit::{Db, Timestamp, Tx, execute, fetch_all, fetch_optional, fetch_scalar};
+use dbkit::{Db, Timestamp, Tx, execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
 use time::OffsetDateTime;
 
 use crate::{
@@ -55,8 +58,14 @@ pub fn seconds_until_reset(kind: QuotaPeriod, now: OffsetDateTime) -> u64 {
     }
 }
 
-const POOL_SUM: &str = "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM usage_counts
-     WHERE install_id = $1 AND period = $2 AND feature IN ('breakdown', 'braindump', 'decide')";
+/// Settled pool units plus the units held by calls in flight whose reservation has not expired.
+const POOL_SUM: &str = "SELECT CAST(
+       COALESCE((SELECT SUM(count) FROM usage_counts
+                 WHERE install_id = $1 AND period = $2
+                   AND feature IN ('breakdown', 'braindump', 'decide')), 0)
+       + (SELECT COUNT(*) FROM quota_reservations
+          WHERE install_id = $1 AND period = $2 AND expires_at > $3)
+     AS BIGINT)";
 
 const LOCK_POOL: &str =
     "INSERT INTO quota_pools (install_id, period, touched_at) VALUES ($1, $2, $3)
@@ -67,41 +76,138 @@ const ADD_ONE: &str = "INSERT INTO usage_counts (install_id, period, feature, co
      ON CONFLICT (install_id, period, feature)
      DO UPDATE SET count = usage_counts.count + 1, updated_at = excluded.updated_at";
 
-/// How many pool units the install has used in `period`.
-pub async fn pool_total(db: &Db, install: &InstallId, period: &Period) -> Result<i64, sqlx::Error> {
-    let mut r = db.reader().await?;
-    fetch_scalar!(r.conn(), i64, POOL_SUM, install.as_str(), period.as_str())
+/// A pool unit held for a call in flight: a row of `quota_reservations` that counts until it
+/// is settled (kept), released (given back) or expires (its process died).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationId(String);
+
+/// When a reservation taken at `now` stops counting.
+pub fn expiry(now: OffsetDateTime, ttl: std::time::Duration) -> OffsetDateTime {
+    now + ttl
 }
 
-/// Take one pool unit for `feature` if fewer than `quota` are used. `false` = pool is full.
+/// How many pool units the install has used in `period`, in-flight reservations included.
+pub async fn pool_total(
+    db: &Db,
+    install: &InstallId,
+    period: &Period,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let mut r = db.reader().await?;
+    fetch_scalar!(
+        r.conn(),
+        i64,
+        POOL_SUM,
+        install.as_str(),
+        period.as_str(),
+        now
+    )
+}
+
+/// Hold one pool unit for `feature` until `expires_at` if fewer than `quota` are used.
+/// `None` = the pool is full.
 pub async fn reserve(
     db: &Db,
     install: &InstallId,
     period: &Period,
     feature: Feature,
     quota: u32,
-) -> Result<bool, sqlx::Error> {
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> Result<Option<ReservationId>, sqlx::Error> {
     let mut tx = db.begin().await?;
-    let taken = reserve_on(&mut tx, install, period, feature, quota).await?;
+    let held = reserve_on(&mut tx, install, period, feature, quota, now, expires_at).await?;
     tx.commit().await?;
-    Ok(taken)
+    Ok(held)
 }
 
-/// [`reserve`] inside the caller's write transaction (which commits it). Nothing is written
-/// when the pool is full.
+/// [`reserve`] inside the caller's write transaction (which commits it). Under the install's
+/// pool lock it also deletes the install's expired reservations; nothing else is written when
+/// the pool is full.
 pub async fn reserve_on(
     tx: &mut Tx,
     install: &InstallId,
     period: &Period,
     feature: Feature,
     quota: u32,
-) -> Result<bool, sqlx::Error> {
-    let now = Timestamp::now();
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> Result<Option<ReservationId>, sqlx::Error> {
     execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
-    let used = fetch_scalar!(tx.conn(), i64, POOL_SUM, install.as_str(), period.as_str())?;
+    execute!(
+        tx.conn(),
+        "DELETE FROM quota_reservations
+         WHERE install_id = $1 AND period = $2 AND expires_at <= $3",
+        install.as_str(),
+        period.as_str(),
+        now
+    )?;
+    let used = fetch_scalar!(
+        tx.conn(),
+        i64,
+        POOL_SUM,
+        install.as_str(),
+        period.as_str(),
+        now
+    )?;
     if used >= i64::from(quota) {
-        return Ok(false);
+        return Ok(None);
     }
+    let id = uuid::Uuid::new_v4().to_string();
+    execute!(
+        tx.conn(),
+        "INSERT INTO quota_reservations (install_id, period, id, feature, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+        install.as_str(),
+        period.as_str(),
+        id.as_str(),
+        feature.key(),
+        expires_at
+    )?;
+    Ok(Some(ReservationId(id)))
+}
+
+/// Give back a unit taken by [`reserve`] (the provider call failed or the client went away).
+pub async fn release(
+    db: &Db,
+    install: &InstallId,
+    period: &Period,
+    id: &ReservationId,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    execute!(
+        tx.conn(),
+        "DELETE FROM quota_reservations WHERE install_id = $1 AND period = $2 AND id = $3",
+        install.as_str(),
+        period.as_str(),
+        id.0.as_str()
+    )?;
+    tx.commit().await
+}
+
+/// Keep a unit taken by [`reserve`]: the reservation becomes a count of `feature`, in one
+/// transaction (so the pool total never counts the call twice or not at all).
+pub async fn settle(
+    db: &Db,
+    install: &InstallId,
+    period: &Period,
+    feature: Feature,
+    id: &ReservationId,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    if tx.conn().is_postgres() {
+        // As admission: a database crash may forget this commit; the reservation then expires
+        // and the call is not charged (the app's reconcile restores the count).
+        execute!(tx.conn(), "SET LOCAL synchronous_commit TO OFF")?;
+    }
+    execute!(
+        tx.conn(),
+        "DELETE FROM quota_reservations WHERE install_id = $1 AND period = $2 AND id = $3",
+        install.as_str(),
+        period.as_str(),
+        id.0.as_str()
+    )?;
     execute!(
         tx.conn(),
         ADD_ONE,
@@ -110,29 +216,19 @@ pub async fn reserve_on(
         feature.key(),
         now
     )?;
-    Ok(true)
+    tx.commit().await
 }
 
-/// Give back a unit taken by [`reserve`] (the provider call failed).
-pub async fn release(
-    db: &Db,
-    install: &InstallId,
-    period: &Period,
-    feature: Feature,
-) -> Result<(), sqlx::Error> {
-    let now = Timestamp::now();
+/// Delete every reservation that expired before `now` (housekeeping; admission ignores them).
+pub async fn purge_expired_reservations(db: &Db, now: Timestamp) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
-    execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
-    execute!(
+    let deleted = execute!(
         tx.conn(),
-        "UPDATE usage_counts SET count = count - 1, updated_at = $4
-         WHERE install_id = $1 AND period = $2 AND feature = $3 AND count > 0",
-        install.as_str(),
-        period.as_str(),
-        feature.key(),
+        "DELETE FROM quota_reservations WHERE expires_at <= $1",
         now
     )?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(deleted)
 }
 
 /// Count one successful call of a feature outside the pool (`execfunction`, `draft`).
@@ -156,17 +252,45 @@ pub async fn increment(
     tx.commit().await
 }
 
-/// `count = max(count, local_count)`, atomically; answers the stored count.
+/// The outcome of [`reconcile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reconciled {
+    /// The stored count after the merge.
+    Stored(i64),
+    /// A new feature name, and the install already has `max_features` in this period.
+    TooManyFeatures,
+}
+
+/// `count = max(count, local_count)`, atomically; answers the stored count. A feature name the
+/// install has not used in this period is stored only while it has fewer than `max_features`
+/// names; the five known features always are.
 pub async fn reconcile(
     db: &Db,
     install: &InstallId,
     period: &Period,
     feature: &FeatureName,
     local_count: i64,
-) -> Result<i64, sqlx::Error> {
+    max_features: u32,
+) -> Result<Reconciled, sqlx::Error> {
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
     execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
+    if !feature.is_known() {
+        let (exists, names) = fetch_one!(
+            tx.conn(),
+            (i64, i64),
+            "SELECT CAST(COALESCE(SUM(CASE WHEN feature = $3 THEN 1 ELSE 0 END), 0) AS BIGINT),
+                    CAST(COUNT(*) AS BIGINT)
+             FROM usage_counts WHERE install_id = $1 AND period = $2",
+            install.as_str(),
+            period.as_str(),
+            feature.as_str()
+        )?;
+        if exists == 0 && names >= i64::from(max_features) {
+            tx.rollback().await?;
+            return Ok(Reconciled::TooManyFeatures);
+        }
+    }
     let stored = fetch_scalar!(
         tx.conn(),
         i64,
@@ -184,7 +308,7 @@ pub async fn reconcile(
         now
     )?;
     tx.commit().await?;
-    Ok(stored)
+    Ok(Reconciled::Stored(stored))
 }
 
 /// The count of one feature (0 when never used).

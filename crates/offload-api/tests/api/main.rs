@@ -5,6 +5,7 @@ mod apple;
 mod check_order;
 mod differences;
 mod ios_client;
+mod openapi;
 mod operations;
 mod providers;
 mod quota;

@@ -201,3 +201,117 @@ async fn lifetime_quota_never_resets() {
         .await
         .assert_error(429, "quota_exceeded");
 }
+
+/// Reserve one breakdown unit the way an AI call does, and never give it back (the process
+/// running the call died).
+async fn leave_a_reservation_behind(app: &TestApp) {
+    use offload_api::{
+        clock::Clock,
+        model::ids::{Feature, InstallId},
+        store::usage::{self, Period},
+    };
+    let now = app.clock.now();
+    let period = Period::at(app.state.config.quota_period, now);
+    let install = InstallId::parse(INSTALL).unwrap();
+    let held = usage::reserve(
+        &app.state.db,
+        &install,
+        &period,
+        Feature::Breakdown,
+        app.state.config.quota,
+        now.into(),
+        usage::expiry(now, app.state.config.reservation_ttl).into(),
+    )
+    .await
+    .unwrap();
+    assert!(held.is_some(), "the pool had room");
+}
+
+async fn reservations_left(app: &TestApp) -> i64 {
+    let mut reader = app.state.db.reader().await.unwrap();
+    dbkit::fetch_scalar!(
+        reader.conn(),
+        i64,
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM quota_reservations"
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn reservations_expire_after_the_provider_budget_with_a_margin() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        ai_request_budget_seconds: 25.0,
+        openai_timeout_seconds: 20.0,
+        ai_retry_max_attempts: 3,
+        ..s
+    })
+    .await;
+    // 25 s budget (less than 3 × 20 s + sleeps) plus one minute.
+    assert_eq!(
+        app.state.config.reservation_ttl,
+        std::time::Duration::from_secs(85)
+    );
+    let unbounded = TestApp::with(|s| offload_api::Settings {
+        ai_request_budget_seconds: 0.0,
+        openai_timeout_seconds: 20.0,
+        ai_retry_max_attempts: 3,
+        ai_retry_max_total_delay_seconds: 4.0,
+        ..s
+    })
+    .await;
+    // No budget: every attempt's timeout plus the sleep budget, plus one minute.
+    assert_eq!(
+        unbounded.state.config.reservation_ttl,
+        std::time::Duration::from_secs(124)
+    );
+}
+
+#[tokio::test]
+async fn a_unit_held_by_a_call_that_never_finished_is_free_again_after_its_expiry() {
+    let app = TestApp::new().await;
+    app.provider_answers(fake::breakdown(), 1, 1).await;
+    app.preload("breakdown", 9).await;
+    leave_a_reservation_behind(&app).await;
+    let token = app.token().await;
+    app.ai(BREAKDOWN, &token, &body())
+        .await
+        .assert_error(429, "quota_exceeded");
+
+    let ttl = time::Duration::try_from(app.state.config.reservation_ttl).unwrap();
+    app.clock.advance(ttl - time::Duration::seconds(1));
+    let token = app.token().await;
+    app.ai(BREAKDOWN, &token, &body())
+        .await
+        .assert_error(429, "quota_exceeded");
+
+    app.clock.advance(time::Duration::seconds(1));
+    let token = app.token().await;
+    let r = app.ai(BREAKDOWN, &token, &body()).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(app.count("breakdown").await, 10, "the user is charged once");
+    assert_eq!(reservations_left(&app).await, 0, "expired and settled");
+    app.ai(BREAKDOWN, &token, &body())
+        .await
+        .assert_error(429, "quota_exceeded");
+}
+
+#[tokio::test]
+async fn settled_and_failed_calls_leave_no_reservation_and_reconcile_sees_settled_counts() {
+    let app = TestApp::new().await;
+    app.provider_answers(fake::breakdown(), 1, 1).await;
+    let token = app.token().await;
+    assert_eq!(app.ai(BREAKDOWN, &token, &body()).await.status, 200);
+    assert_eq!(reservations_left(&app).await, 0);
+    assert_eq!(app.count("breakdown").await, 1);
+    leave_a_reservation_behind(&app).await;
+    let r = app
+        .reconcile(
+            &token,
+            &json!({"install_id": INSTALL, "feature": "breakdown", "local_count": 0}),
+        )
+        .await;
+    assert_eq!(
+        r.body["server_count"], 1,
+        "a unit in flight is not a count: a reconcile cannot make it permanent"
+    );
+}

@@ -208,7 +208,7 @@ async fn ai_calls_are_limited_per_ip() {
 }
 
 #[tokio::test]
-async fn reconcile_apple_and_health_are_not_rate_limited() {
+async fn reconcile_apple_and_health_do_not_use_the_session_or_ai_limits() {
     let app = TestApp::with(|s| offload_api::Settings {
         ai_inference_limit_per_ip: 1,
         session_issue_limit_per_ip: 2,
@@ -228,4 +228,59 @@ async fn reconcile_apple_and_health_are_not_rate_limited() {
         );
         assert_eq!(app.get("/v1/health").await.status, 200);
     }
+}
+
+#[tokio::test]
+async fn rate_limit_windows_never_hold_a_client_address_in_clear() {
+    let app = TestApp::new().await;
+    app.provider_answers(fake::breakdown(), 1, 1).await;
+    let ip = peer([198, 51, 100, 77]);
+    let r = app.send_from(ip, session(INSTALL, None)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let token = r.body["session_token"].as_str().unwrap().to_owned();
+    let ai = Request::post("/v1/ai/breakdown/generate")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {token}"))
+        .header("x-offload-cloud-opt-in", "true")
+        .body(Body::from(
+            json!({"input_text":"x","granularity":1}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(app.send_from(ip, ai).await.status, 200);
+    let mut reader = app.state.db.reader().await.unwrap();
+    let rows: Vec<(String,)> = dbkit::fetch_all!(
+        reader.conn(),
+        (String,),
+        "SELECT bucket FROM rate_limit_windows"
+    )
+    .unwrap();
+    let buckets: Vec<String> = rows.into_iter().map(|(b,)| b).collect();
+    assert!(
+        buckets.iter().any(|b| b.starts_with("sessions:ip:"))
+            && buckets.iter().any(|b| b.starts_with("ai:ip:")),
+        "the address dimension was counted: {buckets:?}"
+    );
+    for bucket in &buckets {
+        assert!(
+            !bucket.contains("198.51.100.77") && !bucket.contains("198,51,100,77"),
+            "client address in clear: {bucket}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_address_still_shares_one_window_after_hashing() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        session_issue_limit_per_ip: 1,
+        ..s
+    })
+    .await;
+    let ip = peer([198, 51, 100, 78]);
+    assert_eq!(
+        app.send_from(ip, session("install-a-1", None)).await.status,
+        200
+    );
+    app.send_from(ip, session("install-b-1", None))
+        .await
+        .assert_error(429, "session_rate_limited");
 }

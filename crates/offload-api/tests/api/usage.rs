@@ -189,3 +189,145 @@ async fn concurrent_increments_through_two_handles_on_one_database_all_count() {
     assert_eq!(app.count("draft").await, 160);
     second.close().await;
 }
+
+/// How many (install, period, feature) rows are stored.
+async fn feature_rows(app: &TestApp) -> usize {
+    offload_api::store::usage::dump(&app.state.db)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn an_install_can_name_at_most_32_distinct_features() {
+    let app = TestApp::new().await;
+    let token = app.token().await;
+    for n in 0..32 {
+        let r = app
+            .reconcile(&token, &body(&format!("feature-{n}"), json!(1)))
+            .await;
+        assert_eq!(r.status, 200, "feature {n}: {}", r.text);
+    }
+    let r = app.reconcile(&token, &body("feature-32", json!(1))).await;
+    r.assert_error(422, "too_many_features");
+    assert_eq!(
+        r.body["error"]["message"],
+        "Too many distinct usage features for this install"
+    );
+    assert_eq!(
+        feature_rows(&app).await,
+        32,
+        "the refused name is not stored"
+    );
+    let r = app.reconcile(&token, &body("feature-7", json!(5))).await;
+    assert_eq!(
+        r.body["server_count"], 5,
+        "names already stored still merge"
+    );
+}
+
+#[tokio::test]
+async fn the_five_known_features_are_always_accepted_even_past_the_cap() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        max_features_per_install: 2,
+        ..s
+    })
+    .await;
+    let token = app.token().await;
+    for name in ["old-a", "old-b"] {
+        assert_eq!(
+            app.reconcile(&token, &body(name, json!(1))).await.status,
+            200
+        );
+    }
+    app.reconcile(&token, &body("old-c", json!(1)))
+        .await
+        .assert_error(422, "too_many_features");
+    for name in ["breakdown", "braindump", "decide", "execfunction", "draft"] {
+        let r = app.reconcile(&token, &body(name, json!(3))).await;
+        assert_eq!(r.status, 200, "{name}: {}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn the_feature_cap_is_per_install() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        max_features_per_install: 1,
+        ..s
+    })
+    .await;
+    let token = app.token().await;
+    assert_eq!(
+        app.reconcile(&token, &body("x-feature", json!(1)))
+            .await
+            .status,
+        200
+    );
+    let other = app.token_for("install-other-1").await;
+    let r = app
+        .reconcile(
+            &other,
+            &json!({"install_id":"install-other-1","feature":"y-feature","local_count":1}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn reconcile_is_rate_limited_per_install_with_retry_after() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        reconcile_limit_per_install: 2,
+        ..s
+    })
+    .await;
+    let token = app.token().await;
+    for _ in 0..2 {
+        assert_eq!(
+            app.reconcile(&token, &body("breakdown", json!(1)))
+                .await
+                .status,
+            200
+        );
+    }
+    let r = app.reconcile(&token, &body("breakdown", json!(1))).await;
+    r.assert_error(429, "reconcile_rate_limited");
+    assert_eq!(
+        r.body["error"]["message"],
+        "Too many usage requests; retry later"
+    );
+    assert_eq!(r.headers["retry-after"], "60");
+    app.clock.advance(time::Duration::seconds(60));
+    let token = app.token().await;
+    assert_eq!(
+        app.reconcile(&token, &body("breakdown", json!(1)))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn reconcile_is_rate_limited_per_address_across_installs() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        reconcile_limit_per_ip: 2,
+        ..s
+    })
+    .await;
+    for install in ["install-a-1", "install-b-1"] {
+        let token = app.token_for(install).await;
+        let r = app
+            .reconcile(
+                &token,
+                &json!({"install_id":install,"feature":"breakdown","local_count":1}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let token = app.token_for("install-c-1").await;
+    app.reconcile(
+        &token,
+        &json!({"install_id":"install-c-1","feature":"breakdown","local_count":1}),
+    )
+    .await
+    .assert_error(429, "reconcile_rate_limited");
+}
