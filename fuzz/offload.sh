@@ -18,35 +18,8 @@ MAX_EXAMPLES="${FUZZ_MAX_EXAMPLES:-40}"
 TIMEOUT="${FUZZ_TIMEOUT:-240}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-if ! command -v st >/dev/null 2>&1; then
-    python3 -m pip install --quiet 'schemathesis==4.32.5'
-fi
-
-WORK="$(mktemp -d)"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_for() { # URL SECONDS
-    for _ in $(seq 1 $(($2 * 10))); do
-        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    echo "fuzz: $1 did not come up" >&2
-    return 1
-}
+# shellcheck source=fuzz/common.sh
+source "$HERE/common.sh"
 
 PROVIDER_PORT="$(free_port)"
 python3 "$HERE/fake_openai.py" "$PROVIDER_PORT" &
@@ -72,7 +45,6 @@ env OFFLOAD_ADDR="127.0.0.1:$PORT" \
     OFFLOAD_LOG_LEVEL=info \
     "$OFFLOAD_BIN" >"$WORK/server.log" 2>&1 &
 PIDS+=($!)
-mkdir -p "$WORK/data"
 wait_for "$BASE/v1/health" 60
 
 INSTALL="6F9619FF-8B86-D011-B42D-00C04FC964FF"
@@ -98,36 +70,4 @@ timeout --signal=INT "$TIMEOUT" st run "$BASE/openapi.json" \
 ST_STATUS=${PIPESTATUS[0]}
 set -e
 
-OPERATIONS="$(python3 - "$WORK/junit.xml" <<'PY'
-import sys, xml.etree.ElementTree as ET
-try:
-    cases = ET.parse(sys.argv[1]).getroot().iter("testcase")
-    print(len({c.get("name") for c in cases}))
-except Exception:
-    print("?")
-PY
-)"
-REQUESTS=$(($(grep -c '"request complete"' "$WORK/server.log" || true) - BEFORE))
-SERVER_ERRORS="$(python3 - "$WORK/server.log" <<'PY'
-import json, sys
-n = 0
-for line in open(sys.argv[1], errors="replace"):
-    try:
-        rec = json.loads(line)
-    except ValueError:
-        continue
-    fields = rec.get("fields", rec)
-    if fields.get("message") == "request complete" and int(fields.get("status", 0)) >= 500:
-        n += 1
-print(n)
-PY
-)"
-echo "fuzz: operations covered: $OPERATIONS"
-echo "fuzz: requests sent: $REQUESTS"
-echo "fuzz: 5xx found: $SERVER_ERRORS"
-if [ "$ST_STATUS" -ne 0 ] || [ "$SERVER_ERRORS" -ne 0 ]; then
-    echo "fuzz: FAILED (schemathesis exit $ST_STATUS, $SERVER_ERRORS server errors)" >&2
-    grep -E '"level":"(ERROR|WARN)"' "$WORK/server.log" | tail -20 >&2 || true
-    exit 1
-fi
-echo "fuzz: ok"
+report_and_exit "$ST_STATUS" "$BEFORE"

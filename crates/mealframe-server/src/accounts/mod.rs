@@ -545,14 +545,15 @@ pub async fn change_password(
     keep: KeepSessions,
     signed_in_recently: bool,
 ) -> AccountResult<String> {
-    match &user.password_hash {
-        Some(hash) => {
-            if !passwords::verify(current.to_owned(), Some(hash.clone())).await {
-                return Err(AccountError::WrongCurrentPassword);
-            }
-        }
-        None if !signed_in_recently => return Err(AccountError::ReauthRequired),
-        None => {}
+    let allowed = match &user.password_hash {
+        Some(hash) => passwords::verify(current.to_owned(), Some(hash.clone())).await,
+        None => signed_in_recently,
+    };
+    if !allowed {
+        return Err(match user.password_hash {
+            Some(_) => AccountError::WrongCurrentPassword,
+            None => AccountError::ReauthRequired,
+        });
     }
     let hash = passwords::hash(new.expose().to_owned())
         .await
