@@ -61,7 +61,7 @@ BEFORE="$(grep -c '"request complete"' "$WORK/server.log" || true)"
 echo "fuzz: schemathesis against $BASE/openapi.json (checks $CHECKS, ≤$MAX_EXAMPLES examples per operation, ≤${TIMEOUT}s)"
 # Account-ending operations would sign the fuzzing user out part-way; they are tested in the suite.
 set +e
-timeout --signal=INT "$TIMEOUT" st run "$BASE/openapi.json" \
+timeout --signal=INT "$TIMEOUT" "${ST[@]}" run "$BASE/openapi.json" \
     --url "$BASE" \
     -H "Authorization: Bearer $TOKEN" \
     --exclude-operation-id logout_all \

@@ -55,7 +55,7 @@ BEFORE="$(grep -c '"request complete"' "$WORK/server.log" || true)"
 
 echo "fuzz: schemathesis against $BASE/openapi.json (≤$MAX_EXAMPLES examples per operation, ≤${TIMEOUT}s)"
 set +e
-timeout --signal=INT "$TIMEOUT" st run "$BASE/openapi.json" \
+timeout --signal=INT "$TIMEOUT" "${ST[@]}" run "$BASE/openapi.json" \
     --url "$BASE" \
     -H "Authorization: Bearer $TOKEN" \
     -H "X-Offload-Cloud-Opt-In: true" \
