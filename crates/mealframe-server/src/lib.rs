@@ -92,6 +92,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
     let stop = CancellationToken::new();
     let jobs = tokio::spawn(jobs::run(state.clone(), stop.clone()));
+    let mail_sender = tokio::spawn(mail::outbox::run(state.clone(), stop.clone()));
     let db = state.db.clone();
     let app = api::router(state);
     axum::serve(
@@ -103,6 +104,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     stop.cancel();
     let _ = jobs.await;
+    let _ = mail_sender.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -33,6 +33,8 @@ pub struct Inner {
     pub vision: Option<Arc<dyn ChatProvider>>,
     /// Today and stats views, keyed by the user's data version.
     pub views: ViewCache,
+    /// Wakes this instance's mail sender when a request queued mail (`mail::outbox`).
+    pub mail_wake: tokio::sync::Notify,
 }
 
 impl Deref for AppState {
@@ -125,11 +127,17 @@ impl AppState {
             google,
             vision,
             views: ViewCache::default(),
+            mail_wake: tokio::sync::Notify::new(),
         })))
     }
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// Have the mail sender look at the outbox now (call after committing queued mail).
+    pub fn wake_mail_sender(&self) {
+        self.mail_wake.notify_one();
     }
 
     /// Whether new accounts must confirm their address (only when mail can actually be sent).

@@ -8,9 +8,11 @@
 //! * [`jwks`] — RS256 ID-token verification against a cached JWKS (Google, Apple).
 //! * [`secrets`] — secrets generated once and kept in the data directory.
 //! * [`shutdown`] — a future that resolves on SIGINT/SIGTERM.
+//! * [`instance`] — which process this is, so claims left in the database by a dead one are seen.
 
 pub mod client_ip;
 pub mod config;
+pub mod instance;
 pub mod jwks;
 pub mod observe;
 pub mod secrets;

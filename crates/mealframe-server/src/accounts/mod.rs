@@ -24,7 +24,10 @@ use mealframe_store::{
 use secret_tokens::{new_token, sha256_hex};
 use uuid::Uuid;
 
-use crate::{mail, state::AppState};
+use crate::{
+    mail::{self, outbox},
+    state::AppState,
+};
 
 /// Why an account operation was refused. Mapped to the wire in `error.rs`.
 #[derive(Debug, thiserror::Error)]
@@ -185,9 +188,7 @@ pub async fn register(
                 AccountError::Store(e)
             }
         })?;
-    let token = if verified {
-        None
-    } else {
+    if !verified {
         let raw = new_token();
         tokens::insert_email_token(
             &mut tx.conn(),
@@ -198,22 +199,23 @@ pub async fn register(
             now,
         )
         .await?;
-        Some(raw)
-    };
+        let message = mail::verification(&user.email, &link(state, "/verify-email", &raw));
+        let expires = now.plus(VERIFICATION_TTL);
+        outbox::queue(
+            &mut tx.conn(),
+            user.id,
+            "verification",
+            &message,
+            now,
+            expires,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    match token {
-        Some(raw) => {
-            state
-                .mailer
-                .deliver(
-                    mail::verification(&user.email, &link(state, "/verify-email", &raw)),
-                    "verification",
-                )
-                .await
-        }
-        None => {
-            tracing::info!(user = %user.id, "no mail transport configured: new account is verified without e-mail confirmation")
-        }
+    if verified {
+        tracing::info!(user = %user.id, "no mail transport configured: new account is verified without e-mail confirmation");
+    } else {
+        state.wake_mail_sender();
     }
     Ok(user)
 }
@@ -265,14 +267,19 @@ pub async fn resend_verification(state: &AppState, email: &Email) -> AccountResu
         now,
     )
     .await?;
+    let message = mail::verification(&user.email, &link(state, "/verify-email", &raw));
+    let expires = now.plus(VERIFICATION_TTL);
+    outbox::queue(
+        &mut tx.conn(),
+        user.id,
+        "verification",
+        &message,
+        now,
+        expires,
+    )
+    .await?;
     tx.commit().await?;
-    state
-        .mailer
-        .deliver(
-            mail::verification(&user.email, &link(state, "/verify-email", &raw)),
-            "verification",
-        )
-        .await;
+    state.wake_mail_sender();
     Ok(())
 }
 
@@ -460,14 +467,19 @@ pub async fn forgot_password(state: &AppState, email: &Email) -> AccountResult<(
         now,
     )
     .await?;
+    let message = mail::password_reset(&user.email, &link(state, "/reset-password", &raw));
+    let expires = now.plus(RESET_TTL);
+    outbox::queue(
+        &mut tx.conn(),
+        user.id,
+        "password_reset",
+        &message,
+        now,
+        expires,
+    )
+    .await?;
     tx.commit().await?;
-    state
-        .mailer
-        .deliver(
-            mail::password_reset(&user.email, &link(state, "/reset-password", &raw)),
-            "password_reset",
-        )
-        .await;
+    state.wake_mail_sender();
     Ok(())
 }
 

@@ -4,6 +4,11 @@
 //! reused for a different method or path is a 422; a key whose first request is still running
 //! answers 409 with `Retry-After: 1`. Server errors release the key so the client may retry.
 //!
+//! A claim names its owner (`platform::instance`) and holds for a short lease that a task renews
+//! while the request runs. A claim left by a process that died is taken over at once when the
+//! owner ran on this machine (its process is gone), and when its lease runs out otherwise — so
+//! after a crash the offline queue's retries get through within seconds, not minutes.
+//!
 //! The claim and the stored answer are transactions of their own, around the handler's. So that a
 //! change is never applied twice, the handler's own transaction also marks the key as applied
 //! (`AppState::begin_for` does it for the key of the request being served, found in a task-local):
@@ -21,13 +26,16 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use mealframe_core::ids::UserId;
-use mealframe_store::accounts::idempotency::{self, Claim};
+use mealframe_store::accounts::idempotency::{self, Claim, Claimant};
+use platform::instance::Instance;
 use serde_json::json;
 
 use crate::{error::ApiError, extract::CurrentUser, state::AppState};
 
 pub const HEADER: &str = "idempotency-key";
-const STALE_AFTER: time::Duration = time::Duration::minutes(5);
+/// How long a claim holds without renewal, and how often a running request renews it.
+const LEASE: time::Duration = time::Duration::seconds(10);
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 const MAX_STORED_BODY: usize = 1024 * 1024;
 
 const LOST_ANSWER: &str = "This request was already applied; its original answer is not available";
@@ -55,6 +63,49 @@ fn replayed(status: StatusCode, content_type: Option<HeaderValue>, body: Body) -
     r.headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
     r
+}
+
+/// This process as the owner of claims.
+fn owner() -> &'static str {
+    static OWNER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    OWNER.get_or_init(|| Instance::current().id())
+}
+
+fn owner_gone(other: &str) -> bool {
+    Instance::current().is_gone(other)
+}
+
+/// Renews the claim on `key` every few seconds until dropped (the request finished).
+struct Renewal(tokio::task::JoinHandle<()>);
+
+impl Renewal {
+    fn start(state: &AppState, user: UserId, key: &str) -> Renewal {
+        let (state, key) = (state.clone(), key.to_owned());
+        Renewal(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(RENEW_EVERY);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let renewed = async {
+                    let mut tx = state.db.begin().await?;
+                    let until = state.now().plus(LEASE);
+                    idempotency::renew(&mut tx.conn(), user, &key, owner(), until).await?;
+                    tx.commit().await?;
+                    Ok::<_, ApiError>(())
+                }
+                .await;
+                if let Err(e) = renewed {
+                    tracing::warn!(error = ?e, "could not renew an Idempotency-Key claim");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Renewal {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 fn valid_key(v: &HeaderValue) -> Option<String> {
@@ -87,7 +138,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             &key,
             &fingerprint,
             state.now(),
-            STALE_AFTER,
+            &Claimant {
+                owner: owner(),
+                lease_until: state.now().plus(LEASE),
+                owner_gone: &owner_gone,
+            },
         )
         .await?;
         tx.commit().await?;
@@ -140,12 +195,14 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         }
         Ok(Claim::Fresh) => {}
     }
+    let renewal = Renewal::start(&state, user.id(), &key);
     let resp = SERVING
         .scope(
             (user.id(), key.clone()),
             next.run(Request::from_parts(parts, body)),
         )
         .await;
+    drop(renewal);
     let (resp_parts, resp_body) = resp.into_parts();
     let bytes = match to_bytes(resp_body, MAX_STORED_BODY).await {
         Ok(b) => b,

@@ -6,9 +6,11 @@
 //! (`MEALFRAME_RESEND_API_KEY`). With none configured the mailer is "off": the server then does
 //! not require e-mail verification, so a fresh install is usable at once.
 //!
-//! Delivery failures are logged (never with the message, which carries a secret link) and never
-//! fail the request that triggered them.
+//! Requests do not send: they queue the message in the database and [`outbox`] sends it in the
+//! background, retrying failures. Failures are logged (never with the message, which carries a
+//! secret link) and never fail the request that triggered them.
 
+pub mod outbox;
 mod templates;
 
 use std::path::PathBuf;
@@ -205,16 +207,6 @@ impl Mailer {
                         resp.status().as_u16()
                     )))
                 }
-            }
-        }
-    }
-
-    /// Send and log the outcome; never fails the caller.
-    pub async fn deliver(&self, mail: OutgoingMail, what: &'static str) {
-        match self.send(&mail).await {
-            Ok(()) => tracing::info!(kind = what, transport = self.describe(), "mail sent"),
-            Err(e) => {
-                tracing::warn!(kind = what, transport = self.describe(), error = %e, "mail delivery failed")
             }
         }
     }

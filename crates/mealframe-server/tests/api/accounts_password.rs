@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, count};
 async fn forgot_password_answers_the_same_for_everyone_and_mails_a_link() {
     let app = TestApp::builder().outbox().build().await;
     app.signup("ana@example.com").await;
-    let before = app.mails().len();
+    let before = app.mails().await.len();
     let expected = json!({"message": "If an account exists with that email, a password reset link has been sent."});
     for email in ["ana@example.com", "nobody@example.com"] {
         let r = app
@@ -20,7 +20,7 @@ async fn forgot_password_answers_the_same_for_everyone_and_mails_a_link() {
         r.assert(StatusCode::OK);
         assert_eq!(r.json(), expected);
     }
-    let mails = app.mails();
+    let mails = app.mails().await;
     assert_eq!(mails.len(), before + 1);
     let mail = mails.last().unwrap();
     assert!(mail.contains("Subject: Reset your MealFrame password"));
@@ -36,7 +36,7 @@ async fn a_reset_sets_the_new_password_and_ends_every_session() {
         .json(json!({"email": "ana@example.com"}))
         .send()
         .await;
-    let token = app.last_mail_token();
+    let token = app.last_mail_token().await;
 
     let r = app
         .post("/api/v1/auth/reset-password")
@@ -87,7 +87,7 @@ async fn a_reset_link_expires_after_an_hour() {
         .json(json!({"email": "ana@example.com"}))
         .send()
         .await;
-    let token = app.last_mail_token();
+    let token = app.last_mail_token().await;
     app.advance(time::Duration::minutes(61));
     let r = app
         .post("/api/v1/auth/reset-password")
@@ -110,12 +110,12 @@ async fn a_new_reset_link_retires_the_previous_one_and_short_passwords_are_422()
         .json(json!({"email": "ana@example.com"}))
         .send()
         .await;
-    let first = app.last_mail_token();
+    let first = app.last_mail_token().await;
     app.post("/api/v1/auth/forgot-password")
         .json(json!({"email": "ana@example.com"}))
         .send()
         .await;
-    let second = app.last_mail_token();
+    let second = app.last_mail_token().await;
     app.post("/api/v1/auth/reset-password")
         .json(json!({"token": first, "password": "battery staple"}))
         .send()

@@ -173,7 +173,7 @@ async fn verification_mail_lands_in_the_outbox_and_its_link_verifies_the_account
         json!({"detail": "Email not verified. Please check your inbox for a verification link."})
     );
 
-    let mails = app.mails();
+    let mails = app.mails().await;
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
     assert!(
@@ -189,7 +189,7 @@ async fn verification_mail_lands_in_the_outbox_and_its_link_verifies_the_account
         mail.contains("Content-Type: text/plain") && mail.contains("Content-Type: text/html"),
         "{mail}"
     );
-    let token = app.last_mail_token();
+    let token = app.last_mail_token().await;
     assert_eq!(token.len(), 64);
 
     let r = app
@@ -223,7 +223,7 @@ async fn an_expired_verification_link_is_refused() {
         .json(json!({"email": "ana@example.com", "password": "correct horse"}))
         .send()
         .await;
-    let token = app.last_mail_token();
+    let token = app.last_mail_token().await;
     app.advance(time::Duration::hours(25));
     let r = app
         .post("/api/v1/auth/verify-email")
@@ -250,7 +250,7 @@ async fn resend_verification_answers_the_same_for_everyone_and_replaces_the_link
         .json(json!({"email": "ana@example.com", "password": "correct horse"}))
         .send()
         .await;
-    let first = app.last_mail_token();
+    let first = app.last_mail_token().await;
     let expected = json!({"message": "If an unverified account exists with that email, a verification link has been sent."});
 
     let r = app
@@ -267,9 +267,9 @@ async fn resend_verification_answers_the_same_for_everyone_and_replaces_the_link
         .await;
     r.assert(StatusCode::OK);
     assert_eq!(r.json(), expected);
-    assert_eq!(app.mails().len(), 2, "no mail for an unknown address");
+    assert_eq!(app.mails().await.len(), 2, "no mail for an unknown address");
 
-    let second = app.last_mail_token();
+    let second = app.last_mail_token().await;
     assert_ne!(first, second);
     assert_eq!(
         count(

@@ -22,7 +22,7 @@ use mealframe_server::{
     api,
     clock::ManualClock,
     config::Settings,
-    mail::Mailer,
+    mail::{self, Mailer},
     state::{AppState, Parts},
 };
 use serde_json::{Value, json};
@@ -210,13 +210,33 @@ impl TestApp {
         }
     }
 
+    /// A second server instance on the same database and clock (its own caches, its own mail
+    /// sender), as when several instances share one PostgreSQL.
+    pub fn another_instance(&self) -> AppState {
+        let parts = Parts {
+            db: self.state.db.clone(),
+            clock: self.clock.clone(),
+            jwt_secret: "test-jwt-secret".into(),
+            mailer: None,
+        };
+        AppState::build(self.state.config.clone(), parts).expect("state")
+    }
+
     /// Move the clock.
     pub fn advance(&self, by: time::Duration) {
         self.clock.advance(by);
     }
 
-    /// Every message in the outbox, oldest first.
-    pub fn mails(&self) -> Vec<String> {
+    /// Send what is queued (the background sender's job, done here in step with the test).
+    pub async fn send_queued_mail(&self) -> mail::outbox::Round {
+        mail::outbox::send_due(&self.state)
+            .await
+            .expect("queued mail is sent")
+    }
+
+    /// Every message sent to the outbox directory, oldest first (sending what is queued first).
+    pub async fn mails(&self) -> Vec<String> {
+        self.send_queued_mail().await;
         let dir = self.outbox.as_ref().expect("app built with .outbox()");
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .unwrap()
@@ -231,8 +251,8 @@ impl TestApp {
     }
 
     /// The `token=` value of the newest mail's link.
-    pub fn last_mail_token(&self) -> String {
-        let mail = self.mails().pop().expect("a mail was sent");
+    pub async fn last_mail_token(&self) -> String {
+        let mail = self.mails().await.pop().expect("a mail was sent");
         token_in(&mail).expect("mail has a token link")
     }
 
@@ -245,7 +265,7 @@ impl TestApp {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
         if self.outbox.is_some() {
-            let token = self.last_mail_token();
+            let token = self.last_mail_token().await;
             let r = self
                 .post("/api/v1/auth/verify-email")
                 .json(json!({ "token": token }))

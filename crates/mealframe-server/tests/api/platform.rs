@@ -275,7 +275,7 @@ async fn logs_never_contain_passwords_tokens_or_cookies() {
         .json(json!({"email": "ana@example.com", "password": "correct horse"}))
         .send()
         .await;
-    let verification = app.last_mail_token();
+    let verification = app.last_mail_token().await;
     app.post("/api/v1/auth/verify-email")
         .json(json!({ "token": verification }))
         .send()
@@ -288,7 +288,7 @@ async fn logs_never_contain_passwords_tokens_or_cookies() {
         .json(json!({"email": "ana@example.com"}))
         .send()
         .await;
-    let reset = app.last_mail_token();
+    let reset = app.last_mail_token().await;
     app.post("/api/v1/auth/reset-password")
         .json(json!({"token": reset, "password": "battery staple"}))
         .send()

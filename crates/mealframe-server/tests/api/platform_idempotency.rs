@@ -2,7 +2,8 @@
 
 use axum::http::StatusCode;
 use mealframe_core::ids::UserId;
-use mealframe_store::accounts::idempotency;
+use mealframe_store::accounts::idempotency::{self, Claim, Claimant};
+use platform::instance::Instance;
 use serde_json::json;
 
 use crate::helpers::{TestApp, count};
@@ -87,42 +88,124 @@ async fn keys_belong_to_one_user() {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 2);
 }
 
+async fn user_of(app: &TestApp, token: &str) -> UserId {
+    let me = app.get_json(token, "/api/v1/auth/me").await;
+    UserId(me["id"].as_str().unwrap().parse().unwrap())
+}
+
+/// As if a request with `key` had started (claimed by `owner`, for ten seconds) and not finished.
+async fn claimed_by(app: &TestApp, user: UserId, key: &str, owner: &str, applied: bool) {
+    let mut tx = app.state.db.begin().await.unwrap();
+    let claim = idempotency::claim(
+        &mut tx.conn(),
+        user,
+        key,
+        "POST /api/v1/meal-types",
+        app.state.now(),
+        &Claimant {
+            owner,
+            lease_until: app.state.now().plus(time::Duration::seconds(10)),
+            owner_gone: &|_| false,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(claim, Claim::Fresh);
+    if applied {
+        idempotency::mark_applied(&mut tx.conn(), user, key)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// An owner id on this machine whose process does not exist (above the kernel's largest pid).
+fn dead_process_here() -> String {
+    let me = Instance::current().id();
+    let machine = me.rsplitn(3, '/').nth(2).unwrap();
+    format!("{machine}/4194305/1")
+}
+
 #[tokio::test]
-async fn a_key_still_running_answers_409_until_it_goes_stale() {
+async fn a_key_still_running_answers_409_until_its_lease_ends() {
     let app = TestApp::new().await;
     let token = app.signup("ana@example.com").await;
-    let me = app
-        .get("/api/v1/auth/me")
-        .bearer(&token)
-        .send()
-        .await
-        .json();
-    let user = UserId(me["id"].as_str().unwrap().parse().unwrap());
-    {
-        // Another tab's request with this key has started and not finished.
-        let mut tx = app.state.db.begin().await.unwrap();
-        idempotency::claim(
-            &mut tx.conn(),
-            user,
-            "busy",
-            "POST /api/v1/meal-types",
-            app.state.now(),
-            time::Duration::minutes(5),
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-    }
+    let user = user_of(&app, &token).await;
+    // Another tab's request with this key, on another instance, has started and not finished.
+    claimed_by(&app, user, "busy", "other-host/77/1", false).await;
     let r = create_type(&app, &token, "busy", "Breakfast").await;
     r.assert(StatusCode::CONFLICT);
     assert_eq!(r.header("retry-after"), Some("1"));
+    app.advance(time::Duration::seconds(9));
+    create_type(&app, &token, "busy", "Breakfast")
+        .await
+        .assert(StatusCode::CONFLICT);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 0);
 
-    // A request that never finished (a crash) does not block the key forever.
-    app.advance(time::Duration::minutes(6));
+    // Its owner stopped renewing (a crash elsewhere): once the lease is over, the repeat runs.
+    app.advance(time::Duration::seconds(2));
     create_type(&app, &token, "busy", "Breakfast")
         .await
         .assert(StatusCode::CREATED);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 1);
+}
+
+#[tokio::test]
+async fn a_key_left_by_a_process_that_died_here_is_taken_over_at_once() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let user = user_of(&app, &token).await;
+    claimed_by(&app, user, "k-crash", &dead_process_here(), false).await;
+    // No waiting: the process that held the key is gone, so the retry runs now.
+    create_type(&app, &token, "k-crash", "Breakfast")
+        .await
+        .assert(StatusCode::CREATED);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 1);
+}
+
+#[tokio::test]
+async fn a_change_committed_by_a_process_that_died_here_is_not_applied_again() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let user = user_of(&app, &token).await;
+    claimed_by(&app, user, "k-crash", &dead_process_here(), true).await;
+    let r = create_type(&app, &token, "k-crash", "Breakfast").await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.header("idempotent-replayed"), Some("true"));
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meal_types").await, 0);
+}
+
+#[tokio::test]
+async fn a_key_held_by_this_process_is_not_taken_over_before_its_lease_ends() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let user = user_of(&app, &token).await;
+    claimed_by(&app, user, "k-live", &Instance::current().id(), false).await;
+    create_type(&app, &token, "k-live", "Breakfast")
+        .await
+        .assert(StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_renewed_claim_keeps_holding() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let user = user_of(&app, &token).await;
+    claimed_by(&app, user, "k-long", "other-host/77/1", false).await;
+    app.advance(time::Duration::seconds(8));
+    {
+        // The owner's request is still running: it renews its claim.
+        let mut tx = app.state.db.begin().await.unwrap();
+        let until = app.state.now().plus(time::Duration::seconds(10));
+        idempotency::renew(&mut tx.conn(), user, "k-long", "other-host/77/1", until)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    app.advance(time::Duration::seconds(8));
+    create_type(&app, &token, "k-long", "Breakfast")
+        .await
+        .assert(StatusCode::CONFLICT);
 }
 
 #[tokio::test]

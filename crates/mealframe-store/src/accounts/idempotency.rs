@@ -17,74 +17,143 @@ pub enum Claim {
         content_type: Option<String>,
         body: String,
     },
-    /// A request with this key is still running (or died less than `stale_after` ago).
+    /// A request with this key is still running: its owner is alive and its lease holds.
     InProgress { fingerprint: String },
     /// The first request's change was committed but its answer was never stored (the server
     /// stopped in between, or failed after the commit): the change must not run again.
     Applied { fingerprint: String },
 }
 
+/// Who asks for a key: the running instance, how long its claim holds without renewal, and how
+/// to tell that another claim's owner is gone.
+pub struct Claimant<'a> {
+    /// The instance id stored as the claim's owner.
+    pub owner: &'a str,
+    pub lease_until: Timestamp,
+    /// Whether the instance named by an owner id is known to have stopped.
+    pub owner_gone: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// How long a claim stored before owners and leases existed (migration 0006) holds.
+const LEGACY_LEASE: time::Duration = time::Duration::minutes(5);
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    fingerprint: String,
+    status_code: Option<i32>,
+    content_type: Option<String>,
+    response_body: Option<String>,
+    created_at: Timestamp,
+    applied: bool,
+    owner: Option<String>,
+    lease_until: Option<Timestamp>,
+}
+
 /// Claim `key` for a request, or learn what happened to it.
+///
+/// A claim without an answer holds while its owner is alive and its lease lasts; after that the
+/// request that held it is dead. If its change had committed, the key answers `Applied`;
+/// otherwise a repeat of the same request takes the key over and runs.
 pub async fn claim(
     c: &mut Conn<'_>,
     user: UserId,
     key: &str,
     fingerprint: &str,
     now: Timestamp,
-    stale_after: time::Duration,
+    me: &Claimant<'_>,
 ) -> Result<Claim> {
     let inserted = execute!(
         c.reborrow(),
-        "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at) VALUES ($1, $2, $3, $4)
+        "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at, owner, lease_until)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (user_id, key) DO NOTHING",
         user.uuid(),
         key,
         fingerprint,
-        now
+        now,
+        me.owner,
+        me.lease_until
     )?;
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
     let row = fetch_optional!(
         c.reborrow(),
-        (
-            String,
-            Option<i32>,
-            Option<String>,
-            Option<String>,
-            Timestamp,
-            bool
-        ),
-        "SELECT fingerprint, status_code, content_type, response_body, created_at, applied FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        KeyRow,
+        "SELECT fingerprint, status_code, content_type, response_body, created_at, applied, owner, lease_until
+         FROM idempotency_keys WHERE user_id = $1 AND key = $2",
         user.uuid(),
         key
     )?;
-    match row {
-        None => Ok(Claim::Fresh),
-        Some((fingerprint, Some(status), content_type, body, _, _)) => Ok(Claim::Done {
-            fingerprint,
+    let Some(row) = row else {
+        return Ok(Claim::Fresh);
+    };
+    if let Some(status) = row.status_code {
+        return Ok(Claim::Done {
+            fingerprint: row.fingerprint,
             status: status as u16,
-            content_type,
-            body: body.unwrap_or_default(),
-        }),
-        Some((fingerprint, None, _, _, created, true)) if created < now.minus(stale_after) => {
-            Ok(Claim::Applied { fingerprint })
-        }
-        Some((first, None, _, _, created, false))
-            if first == fingerprint && created < now.minus(stale_after) =>
-        {
-            // The first request died before its change committed: take the key over.
-            execute!(
-                c,
-                "UPDATE idempotency_keys SET created_at = $3 WHERE user_id = $1 AND key = $2",
-                user.uuid(),
-                key,
-                now
-            )?;
-            Ok(Claim::Fresh)
-        }
-        Some((fingerprint, None, _, _, _, _)) => Ok(Claim::InProgress { fingerprint }),
+            content_type: row.content_type,
+            body: row.response_body.unwrap_or_default(),
+        });
     }
+    let lease_over = row.lease_until.unwrap_or(row.created_at.plus(LEGACY_LEASE)) < now;
+    let owner_gone = row.owner.as_deref().is_some_and(me.owner_gone);
+    if !(lease_over || owner_gone) {
+        return Ok(Claim::InProgress {
+            fingerprint: row.fingerprint,
+        });
+    }
+    if row.applied {
+        return Ok(Claim::Applied {
+            fingerprint: row.fingerprint,
+        });
+    }
+    if row.fingerprint != fingerprint {
+        return Ok(Claim::InProgress {
+            fingerprint: row.fingerprint,
+        });
+    }
+    // The first request died before its change committed: take the key over, unless another
+    // repeat did so a moment ago (the owner no longer is the dead one).
+    let taken = execute!(
+        c,
+        "UPDATE idempotency_keys SET created_at = $3, owner = $4, lease_until = $5
+         WHERE user_id = $1 AND key = $2 AND status_code IS NULL AND applied = FALSE
+           AND COALESCE(owner, '') = $6",
+        user.uuid(),
+        key,
+        now,
+        me.owner,
+        me.lease_until,
+        row.owner.unwrap_or_default()
+    )?;
+    Ok(if taken == 1 {
+        Claim::Fresh
+    } else {
+        Claim::InProgress {
+            fingerprint: row.fingerprint,
+        }
+    })
+}
+
+/// Extend the lease of a claim `owner` still holds (its request is still running).
+pub async fn renew(
+    c: &mut Conn<'_>,
+    user: UserId,
+    key: &str,
+    owner: &str,
+    lease_until: Timestamp,
+) -> Result<()> {
+    execute!(
+        c,
+        "UPDATE idempotency_keys SET lease_until = $4
+         WHERE user_id = $1 AND key = $2 AND owner = $3 AND status_code IS NULL",
+        user.uuid(),
+        key,
+        owner,
+        lease_until
+    )?;
+    Ok(())
 }
 
 pub async fn complete(

@@ -2,6 +2,7 @@
 
 pub mod idempotency;
 pub mod login_attempts;
+pub mod mail_outbox;
 pub mod oauth;
 pub mod pageviews;
 pub mod sessions;
