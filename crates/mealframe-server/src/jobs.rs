@@ -1,13 +1,25 @@
-//! Housekeeping that any instance may run: expired sessions, OAuth states, old rate-limit windows,
-//! failed-login rows, week-old idempotency keys and queued mail whose link expired unsent are
-//! deleted once an hour. Idempotent, so several instances may overlap.
+//! Background work that every instance runs; all of it is safe with several instances on one
+//! database.
+//!
+//! * Housekeeping, once an hour: expired sessions and OAuth states, old rate-limit windows,
+//!   failed-login rows, week-old idempotency keys and queued mail whose link expired unsent are
+//!   deleted. Idempotent, so instances may overlap.
+//! * The mail sender: resolves mail asked for by address and sends queued mail (`mail::outbox`),
+//!   at once when a request wakes it, otherwise every few seconds.
 
 use std::time::Duration;
 
 use mealframe_store::accounts::{idempotency, login_attempts, mail_outbox, oauth, sessions};
 use tokio_util::sync::CancellationToken;
 
-use crate::state::AppState;
+use crate::{
+    accounts,
+    mail::outbox::{self, Round},
+    state::AppState,
+};
+
+/// How often the mail sender looks without being woken (retries, other instances' mail).
+const MAIL_POLL: Duration = Duration::from_secs(5);
 
 pub async fn housekeeping_once(state: &AppState) -> Result<(), String> {
     let now = state.now();
@@ -25,6 +37,9 @@ pub async fn housekeeping_once(state: &AppState) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     let expired_mail = mail_outbox::purge_expired(&mut tx.conn(), now)
+        .await
+        .map_err(|e| e.to_string())?;
+    mail_outbox::purge_requests_before(&mut tx.conn(), now.minus(time::Duration::days(1)))
         .await
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
@@ -59,6 +74,35 @@ pub async fn run(state: AppState, stop: CancellationToken) {
                     tracing::warn!(error = %e, "housekeeping failed");
                 }
             }
+        }
+    }
+}
+
+/// One round of the mail sender: turn mail asked for by address into queued mail, then send
+/// everything due.
+pub async fn send_mail_once(state: &AppState) -> Result<Round, String> {
+    while accounts::resolve_mail_request(state)
+        .await
+        .map_err(|e| e.to_string())?
+    {}
+    outbox::send_due(state).await.map_err(|e| e.to_string())
+}
+
+/// Run the mail sender until `stop` is cancelled. A stop does not wait for a slow relay: sends in
+/// flight are dropped, and their messages go out once their lease has run out (from this
+/// instance's next start, or from another instance).
+pub async fn run_mail_sender(state: AppState, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            done = send_mail_once(&state) => if let Err(e) = done {
+                tracing::warn!(error = %e, "mail sender failed; will try again");
+            },
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = state.mail_wake.notified() => {}
+            _ = tokio::time::sleep(MAIL_POLL) => {}
         }
     }
 }

@@ -92,7 +92,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
     let stop = CancellationToken::new();
     let jobs = tokio::spawn(jobs::run(state.clone(), stop.clone()));
-    let mail_sender = tokio::spawn(mail::outbox::run(state.clone(), stop.clone()));
+    let mail_sender = tokio::spawn(jobs::run_mail_sender(state.clone(), stop.clone()));
     let db = state.db.clone();
     let app = api::router(state);
     axum::serve(

@@ -16,7 +16,7 @@ use mealframe_core::{email::Email, ids::UserId, password::NewPassword};
 use mealframe_store::{
     StoreError,
     accounts::{
-        login_attempts, sessions,
+        login_attempts, mail_outbox, sessions,
         tokens::{self, EmailTokenKind, RevokeReason},
         users::{self, AuthProvider, NewUser, User},
     },
@@ -189,27 +189,7 @@ pub async fn register(
             }
         })?;
     if !verified {
-        let raw = new_token();
-        tokens::insert_email_token(
-            &mut tx.conn(),
-            user.id,
-            EmailTokenKind::Verification,
-            &sha256_hex(&raw),
-            now.plus(VERIFICATION_TTL),
-            now,
-        )
-        .await?;
-        let message = mail::verification(&user.email, &link(state, "/verify-email", &raw));
-        let expires = now.plus(VERIFICATION_TTL);
-        outbox::queue(
-            &mut tx.conn(),
-            user.id,
-            "verification",
-            &message,
-            now,
-            expires,
-        )
-        .await?;
+        queue_link_mail(state, &mut tx, &user, EmailTokenKind::Verification, now).await?;
     }
     tx.commit().await?;
     if verified {
@@ -244,43 +224,86 @@ pub async fn verify_email(state: &AppState, raw: &str) -> AccountResult<()> {
 }
 
 /// Send a fresh verification link, silently doing nothing for unknown or verified addresses.
+///
+/// The request only records the address (see [`request_mail`]); the mail sender resolves it.
 pub async fn resend_verification(state: &AppState, email: &Email) -> AccountResult<()> {
     if !state.verification_required() {
         return Ok(());
     }
-    let now = state.now();
+    request_mail(state, EmailTokenKind::Verification, email).await
+}
+
+/// Record that a link mail was asked for `email`: the same one insert whether or not the address
+/// has an account, so neither the answer nor its timing tells (the relay is never waited on).
+async fn request_mail(state: &AppState, kind: EmailTokenKind, email: &Email) -> AccountResult<()> {
     let mut tx = state.db.begin().await?;
-    let Some(user) = users::by_email_key(&mut tx.conn(), email.key()).await? else {
-        return Ok(());
+    mail_outbox::request_by_address(&mut tx.conn(), kind, email.key(), state.now()).await?;
+    tx.commit().await?;
+    state.wake_mail_sender();
+    Ok(())
+}
+
+/// Make a fresh single-use link of `kind` for `user` (retiring earlier ones) and queue its mail,
+/// in the caller's transaction.
+async fn queue_link_mail(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    kind: EmailTokenKind,
+    now: Timestamp,
+) -> AccountResult<()> {
+    let (ttl, path) = match kind {
+        EmailTokenKind::Verification => (VERIFICATION_TTL, "/verify-email"),
+        EmailTokenKind::PasswordReset => (RESET_TTL, "/reset-password"),
     };
-    if user.email_verified {
-        return Ok(());
-    }
-    tokens::retire_email_tokens(&mut tx.conn(), user.id, EmailTokenKind::Verification).await?;
+    tokens::retire_email_tokens(&mut tx.conn(), user.id, kind).await?;
     let raw = new_token();
+    let expires = now.plus(ttl);
     tokens::insert_email_token(
         &mut tx.conn(),
         user.id,
-        EmailTokenKind::Verification,
+        kind,
         &sha256_hex(&raw),
-        now.plus(VERIFICATION_TTL),
+        expires,
         now,
     )
     .await?;
-    let message = mail::verification(&user.email, &link(state, "/verify-email", &raw));
-    let expires = now.plus(VERIFICATION_TTL);
+    let link = link(state, path, &raw);
+    let message = match kind {
+        EmailTokenKind::Verification => mail::verification(&user.email, &link),
+        EmailTokenKind::PasswordReset => mail::password_reset(&user.email, &link),
+    };
     outbox::queue(
         &mut tx.conn(),
         user.id,
-        "verification",
+        kind.as_str(),
         &message,
         now,
         expires,
     )
     .await?;
-    tx.commit().await?;
-    state.wake_mail_sender();
     Ok(())
+}
+
+/// Resolve the oldest mail asked for by address: queue the link mail if the address has an
+/// account that needs it, nothing otherwise. Returns whether there was a request. Run by the
+/// mail sender (`jobs`), never inside a request.
+pub async fn resolve_mail_request(state: &AppState) -> AccountResult<bool> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let Some((kind, email_key)) = mail_outbox::take_request(&mut tx.conn()).await? else {
+        return Ok(false);
+    };
+    let user = users::by_email_key(&mut tx.conn(), &email_key).await?;
+    let wanted = user.filter(|u| match kind {
+        EmailTokenKind::Verification => !u.email_verified,
+        EmailTokenKind::PasswordReset => true,
+    });
+    if let Some(user) = wanted {
+        queue_link_mail(state, &mut tx, &user, kind, now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Check credentials with lockout; on success issue API tokens.
@@ -445,42 +468,17 @@ pub async fn logout_all(state: &AppState, user: UserId) -> AccountResult<()> {
     Ok(())
 }
 
-/// E-mail a reset link; silently nothing for unknown addresses (no account discovery).
+/// E-mail a reset link; silently nothing for unknown addresses (no account discovery, by answer
+/// or by timing: the request only records the address, see [`request_mail`]).
 pub async fn forgot_password(state: &AppState, email: &Email) -> AccountResult<()> {
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let Some(user) = users::by_email_key(&mut tx.conn(), email.key()).await? else {
-        return Ok(());
-    };
     if !state.mailer.is_on() {
-        tracing::warn!(user = %user.id, "password reset requested but no mail transport is configured; an administrator can run `mealframe user set-password`");
+        let mut r = state.db.reader().await?;
+        if let Some(user) = users::by_email_key(&mut r.conn(), email.key()).await? {
+            tracing::warn!(user = %user.id, "password reset requested but no mail transport is configured; an administrator can run `mealframe user set-password`");
+        }
         return Ok(());
     }
-    tokens::retire_email_tokens(&mut tx.conn(), user.id, EmailTokenKind::PasswordReset).await?;
-    let raw = new_token();
-    tokens::insert_email_token(
-        &mut tx.conn(),
-        user.id,
-        EmailTokenKind::PasswordReset,
-        &sha256_hex(&raw),
-        now.plus(RESET_TTL),
-        now,
-    )
-    .await?;
-    let message = mail::password_reset(&user.email, &link(state, "/reset-password", &raw));
-    let expires = now.plus(RESET_TTL);
-    outbox::queue(
-        &mut tx.conn(),
-        user.id,
-        "password_reset",
-        &message,
-        now,
-        expires,
-    )
-    .await?;
-    tx.commit().await?;
-    state.wake_mail_sender();
-    Ok(())
+    request_mail(state, EmailTokenKind::PasswordReset, email).await
 }
 
 /// Redeem a reset link: new password, and every session of the account ends.

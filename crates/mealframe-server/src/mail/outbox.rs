@@ -1,5 +1,6 @@
 //! The mail sender: requests queue mail in the database ([`queue`], inside their own
-//! transaction) and return at once; [`run`] sends it in the background, on every instance.
+//! transaction) and return at once; [`send_due`] sends it, from a background task on every
+//! instance (`jobs::run_mail_sender`).
 //!
 //! Why: sending inside the request made a known address answer in ~266 ms and an unknown one in
 //! ~4 ms (account discovery by timing), made the request wait on the relay, and lost the mail
@@ -8,8 +9,6 @@
 //! database; each message is claimed with a lease by one of them (a message can go out twice
 //! only if an instance dies between the relay accepting it and the row being deleted).
 
-use std::time::Duration;
-
 use dbkit::Timestamp;
 use mealframe_core::ids::UserId;
 use mealframe_store::{
@@ -17,7 +16,6 @@ use mealframe_store::{
     accounts::mail_outbox::{self, NewMail, QueuedMail},
 };
 use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 use super::{MailError, OutgoingMail};
 use crate::state::AppState;
@@ -26,8 +24,6 @@ use crate::state::AppState;
 const LEASE: time::Duration = time::Duration::minutes(2);
 /// Messages claimed and sent at once by one sender.
 const BATCH: i64 = 4;
-/// How often a sender looks for due messages without being woken (retries, other instances' mail).
-const POLL: Duration = Duration::from_secs(5);
 /// Attempts before a message is given up (its link usually expires first).
 const MAX_ATTEMPTS: i32 = 12;
 
@@ -147,20 +143,6 @@ async fn settle(
     }
     tx.commit().await?;
     Ok(())
-}
-
-/// Send queued mail until `stop` is cancelled: at once when woken, otherwise every few seconds.
-pub async fn run(state: AppState, stop: CancellationToken) {
-    loop {
-        if let Err(e) = send_due(&state).await {
-            tracing::warn!(error = %e, "mail sender could not reach the database");
-        }
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = state.mail_wake.notified() => {}
-            _ = tokio::time::sleep(POLL) => {}
-        }
-    }
 }
 
 #[cfg(test)]

@@ -229,7 +229,7 @@ impl TestApp {
 
     /// Send what is queued (the background sender's job, done here in step with the test).
     pub async fn send_queued_mail(&self) -> mail::outbox::Round {
-        mail::outbox::send_due(&self.state)
+        mealframe_server::jobs::send_mail_once(&self.state)
             .await
             .expect("queued mail is sent")
     }

@@ -21,6 +21,16 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX ix_mail_outbox_due ON mail_outbox (next_attempt_at);
 
+-- Mail asked for by address (forgot-password, resend-verification). The request only records the
+-- address — the same work whether or not it belongs to an account, so its timing reveals nothing;
+-- the mail sender resolves it (finds the account, makes the link, queues the mail) and deletes it.
+CREATE TABLE mail_requests (
+    id UUID PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('verification', 'password_reset')),
+    email_key TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+
 -- Who runs the first request of an Idempotency-Key, and until when that claim holds unless its
 -- owner renews it: a claim left by a process that died is recognised at once on the same machine
 -- (its process is gone) and after the lease elsewhere, instead of answering 409 for minutes.

@@ -1,14 +1,16 @@
 //! Mail waiting to be sent (`mail_outbox`): added in the transaction of the change that causes
 //! it, claimed with a lease by whichever instance's sender gets there first, deleted once sent.
+//! And mail asked for by address (`mail_requests`), which the sender resolves first.
 //!
 //! A claim is one `UPDATE` whose own condition requires the row to be unleased (or its lease
 //! over), so two senders on one PostgreSQL never hold the same row: the second one's update
 //! re-checks the condition on the row the first one wrote and skips it.
 
-use dbkit::{Conn, Timestamp, execute, fetch_all, fetch_scalar};
+use dbkit::{Conn, Timestamp, execute, fetch_all, fetch_optional, fetch_scalar};
 use mealframe_core::ids::UserId;
 use uuid::Uuid;
 
+use super::tokens::EmailTokenKind;
 use crate::Result;
 
 /// A message to queue.
@@ -37,7 +39,17 @@ pub struct QueuedMail {
     pub attempts: i32,
 }
 
+/// Queue a message. Unsent messages of the same kind to the same user that no sender holds are
+/// dropped: a new link retires the old ones, so they would only be noise in the inbox.
 pub async fn enqueue(c: &mut Conn<'_>, mail: &NewMail<'_>, now: Timestamp) -> Result<Uuid> {
+    execute!(
+        c.reborrow(),
+        "DELETE FROM mail_outbox WHERE user_id = $1 AND kind = $2
+           AND (lease_until IS NULL OR lease_until < $3)",
+        mail.user.uuid(),
+        mail.kind,
+        now
+    )?;
     let id = Uuid::now_v7();
     execute!(
         c,
@@ -125,4 +137,44 @@ pub async fn purge_expired(c: &mut Conn<'_>, now: Timestamp) -> Result<u64> {
 /// Messages not sent yet (for operators and tests).
 pub async fn pending(c: &mut Conn<'_>) -> Result<i64> {
     Ok(fetch_scalar!(c, i64, "SELECT COUNT(*) FROM mail_outbox")?)
+}
+
+/// Record that mail of `kind` was asked for `email_key`, whether or not an account has it.
+pub async fn request_by_address(
+    c: &mut Conn<'_>,
+    kind: EmailTokenKind,
+    email_key: &str,
+    now: Timestamp,
+) -> Result<()> {
+    execute!(
+        c,
+        "INSERT INTO mail_requests (id, kind, email_key, created_at) VALUES ($1, $2, $3, $4)",
+        Uuid::now_v7(),
+        kind.as_str(),
+        email_key,
+        now
+    )?;
+    Ok(())
+}
+
+/// Take the oldest request (deleting it in the caller's transaction, so two senders never take
+/// one); `None` when there is none (or another sender took it a moment ago).
+pub async fn take_request(c: &mut Conn<'_>) -> Result<Option<(EmailTokenKind, String)>> {
+    let row = fetch_optional!(
+        c,
+        (String, String),
+        "DELETE FROM mail_requests
+         WHERE id = (SELECT id FROM mail_requests ORDER BY created_at, id LIMIT 1)
+         RETURNING kind, email_key"
+    )?;
+    Ok(row.and_then(|(kind, key)| Some((EmailTokenKind::parse(&kind)?, key))))
+}
+
+/// Requests left over (none normally: each is resolved within moments).
+pub async fn purge_requests_before(c: &mut Conn<'_>, cutoff: Timestamp) -> Result<u64> {
+    Ok(execute!(
+        c,
+        "DELETE FROM mail_requests WHERE created_at < $1",
+        cutoff
+    )?)
 }

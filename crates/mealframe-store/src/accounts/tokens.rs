@@ -127,10 +127,18 @@ pub enum EmailTokenKind {
 }
 
 impl EmailTokenKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             EmailTokenKind::Verification => "verification",
             EmailTokenKind::PasswordReset => "password_reset",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EmailTokenKind> {
+        match s {
+            "verification" => Some(EmailTokenKind::Verification),
+            "password_reset" => Some(EmailTokenKind::PasswordReset),
+            _ => None,
         }
     }
 }
