@@ -379,6 +379,20 @@ pub async fn check_credentials(
     Ok(user)
 }
 
+/// The answer to a concurrent refresh (another tab rotated the token a moment ago): an access
+/// token of the same sign-in, and no new refresh token, so that tab keeps the winner's cookie.
+fn access_only(
+    state: &AppState,
+    user: &User,
+    authenticated_at: Option<Timestamp>,
+    now: Timestamp,
+) -> IssuedTokens {
+    IssuedTokens {
+        access_token: access_token(state, user, authenticated_at, now),
+        refresh_token: None,
+    }
+}
+
 /// Rotate a refresh token. Presenting a token that was already rotated is treated as theft:
 /// every refresh token of that user is revoked and their access tokens end — unless it comes
 /// within [`REFRESH_REUSE_INTERVAL`] of the rotation (tabs refreshing at once).
@@ -401,14 +415,8 @@ pub async fn refresh(state: &AppState, raw: Option<&str>) -> AccountResult<(User
                 .await?
                 .filter(|u| u.is_active)
                 .ok_or(AccountError::UserGone)?;
-            let access_token = access_token(state, &user, token.authenticated_at, now);
-            return Ok((
-                user,
-                IssuedTokens {
-                    access_token,
-                    refresh_token: None,
-                },
-            ));
+            let issued = access_only(state, &user, token.authenticated_at, now);
+            return Ok((user, issued));
         }
         if token.was_rotated() {
             let n =
@@ -429,7 +437,16 @@ pub async fn refresh(state: &AppState, raw: Option<&str>) -> AccountResult<(User
         .filter(|u| u.is_active)
         .ok_or(AccountError::UserGone)?;
     if !tokens::revoke_refresh(&mut tx.conn(), token.id, RevokeReason::Rotated, now).await? {
-        return Err(AccountError::InvalidRefreshToken);
+        // Revoked between our read and our write. If another tab's refresh rotated it just now
+        // (PostgreSQL lets both read it first), this is the concurrent case above; a logout is not.
+        let now_rotated = tokens::refresh_by_hash(&mut tx.conn(), &sha256_hex(raw))
+            .await?
+            .is_some_and(|t| t.was_rotated());
+        if !now_rotated {
+            return Err(AccountError::InvalidRefreshToken);
+        }
+        let issued = access_only(state, &user, token.authenticated_at, now);
+        return Ok((user, issued));
     }
     let issued = issue_tokens(state, &mut tx, &user, token.authenticated_at, now).await?;
     tx.commit().await?;
