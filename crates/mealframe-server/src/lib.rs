@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod mail;
+pub mod router;
 pub mod state;
 pub mod view_cache;
 pub mod web;
@@ -94,7 +95,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let jobs = tokio::spawn(jobs::run(state.clone(), stop.clone()));
     let mail_sender = tokio::spawn(jobs::run_mail_sender(state.clone(), stop.clone()));
     let db = state.db.clone();
-    let app = api::router(state);
+    let app = router::router(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

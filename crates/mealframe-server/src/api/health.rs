@@ -19,16 +19,13 @@ pub struct RootResponse {
 
 /// `{"status": "ok", "message": "MealFrame API"}` — for API clients. Browsers (`Accept:
 /// text/html`) get the web app's Today page here instead.
+// (Browsers are routed to the page before they reach this handler: `crate::router`.)
 #[utoipa::path(get, path = "/", tag = "health", responses((status = 200, body = RootResponse)))]
-pub async fn root(State(state): State<AppState>, req: axum::extract::Request) -> Response {
-    if crate::web::wants_html(&req) {
-        return crate::web::root_page(state, req).await;
-    }
+pub async fn root() -> Json<RootResponse> {
     Json(RootResponse {
         status: "ok",
         message: "MealFrame API",
     })
-    .into_response()
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,5 +1,5 @@
-//! The JSON API: route table, OpenAPI document (`/openapi.json`, Swagger UI at `/docs`) and the
-//! layer stack every request passes through.
+//! The JSON API: its route table and OpenAPI document (served at `/openapi.json`, Swagger UI at
+//! `/docs`). The layer stack and the merge with the web pages are in `crate::router`.
 
 pub mod analytics;
 pub mod auth;
@@ -20,25 +20,14 @@ pub mod week_plans;
 pub mod weekly;
 pub mod wire;
 
-use std::any::Any;
-
-use axum::{
-    Json, Router,
-    extract::DefaultBodyLimit,
-    http::{HeaderValue, Method, StatusCode, header},
-    middleware,
-    response::{IntoResponse, Response},
-};
-use serde_json::json;
-use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
+use axum::extract::DefaultBodyLimit;
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
-use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{error::internal_error_body, state::AppState};
+use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -146,86 +135,4 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
 /// The OpenAPI document (also served at `/openapi.json`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     documented_routes(0).split_for_parts().1
-}
-
-async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({"detail": "Not Found"}))).into_response()
-}
-
-async fn method_not_allowed() -> Response {
-    (
-        StatusCode::METHOD_NOT_ALLOWED,
-        Json(json!({"detail": "Method Not Allowed"})),
-    )
-        .into_response()
-}
-
-fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
-    tracing::error!("handler panicked");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(internal_error_body()),
-    )
-        .into_response()
-}
-
-fn cors(origins: &[String]) -> Option<CorsLayer> {
-    if origins.is_empty() {
-        return None;
-    }
-    let list: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
-    Some(
-        CorsLayer::new()
-            .allow_origin(list)
-            .allow_credentials(true)
-            .allow_methods([
-                Method::DELETE,
-                Method::GET,
-                Method::HEAD,
-                Method::OPTIONS,
-                Method::PATCH,
-                Method::POST,
-                Method::PUT,
-            ])
-            .allow_headers(tower_http::cors::AllowHeaders::mirror_request())
-            .expose_headers([header::HeaderName::from_static("x-request-id")])
-            .max_age(std::time::Duration::from_secs(600)),
-    )
-}
-
-/// The whole application.
-pub fn router(state: AppState) -> Router {
-    let (routes, openapi) = documented_routes(state.config.max_upload_bytes).split_for_parts();
-    with_layers(
-        routes
-            .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
-            .merge(crate::web::routes(state.config.max_upload_bytes)),
-        state,
-    )
-}
-
-/// Fallbacks and the layer stack every request passes through (public so tests can wrap extra
-/// routes in exactly the same stack).
-pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
-    // Install the Prometheus recorder before the first request is counted.
-    let _ = platform::observe::metrics_handle();
-    let mut app = routes
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(state.config.max_body_bytes));
-    app = app.layer(middleware::from_fn_with_state(
-        state.clone(),
-        idempotency::layer,
-    ));
-    if let Some(cors) = cors(&state.config.cors_origins) {
-        app = app.layer(cors);
-    }
-    app.layer(tower_http::compression::CompressionLayer::new())
-        .layer(middleware::from_fn(crate::web::headers::security_headers))
-        .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn(platform::observe::observe))
-        .with_state(state)
 }

@@ -19,7 +19,6 @@ use axum::{
 use dbkit::{Timestamp, testing::TestDb};
 use http_body_util::BodyExt;
 use mealframe_server::{
-    api,
     clock::ManualClock,
     config::Settings,
     mail::{self, Mailer},
@@ -116,7 +115,7 @@ impl Builder {
             mailer,
         };
         let state = AppState::build(config, parts).expect("state");
-        let router = api::router(state.clone());
+        let router = mealframe_server::router::router(state.clone());
         TestApp {
             state,
             router,

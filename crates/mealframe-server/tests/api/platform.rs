@@ -69,7 +69,7 @@ async fn a_panicking_handler_answers_a_json_500_with_a_request_id() {
             "unreachable"
         }),
     );
-    let router = mealframe_server::api::with_layers(routes, app.state.clone());
+    let router = mealframe_server::router::with_layers(routes, app.state.clone());
     let req = axum::http::Request::get("/boom")
         .body(axum::body::Body::empty())
         .unwrap();
