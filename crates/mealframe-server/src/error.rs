@@ -18,7 +18,10 @@ use axum::{
 use mealframe_store::StoreError;
 use serde_json::{Value, json};
 
-use crate::extract::validation::Issue;
+use crate::{
+    app::{AppError, error::refusal_message},
+    extract::issue::Issue,
+};
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -88,6 +91,27 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A use case's error in the `{"detail": …}` shape most routers use. Routers with the nested
+/// shape (daily use, weekly planning) map refusals with `api::planning_errors` first.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(m) => ApiError::not_found(m),
+            AppError::Refused(r) => ApiError::bad_request(refusal_message(&r)),
+            AppError::Conflict(m) => ApiError::conflict(m),
+            AppError::Invalid(m) => ApiError::detail(StatusCode::UNPROCESSABLE_ENTITY, m),
+            AppError::RateLimited {
+                limit,
+                retry_after_secs,
+            } => ApiError::RateLimited {
+                limit,
+                retry_after_secs,
+            },
+            AppError::Internal(cause) => ApiError::Internal(cause),
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod app;
 pub mod clock;
 pub mod config;
 pub mod error;
@@ -14,7 +15,6 @@ pub mod jobs;
 pub mod mail;
 pub mod router;
 pub mod state;
-pub mod view_cache;
 pub mod web;
 
 use std::{net::SocketAddr, sync::Arc};

@@ -1,4 +1,5 @@
-//! Google sign-in: the OpenID Connect authorization-code flow with PKCE and a nonce.
+//! Google sign-in's OpenID Connect client: the authorization-code flow with PKCE and a nonce.
+//! The flow's storage and accounts are `google_signin`.
 //!
 //! * The issuer is configurable (`MEALFRAME_GOOGLE_ISSUER_URL`), so tests run against a local fake;
 //!   its discovery document names the authorization, token and JWKS endpoints.
@@ -12,22 +13,13 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use dbkit::Timestamp;
-use mealframe_core::email::Email;
-use mealframe_store::accounts::{
-    oauth,
-    users::{self, AuthProvider, NewUser, User},
-};
 use platform::jwks::{Expect, JwksClient, JwksError};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
-use super::{AccountError, AccountResult, secret_tokens::sha256_hex};
-use crate::{config::GoogleConfig, state::AppState};
-
-const STATE_TTL: time::Duration = time::Duration::minutes(10);
+use crate::config::GoogleConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GoogleError {
@@ -66,6 +58,16 @@ struct IdClaims {
     nonce: Option<String>,
 }
 
+/// Who Google says signed in.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub sub: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+}
+
+/// The provider's client: discovery, JWKS and the token exchange (no storage; the sign-in flow
+/// around it is `google_signin`).
 pub struct GoogleOidc {
     cfg: GoogleConfig,
     http: reqwest::Client,
@@ -121,56 +123,41 @@ impl GoogleOidc {
             .await)
     }
 
-    fn redirect_uri(state: &AppState) -> String {
-        format!("{}/api/v1/auth/google/callback", state.config.public_url)
-    }
-
-    /// Where to send the browser to sign in; remembers state, nonce and verifier.
-    pub async fn authorize_url(&self, state: &AppState) -> AccountResult<String> {
+    /// The provider's sign-in address for this request (`state`, `nonce` and the PKCE challenge
+    /// of `verifier` are the caller's, kept for the callback).
+    pub async fn authorization_url(
+        &self,
+        redirect_uri: &str,
+        st: &str,
+        nonce: &str,
+        verifier: &str,
+    ) -> Result<String, GoogleError> {
         let d = self.discovery().await?;
-        let st = platform::secrets::random_token(32);
-        let nonce = platform::secrets::random_token(32);
-        let verifier = platform::secrets::random_token(32);
         let challenge = b64(&Sha256::digest(verifier.as_bytes()));
-        let now = state.now();
-        let mut tx = state.db.begin().await?;
-        oauth::insert(
-            &mut tx.conn(),
-            &sha256_hex(&st),
-            &nonce,
-            &verifier,
-            now,
-            now.plus(STATE_TTL),
-        )
-        .await?;
-        tx.commit().await?;
         let mut url =
             reqwest::Url::parse(&d.authorization_endpoint).map_err(|_| GoogleError::Discovery)?;
         url.query_pairs_mut()
             .append_pair("client_id", &self.cfg.client_id)
-            .append_pair("redirect_uri", &Self::redirect_uri(state))
+            .append_pair("redirect_uri", redirect_uri)
             .append_pair("response_type", "code")
             .append_pair("scope", "openid email profile")
-            .append_pair("state", &st)
-            .append_pair("nonce", &nonce)
+            .append_pair("state", st)
+            .append_pair("nonce", nonce)
             .append_pair("code_challenge", &challenge)
             .append_pair("code_challenge_method", "S256")
             .append_pair("prompt", "select_account");
         Ok(url.into())
     }
 
-    /// Finish the flow: check state, exchange the code, verify the ID token, find or create the user.
-    pub async fn callback(&self, state: &AppState, code: &str, st: &str) -> AccountResult<User> {
-        let now = state.now();
-        let saved = {
-            let mut tx = state.db.begin().await?;
-            let saved = oauth::take(&mut tx.conn(), &sha256_hex(st)).await?;
-            tx.commit().await?;
-            saved
-        };
-        let saved = saved
-            .filter(|s| s.expires_at > now)
-            .ok_or(GoogleError::InvalidState)?;
+    /// Exchange the callback's code and verify the ID token it brings (signature, issuer,
+    /// audience, expiry, and the `nonce` of the first leg).
+    pub async fn identity(
+        &self,
+        redirect_uri: &str,
+        code: &str,
+        verifier: &str,
+        nonce: &str,
+    ) -> Result<Identity, GoogleError> {
         let d = self.discovery().await?;
         let resp = self
             .http
@@ -178,16 +165,16 @@ impl GoogleOidc {
             .form(&[
                 ("grant_type", "authorization_code"),
                 ("code", code),
-                ("redirect_uri", &Self::redirect_uri(state)),
+                ("redirect_uri", redirect_uri),
                 ("client_id", &self.cfg.client_id),
                 ("client_secret", &self.cfg.client_secret),
-                ("code_verifier", &saved.pkce_verifier),
+                ("code_verifier", verifier),
             ])
             .send()
             .await
             .map_err(|_| GoogleError::Exchange)?;
         if !resp.status().is_success() {
-            return Err(GoogleError::Exchange.into());
+            return Err(GoogleError::Exchange);
         }
         let tokens: TokenResponse = resp.json().await.map_err(|_| GoogleError::Exchange)?;
         let bare_host = d
@@ -207,58 +194,15 @@ impl GoogleOidc {
             .verify(&tokens.id_token, &expect)
             .await
             .map_err(GoogleError::IdToken)?;
-        if claims.nonce.as_deref() != Some(saved.nonce.as_str()) {
-            return Err(GoogleError::Nonce.into());
+        if claims.nonce.as_deref() != Some(nonce) {
+            return Err(GoogleError::Nonce);
         }
         let email_verified = matches!(&claims.email_verified, Some(Value::Bool(true)))
             || matches!(&claims.email_verified, Some(Value::String(s)) if s == "true");
-        resolve_account(
-            state,
-            &claims.sub,
-            claims.email.as_deref(),
+        Ok(Identity {
+            sub: claims.sub,
+            email: claims.email,
             email_verified,
-            now,
-        )
-        .await
+        })
     }
-}
-
-async fn resolve_account(
-    state: &AppState,
-    sub: &str,
-    email: Option<&str>,
-    email_verified: bool,
-    now: Timestamp,
-) -> AccountResult<User> {
-    let mut tx = state.db.begin().await?;
-    if let Some(user) = users::by_google_sub(&mut tx.conn(), sub).await? {
-        return Ok(user);
-    }
-    let email = email
-        .and_then(|e| Email::parse(e).ok())
-        .ok_or(GoogleError::Exchange)?;
-    if !email_verified {
-        return Err(GoogleError::EmailNotVerified.into());
-    }
-    let user = match users::by_email_key(&mut tx.conn(), email.key()).await? {
-        Some(existing) => {
-            users::link_google(&mut tx.conn(), existing.id, sub, now).await?;
-            users::by_id(&mut tx.conn(), existing.id)
-                .await?
-                .ok_or(AccountError::UserGone)?
-        }
-        None => {
-            let new = NewUser {
-                email: email.as_str(),
-                email_key: email.key(),
-                password_hash: None,
-                email_verified: true,
-                auth_provider: AuthProvider::Google,
-                google_sub: Some(sub),
-            };
-            users::insert(&mut tx.conn(), &new, now).await?
-        }
-    };
-    tx.commit().await?;
-    Ok(user)
 }

@@ -7,6 +7,7 @@
 
 pub mod cookies;
 pub mod google;
+pub mod google_signin;
 pub mod jwt;
 pub mod passwords;
 pub mod secret_tokens;

@@ -354,13 +354,15 @@ pub async fn google_authorize(State(state): State<AppState>) -> ApiResult<Respon
         .google
         .as_ref()
         .ok_or_else(|| ApiError::not_found("Google OAuth is not configured"))?;
-    let url = google.authorize_url(&state).await.map_err(|e| match e {
-        AccountError::Google(_) => ApiError::detail(
-            StatusCode::BAD_GATEWAY,
-            "Google sign-in is unavailable right now",
-        ),
-        other => other.into(),
-    })?;
+    let url = accounts::google_signin::authorize_url(&state, google)
+        .await
+        .map_err(|e| match e {
+            AccountError::Google(_) => ApiError::detail(
+                StatusCode::BAD_GATEWAY,
+                "Google sign-in is unavailable right now",
+            ),
+            other => other.into(),
+        })?;
     Ok(found(&url))
 }
 
@@ -397,7 +399,7 @@ pub async fn google_callback(State(state): State<AppState>, q: QueryParams) -> A
             state.config.public_url
         ))
     };
-    let user = match google.callback(&state, code, st).await {
+    let user = match accounts::google_signin::callback(&state, google, code, st).await {
         Ok(u) => u,
         Err(
             e @ AccountError::Google(
@@ -504,7 +506,7 @@ pub async fn update_me(
     ApiJson(change): ApiJson<ProfileChange>,
 ) -> ApiResult<Json<MeResponse>> {
     let now = state.now();
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let merged = change.preferences.map(|new| {
         let mut prefs = user
             .user

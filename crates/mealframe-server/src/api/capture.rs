@@ -24,10 +24,10 @@ use mealframe_store::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{limits, upload};
+use super::limits;
 use crate::{
     error::{ApiError, ApiResult},
-    extract::CurrentUser,
+    extract::{CurrentUser, upload},
     state::AppState,
 };
 
@@ -216,7 +216,7 @@ pub async fn ai_capture(
             answer.usage.output_tokens,
         ),
     };
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     ai_usage::record(&mut tx.conn(), user.id(), &usage, state.now()).await?;
     tx.commit().await?;
 

@@ -9,11 +9,11 @@ use axum::{
 };
 use mealframe_core::{
     ids::{MealId, MealTypeId, SlotId},
-    planning::{calendar::weekday_name, completion::CompletionStatus, streak},
+    planning::{calendar::weekday_name, completion::CompletionStatus},
 };
 use mealframe_store::{
     StoreError,
-    plans::{facts, ops, views},
+    plans::{ops, views},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,6 +26,7 @@ use super::{
     wire::{self, Compact, DayLimits, DayMacros, MealCompact, Slot, SlotWithNext},
 };
 use crate::{
+    app::{self, today::DayPlan},
     error::{ApiError, ApiResult},
     extract::{ApiJson, CurrentUser, FromBody, Issues},
     state::AppState,
@@ -55,74 +56,40 @@ pub struct TodayResponse {
     pub limits: DayLimits,
 }
 
-/// The Today view of `date` for this user (also used by the web pages).
-pub async fn day_view(
-    state: &AppState,
-    user: &CurrentUser,
-    date: Date,
-) -> ApiResult<TodayResponse> {
-    state
-        .views
-        .days
-        .get_or_try((user.id(), date), Some(user.user.data_version), || {
-            compute_day_view(state, user, date)
-        })
-        .await
+/// The Today view of `date` for this user.
+async fn day_view(state: &AppState, user: &CurrentUser, date: Date) -> ApiResult<TodayResponse> {
+    let plan = app::today::day(state, &user.user, date).await?;
+    Ok(TodayResponse::from(&*plan))
 }
 
-async fn compute_day_view(
-    state: &AppState,
-    user: &CurrentUser,
-    date: Date,
-) -> ApiResult<TodayResponse> {
-    let mut r = state.db.reader().await?;
-    let found = views::day(&mut r.conn(), user.id(), date).await?;
-    let tallies = facts::tallies(
-        &mut r.conn(),
-        user.id(),
-        date - Duration::days(streak::LOOKBACK_DAYS + 1),
-        date - Duration::days(1),
-    )
-    .await?;
-    drop(r);
-    let streak_days = streak::current_streak(&tallies, date);
-    let day = found.and_then(|(_, d)| d);
-    let empty = mealframe_store::plans::views::DayView {
-        id: Default::default(),
-        date,
-        template: None,
-        max_calories_kcal: None,
-        max_protein: None,
-        is_override: false,
-        override_reason: None,
-        slots: vec![],
-    };
-    let day = day.unwrap_or(empty);
-    let next = day.slots.iter().position(|s| s.status.is_none());
-    let (macros, limits) = wire::day_macros(&day);
-    Ok(TodayResponse {
-        date: wire::date(date),
-        weekday: weekday_name(date),
-        template: day.template.as_ref().map(Compact::from),
-        is_override: day.is_override,
-        override_reason: day.override_reason.clone(),
-        slots: day
-            .slots
-            .iter()
-            .enumerate()
-            .map(|(i, s)| SlotWithNext {
-                slot: Slot::from(s),
-                is_next: Some(i) == next,
-            })
-            .collect(),
-        stats: TodayStats {
-            completed: day.slots.iter().filter(|s| s.status.is_some()).count() as u32,
-            total: day.slots.len() as u32,
-            streak_days,
-        },
-        macros,
-        limits,
-    })
+impl From<&DayPlan> for TodayResponse {
+    fn from(p: &DayPlan) -> Self {
+        let day = &p.day;
+        let (macros, limits) = wire::day_macros(day, &p.totals);
+        TodayResponse {
+            date: wire::date(day.date),
+            weekday: weekday_name(day.date),
+            template: day.template.as_ref().map(Compact::from),
+            is_override: day.is_override,
+            override_reason: day.override_reason.clone(),
+            slots: day
+                .slots
+                .iter()
+                .enumerate()
+                .map(|(i, s)| SlotWithNext {
+                    slot: Slot::from(s),
+                    is_next: Some(i) == p.next,
+                })
+                .collect(),
+            stats: TodayStats {
+                completed: p.completed(),
+                total: p.total(),
+                streak_days: p.streak_days,
+            },
+            macros,
+            limits,
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/today", tag = "Daily Use", security(("bearer" = [])),
@@ -190,7 +157,7 @@ pub async fn add_adhoc(
 ) -> ApiResult<Response> {
     let now = state.now();
     let date = body.date.unwrap_or_else(|| user.today(now));
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let id = ops::add_adhoc(&mut tx.conn(), user.id(), date, body.meal, now)
         .await
         .map_err(|e| match e {
@@ -274,8 +241,8 @@ pub async fn complete(
     let slot: SlotId = params::id("slot_id", &slot_id)?;
     // Without an actual meal a mark is one owned UPDATE (`ops::complete`).
     let mut tx = match body.actual {
-        None => state.begin_single_for(user.id()).await?,
-        Some(_) => state.begin_for(user.id()).await?,
+        None => state.begin_single_for(&user.write()).await?,
+        Some(_) => state.begin_for(&user.write()).await?,
     };
     ops::complete(
         &mut tx.conn(),
@@ -300,7 +267,7 @@ pub async fn uncomplete(
     Path(slot_id): Path<String>,
 ) -> ApiResult<Json<CompletionResponse>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     ops::uncomplete(&mut tx.conn(), user.id(), slot)
         .await
         .map_err(nested)?;
@@ -317,7 +284,7 @@ pub async fn delete_slot(
     Path(slot_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     ops::delete_adhoc(&mut tx.conn(), user.id(), slot)
         .await
         .map_err(nested)?;
@@ -367,7 +334,7 @@ pub async fn reassign(
 ) -> ApiResult<Json<SlotWithNext>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
     let now = state.now();
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     ops::reassign(
         &mut tx.conn(),
         user.id(),

@@ -232,7 +232,7 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewTemplate>,
 ) -> ApiResult<Response> {
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let t = day_templates::insert(&mut tx.conn(), user.id(), &body, state.now())
         .await
         .map_err(taken)?;
@@ -304,7 +304,7 @@ pub async fn update(
     ApiJson(body): ApiJson<TemplateChange>,
 ) -> ApiResult<Json<TemplateResponse>> {
     let id: DayTemplateId = params::id("template_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     if !day_templates::exists(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }
@@ -324,7 +324,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: DayTemplateId = params::id("template_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     if !day_templates::exists(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }

@@ -11,7 +11,7 @@
 //!
 //! The claim and the stored answer are transactions of their own, around the handler's. So that a
 //! change is never applied twice, the handler's own transaction also marks the key as applied
-//! (`AppState::begin_for` does it for the key of the request being served, found in a task-local):
+//! (`AppState::begin_for` does it for the key the request's `CurrentUser::write()` carries):
 //! if the server stops after that commit but before the answer is stored, or the handler fails
 //! after committing, a repeat gets `200` with a note that the change was applied and its answer
 //! is lost, instead of a second application. Account routes (password, sessions, profile) write
@@ -39,20 +39,6 @@ const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 const MAX_STORED_BODY: usize = 1024 * 1024;
 
 const LOST_ANSWER: &str = "This request was already applied; its original answer is not available";
-
-tokio::task_local! {
-    /// The user and key of the keyed request this task is serving.
-    static SERVING: (UserId, String);
-}
-
-/// The `Idempotency-Key` of the request being served, if it is `user`'s: their write
-/// transactions mark it applied (see the module comment).
-pub fn serving_key(user: UserId) -> Option<String> {
-    SERVING
-        .try_with(|(u, key)| (*u == user).then(|| key.clone()))
-        .ok()
-        .flatten()
-}
 
 fn replayed(status: StatusCode, content_type: Option<HeaderValue>, body: Body) -> Response {
     let mut r = Response::new(body);
@@ -126,7 +112,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let (mut parts, body) = req.into_parts();
     // Keys are per user: without one (sign-up, sign-in) the header is ignored and the route
     // answers as usual.
-    let Ok(user) = CurrentUser::from_request_parts(&mut parts, &state).await else {
+    let Ok(mut user) = CurrentUser::from_request_parts(&mut parts, &state).await else {
         return next.run(Request::from_parts(parts, body)).await;
     };
     let fingerprint = format!("{} {}", parts.method, parts.uri.path());
@@ -195,13 +181,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         }
         Ok(Claim::Fresh) => {}
     }
+    // The handler's writes mark the key applied in their own transaction: the user it extracts
+    // (cached in the request) carries the claimed key.
+    user.claimed_key = Some(key.clone());
+    parts.extensions.insert(user.clone());
     let renewal = Renewal::start(&state, user.id(), &key);
-    let resp = SERVING
-        .scope(
-            (user.id(), key.clone()),
-            next.run(Request::from_parts(parts, body)),
-        )
-        .await;
+    let resp = next.run(Request::from_parts(parts, body)).await;
     drop(renewal);
     let (resp_parts, resp_body) = resp.into_parts();
     let bytes = match to_bytes(resp_body, MAX_STORED_BODY).await {

@@ -1,28 +1,16 @@
-//! Rate limits kept in the database (shared by instances): per IP on the public account routes,
-//! per user on AI capture.
+//! Rate limits on API routes: per client on the public account routes, per user on AI capture
+//! (the counting is the use cases': `app::limits`).
 
-use dbkit::ratelimit::{self, Rate};
+use dbkit::ratelimit::Rate;
 
-use crate::{
-    error::{ApiError, ApiResult},
-    extract::ClientIp,
-    state::AppState,
-};
+use crate::{app, error::ApiResult, extract::ClientIp, state::AppState};
 
 /// Count one hit for `name` from this client; 429 with `Retry-After` beyond the rate.
 pub async fn enforce(state: &AppState, name: &str, rate: Rate, ip: &ClientIp) -> ApiResult<()> {
-    enforce_bucket(state, &format!("{name}:{}", ip.key()), rate).await
+    Ok(app::limits::per_client(state, name, rate, &ip.key()).await?)
 }
 
-/// Count one hit in `bucket` (any key: an IP, a user id); 429 with `Retry-After` beyond the rate.
+/// Count one hit in `bucket` (a user id …); 429 with `Retry-After` beyond the rate.
 pub async fn enforce_bucket(state: &AppState, bucket: &str, rate: Rate) -> ApiResult<()> {
-    let decision = ratelimit::hit(&state.db, bucket, rate, state.now()).await?;
-    if decision.allowed {
-        Ok(())
-    } else {
-        Err(ApiError::RateLimited {
-            limit: rate.describe(),
-            retry_after_secs: decision.retry_after_secs,
-        })
-    }
+    Ok(app::limits::enforce(state, bucket, rate).await?)
 }

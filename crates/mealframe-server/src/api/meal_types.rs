@@ -120,7 +120,7 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<MealTypeBody>,
 ) -> ApiResult<Response> {
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let tags = body.tags.unwrap_or_default();
     let t = meal_types::insert(
         &mut tx.conn(),
@@ -170,7 +170,7 @@ pub async fn update(
     ApiJson(body): ApiJson<MealTypeUpdate>,
 ) -> ApiResult<Json<MealTypeResponse>> {
     let id: MealTypeId = params::id("meal_type_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let t = meal_types::update(
         &mut tx.conn(),
         user.id(),
@@ -195,7 +195,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: MealTypeId = params::id("meal_type_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     if meal_types::get(&mut tx.conn(), user.id(), id)
         .await?
         .is_none()

@@ -1,8 +1,6 @@
 //! Meals (§1.6): list with search, filters and pagination; CRUD; CSV import (§4.9) and export in
 //! the same format.
 
-use std::collections::{HashMap, HashSet};
-
 use axum::{
     Json,
     extract::{Multipart, Path, State, multipart::MultipartRejection},
@@ -10,23 +8,24 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use mealframe_core::{
-    csv_meals::{self, CsvFileError, CsvMeal, Parsed},
-    ids::{MealId, MealTypeId, UserId},
+    csv_meals::{self},
+    ids::{MealId, MealTypeId},
     planning::macros::Macros,
     tenths::{Tenths, format_scaled},
 };
-use mealframe_store::library::{
-    meal_types,
-    meals::{self, Filter, Meal, MealChange, NewMeal, Order, Source},
-};
+use mealframe_store::library::meals::{self, Filter, Meal, MealChange, NewMeal, Order, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use super::{params, upload, wire};
+use super::{params, wire};
 use crate::{
+    app::{
+        self,
+        meals::{Emptied, Imported, RowMessage as RowMessage_},
+    },
     error::{ApiError, ApiResult},
-    extract::{ApiJson, CurrentUser, FromBody, Issues, Patch, QueryParams},
+    extract::{ApiJson, CurrentUser, FromBody, Issues, Patch, QueryParams, upload},
     state::AppState,
 };
 
@@ -371,25 +370,6 @@ impl FromBody for NewMeal {
     }
 }
 
-/// Every meal type id must be the user's (404 names the first that is not).
-pub async fn check_types(
-    c: &mut dbkit::Conn<'_>,
-    user: UserId,
-    ids: &[MealTypeId],
-) -> ApiResult<()> {
-    let mine: HashSet<MealTypeId> = meal_types::names(c, user)
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
-    match ids.iter().find(|t| !mine.contains(t)) {
-        Some(t) => Err(ApiError::not_found(format!(
-            "Meal type with id {t} not found"
-        ))),
-        None => Ok(()),
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/meals", tag = "Meals", security(("bearer" = [])), request_body = MealBody,
     responses((status = 201, body = MealResponse), (status = 404, description = "Unknown meal type"), (status = 422)))]
 pub async fn create(
@@ -397,13 +377,7 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewMeal>,
 ) -> ApiResult<Response> {
-    let mut tx = state.begin_for(user.id()).await?;
-    check_types(&mut tx.conn(), user.id(), &body.meal_types).await?;
-    let id = meals::insert(&mut tx.conn(), user.id(), &body, state.now()).await?;
-    let m = meals::get(&mut tx.conn(), user.id(), id)
-        .await?
-        .ok_or_else(not_found)?;
-    tx.commit().await?;
+    let m = app::meals::create(&state, &user.write(), &body).await?;
     Ok((StatusCode::CREATED, Json(response(&m))).into_response())
 }
 
@@ -506,18 +480,7 @@ pub async fn update(
     ApiJson(body): ApiJson<MealChange>,
 ) -> ApiResult<Json<MealResponse>> {
     let id: MealId = params::id("meal_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
-    if !meals::exists(&mut tx.conn(), user.id(), id).await? {
-        return Err(not_found());
-    }
-    if let Some(types) = &body.meal_types {
-        check_types(&mut tx.conn(), user.id(), types).await?;
-    }
-    meals::update(&mut tx.conn(), user.id(), id, &body, state.now()).await?;
-    let m = meals::get(&mut tx.conn(), user.id(), id)
-        .await?
-        .ok_or_else(not_found)?;
-    tx.commit().await?;
+    let m = app::meals::update(&state, &user.write(), id, &body, &Emptied::default()).await?;
     Ok(Json(response(&m)))
 }
 
@@ -529,11 +492,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: MealId = params::id("meal_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
-    if !meals::delete(&mut tx.conn(), user.id(), id).await? {
-        return Err(not_found());
-    }
-    tx.commit().await?;
+    app::meals::delete(&state, &user.write(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -562,13 +521,6 @@ pub struct ImportResult {
     pub errors: Vec<RowMessage>,
 }
 
-const CSV_TYPES: [&str; 4] = [
-    "text/csv",
-    "text/plain",
-    "application/vnd.ms-excel",
-    "application/octet-stream",
-];
-
 /// Import meals from a CSV upload (multipart field `file`); one transaction for the whole file.
 #[utoipa::path(post, path = "/api/v1/meals/import", tag = "Meals", security(("bearer" = [])),
     request_body(content_type = "multipart/form-data", description = "field `file`: the CSV"),
@@ -578,181 +530,37 @@ pub async fn import(
     user: CurrentUser,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Json<ImportResult>> {
-    let text = read_csv(&state, multipart).await?;
-    Ok(Json(import_text(&state, user.id(), &text).await?))
+    let text = upload::csv_file(&state.config, multipart).await?;
+    let imported = app::meals::import_csv(&state, &user.write(), &text).await?;
+    Ok(Json(imported.into()))
 }
 
-/// The CSV file of an import upload (field `file`), checked and decoded.
-pub async fn read_csv(
-    state: &AppState,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> ApiResult<String> {
-    let limit = state.config.max_upload_bytes;
-    let too_large = format!(
-        "File too large. Maximum size is {} MB.",
-        limit.div_ceil(1024 * 1024)
-    );
-    let accept = |content_type: Option<&str>| match content_type {
-        Some(ct) if !CSV_TYPES.contains(&upload::essence(ct).as_str()) => Err(
-            ApiError::bad_request(format!("Invalid file type: {ct}. Expected CSV file.")),
-        ),
-        _ => Ok(()),
-    };
-    let upload = upload::read_part(
-        multipart,
-        upload::PartRules {
-            name: "file",
-            limit,
-            too_large: &too_large,
-            accept: &accept,
-        },
-    )
-    .await?;
-    let text = csv_meals::decode(&upload.bytes).map_err(|e| match e {
-        CsvFileError::Encoding => {
-            ApiError::bad_request("File encoding error. Please save the file as UTF-8.")
+impl From<Imported> for ImportResult {
+    fn from(i: Imported) -> Self {
+        let message = |m: RowMessage_| RowMessage {
+            row: m.row,
+            message: m.message,
+        };
+        ImportResult {
+            success: i.success,
+            summary: ImportSummary {
+                total_rows: i.total_rows,
+                created: i.created,
+                skipped: i.total_rows - i.created,
+                warnings: i.warnings.len(),
+                created_meal_types: i.created_meal_types,
+            },
+            warnings: i.warnings.into_iter().map(message).collect(),
+            errors: i.errors.into_iter().map(message).collect(),
         }
-        CsvFileError::Empty => ApiError::bad_request("CSV file is empty."),
-    })?;
-    Ok(text.to_owned())
-}
-
-/// Apply a decoded CSV file (also used by the web app's import page).
-pub async fn import_text(state: &AppState, user: UserId, text: &str) -> ApiResult<ImportResult> {
-    let (total_rows, rows, errors) = match csv_meals::parse(text) {
-        Parsed::MissingColumns(cols) => {
-            return Ok(ImportResult {
-                success: false,
-                summary: ImportSummary::default(),
-                warnings: vec![],
-                errors: vec![RowMessage {
-                    row: 0,
-                    message: format!("Missing required columns: {}", cols.join(", ")),
-                }],
-            });
-        }
-        Parsed::Rows {
-            total_rows,
-            meals,
-            errors,
-        } => (total_rows, meals, errors),
-    };
-    let now = state.now();
-    let mut tx = state.begin_for(user).await?;
-    let mut known: HashMap<String, MealTypeId> = meal_types::names(&mut tx.conn(), user)
-        .await?
-        .into_iter()
-        .map(|(id, n)| (n, id))
-        .collect();
-    let mut warnings = Vec::new();
-    let mut created_types = Vec::new();
-    for row in &rows {
-        warnings.extend(row.warnings.iter().map(|w| RowMessage {
-            row: row.row,
-            message: w.clone(),
-        }));
-        let mut ids = Vec::new();
-        for name in &row.meal_types {
-            if let Some(id) = known.get(name) {
-                ids.push(*id);
-                continue;
-            }
-            if name.chars().count() > csv_meals::MAX_NAME {
-                warnings.push(RowMessage {
-                    row: row.row,
-                    message: format!(
-                        "Meal type name longer than {} characters ignored",
-                        csv_meals::MAX_NAME
-                    ),
-                });
-                continue;
-            }
-            let t = meal_types::insert(&mut tx.conn(), user, name, None, &[], now).await?;
-            known.insert(name.clone(), t.id);
-            ids.push(t.id);
-            created_types.push(name.clone());
-            warnings.push(RowMessage {
-                row: row.row,
-                message: format!("Created new meal type: '{name}'"),
-            });
-        }
-        meals::insert(&mut tx.conn(), user, &new_meal(row, ids), now).await?;
     }
-    tx.commit().await?;
-    Ok(ImportResult {
-        success: true,
-        summary: ImportSummary {
-            total_rows,
-            created: rows.len(),
-            skipped: total_rows - rows.len(),
-            warnings: warnings.len(),
-            created_meal_types: created_types,
-        },
-        warnings,
-        errors: errors
-            .into_iter()
-            .map(|e| RowMessage {
-                row: e.row,
-                message: e.message,
-            })
-            .collect(),
-    })
-}
-
-fn new_meal(row: &CsvMeal, meal_types: Vec<MealTypeId>) -> NewMeal {
-    let [protein, carbs, sugar, fat, saturated_fat, fiber] = row.nutrients;
-    NewMeal {
-        name: row.name.clone(),
-        portion_description: row.portion_description.clone(),
-        macros: Macros {
-            calories_kcal: row.calories_kcal,
-            protein,
-            carbs,
-            sugar,
-            fat,
-            saturated_fat,
-            fiber,
-        },
-        notes: row.notes.clone(),
-        source: Source::Manual,
-        confidence_pct: None,
-        image_path: None,
-        ai_model_version: None,
-        meal_types,
-    }
-}
-
-/// The user's meals as CSV, in the import format.
-pub async fn export_csv(state: &AppState, user: UserId) -> ApiResult<String> {
-    let mut r = state.db.reader().await?;
-    let all = meals::all(&mut r.conn(), user).await?;
-    let rows: Vec<CsvMeal> = all
-        .iter()
-        .map(|m| CsvMeal {
-            name: m.name.clone(),
-            portion_description: m.portion_description.clone(),
-            calories_kcal: m.macros.calories_kcal,
-            nutrients: [
-                m.macros.protein,
-                m.macros.carbs,
-                m.macros.sugar,
-                m.macros.fat,
-                m.macros.saturated_fat,
-                m.macros.fiber,
-            ],
-            notes: m.notes.clone(),
-            meal_types: m.meal_types.iter().map(|t| t.name.clone()).collect(),
-            ..CsvMeal::default()
-        })
-        .collect();
-    Ok(csv_meals::write(&rows))
 }
 
 /// Download every meal as CSV (the import format, so it imports back).
 #[utoipa::path(get, path = "/api/v1/meals/export", tag = "Meals", security(("bearer" = [])),
     responses((status = 200, description = "CSV file", content_type = "text/csv")))]
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Response> {
-    let body = export_csv(&state, user.id()).await?;
+    let body = app::meals::export_csv(&state, user.id()).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

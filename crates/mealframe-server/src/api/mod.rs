@@ -15,7 +15,6 @@ pub mod meals;
 mod params;
 pub(crate) mod planning_errors;
 pub mod stats;
-pub mod upload;
 pub mod week_plans;
 pub mod weekly;
 pub mod wire;

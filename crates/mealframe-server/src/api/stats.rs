@@ -1,25 +1,18 @@
 //! Stats (§1.9): `GET /stats?days=N`, computed from three bulk reads whatever N is.
 
-use std::collections::HashMap;
-
 use axum::{
     extract::State,
     http::header,
     response::{IntoResponse, Response},
 };
-use bytes::Bytes;
-use mealframe_core::planning::{
-    stats::{self, Stats, StatsInput},
-    streak,
-};
-use mealframe_store::{library::meal_types, plans::facts};
+use mealframe_core::planning::stats::Stats;
 use serde::Serialize;
-use time::{Date, Duration};
 use utoipa::ToSchema;
 
 use super::wire::{self, Totals};
 use crate::{
-    error::{ApiError, ApiResult},
+    app,
+    error::ApiResult,
     extract::{CurrentUser, Issues, QueryParams},
     state::AppState,
 };
@@ -164,52 +157,6 @@ impl From<Stats> for StatsResponse {
     }
 }
 
-/// The stats of the `days` days ending today (the user's today).
-/// Served from the view cache while the user's data version is unchanged.
-pub async fn compute(state: &AppState, user: &CurrentUser, days: u32) -> ApiResult<Stats> {
-    let today: Date = user.today(state.now());
-    state
-        .views
-        .stats
-        .get_or_try(
-            (user.id(), days, today),
-            Some(user.user.data_version),
-            || compute_uncached(state, user, days, today),
-        )
-        .await
-}
-
-async fn compute_uncached(
-    state: &AppState,
-    user: &CurrentUser,
-    days: u32,
-    today: Date,
-) -> ApiResult<Stats> {
-    let start = today - Duration::days(i64::from(days) - 1);
-    let mut r = state.db.reader().await?;
-    let slots = facts::slots(&mut r.conn(), user.id(), start, today).await?;
-    let day_facts = facts::days(&mut r.conn(), user.id(), start, today).await?;
-    let tallies = facts::tallies(
-        &mut r.conn(),
-        user.id(),
-        today - Duration::days(streak::LOOKBACK_DAYS + 1),
-        today,
-    )
-    .await?;
-    let names: HashMap<_, _> = meal_types::names(&mut r.conn(), user.id())
-        .await?
-        .into_iter()
-        .collect();
-    Ok(stats::compute(&StatsInput {
-        today,
-        period_days: days,
-        slots,
-        days: day_facts,
-        tallies,
-        meal_type_names: names,
-    }))
-}
-
 /// Adherence, streaks, status mix, per-type and per-day adherence, macro averages, soft limits.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "Stats", security(("bearer" = [])),
     params(("days" = Option<u32>, Query, description = "1–365, default 30")),
@@ -224,23 +171,10 @@ pub async fn stats(
         .get("days")
         .map_or(Some(30), |d| v.int_str("days", d, Some(1), Some(365)));
     let days = v.finish(days)? as u32;
-    // A year of stats is ~140 KB of JSON: keep the encoded body too, not only the numbers.
-    // The API keeps only the encoded body; the numbers are cached for the web page.
-    let today = user.today(state.now());
-    let body = state
-        .views
-        .stats_json
-        .get_or_try(
-            (user.id(), days, today),
-            Some(user.user.data_version),
-            || async {
-                let stats: StatsResponse =
-                    compute_uncached(&state, &user, days, today).await?.into();
-                Ok::<_, ApiError>(Bytes::from(
-                    serde_json::to_vec(&stats).map_err(ApiError::internal)?,
-                ))
-            },
-        )
-        .await?;
+    // A year of stats is ~140 KB of JSON: the use case caches the encoded body.
+    let body = app::stats::stats_encoded(&state, &user.user, days, |numbers| {
+        serde_json::to_vec(&StatsResponse::from(numbers)).map_err(|e| e.to_string())
+    })
+    .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -213,7 +213,7 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewPlan>,
 ) -> ApiResult<Response> {
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     check_templates(&mut tx.conn(), user.id(), &body.days).await?;
     let p = week_plans::insert(
         &mut tx.conn(),
@@ -277,7 +277,7 @@ pub async fn update(
     ApiJson(body): ApiJson<PlanChange>,
 ) -> ApiResult<Json<WeekPlanResponse>> {
     let id: WeekPlanId = params::id("plan_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     if !week_plans::exists(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }
@@ -307,7 +307,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: WeekPlanId = params::id("plan_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     if !week_plans::delete(&mut tx.conn(), user.id(), id).await? {
         return Err(not_found());
     }
@@ -323,7 +323,7 @@ pub async fn set_default(
     Path(id): Path<String>,
 ) -> ApiResult<Json<WeekPlanResponse>> {
     let id: WeekPlanId = params::id("plan_id", &id)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let p = week_plans::set_default(&mut tx.conn(), user.id(), id, state.now())
         .await?
         .ok_or_else(not_found)?;

@@ -112,7 +112,7 @@ pub async fn generate(
     // the second insert, and the retry finds the week and regenerates it.
     let mut attempt = 0;
     let outcome = loop {
-        let mut tx = state.begin_for(user.id()).await?;
+        let mut tx = state.begin_for(&user.write()).await?;
         match ops::generate(&mut tx.conn(), user.id(), monday, today, now).await {
             Ok(g) => {
                 tx.commit().await?;
@@ -181,7 +181,7 @@ pub async fn switch_template(
     ApiJson(body): ApiJson<SwitchTemplate>,
 ) -> ApiResult<Json<Day>> {
     let date = params::date("target_date", &target)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     ops::switch_day_template(&mut tx.conn(), user.id(), date, body.0, state.now())
         .await
         .map_err(|e| day_error(&user, &state, e))?;
@@ -225,7 +225,7 @@ pub async fn set_override(
     ApiJson(body): ApiJson<OverrideBody>,
 ) -> ApiResult<Json<OverrideResponse>> {
     let date = params::date("target_date", &target)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     ops::set_override(
         &mut tx.conn(),
         user.id(),
@@ -254,7 +254,7 @@ pub async fn clear_override(
     Path(target): Path<String>,
 ) -> ApiResult<Json<Day>> {
     let date = params::date("target_date", &target)?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     ops::clear_override(&mut tx.conn(), user.id(), date, state.now())
         .await
         .map_err(|e| day_error(&user, &state, e))?;

@@ -10,6 +10,7 @@ use mealframe_core::{
     },
     tenths::{Tenths, format_scaled},
 };
+
 use mealframe_store::{
     library::NamedRef,
     plans::views::{DayView, MealCompact as StoreMeal, SlotView, WeekView},
@@ -17,6 +18,8 @@ use mealframe_store::{
 use serde::Serialize;
 use time::Date;
 use utoipa::ToSchema;
+
+use crate::app::today::{DayTotals, totals};
 
 pub fn decimal(v: Option<Tenths>) -> Option<String> {
     v.map(|t| t.to_string())
@@ -177,42 +180,20 @@ pub struct DayLimits {
     pub over_eaten: bool,
 }
 
-/// Planned and eaten totals of a day's slots, and its limits.
-pub fn day_macros(day: &DayView) -> (DayMacros, DayLimits) {
-    let mut planned = MacroTotals::default();
-    let mut eaten = MacroTotals::default();
-    for s in &day.slots {
-        if let Some(m) = &s.meal {
-            planned.add(&m.macros);
-        }
-        let actual = s.actual_meal.as_ref().map(|a| &a.macros);
-        if let Some(m) = mealframe_core::planning::macros::eaten_meal(
-            s.status,
-            s.meal.as_ref().map(|m| &m.macros),
-            actual,
-        ) {
-            eaten.add(m);
-        }
-    }
-    let over = |t: &MacroTotals| {
-        day.max_calories_kcal
-            .is_some_and(|m| t.calories_kcal > i64::from(m))
-            || day
-                .max_protein
-                .is_some_and(|m| t.protein_dg > i64::from(m.get()))
-    };
-    let limits = DayLimits {
-        max_calories_kcal: day.max_calories_kcal,
-        max_protein_g: decimal(day.max_protein),
-        over_planned: !day.is_override && over(&planned),
-        over_eaten: !day.is_override && over(&eaten),
-    };
+/// A day's totals and limits as the wire has them (the totals are the use cases':
+/// `app::today::totals`).
+pub fn day_macros(day: &DayView, t: &DayTotals) -> (DayMacros, DayLimits) {
     (
         DayMacros {
-            planned: Totals::from(&planned),
-            eaten: Totals::from(&eaten),
+            planned: Totals::from(&t.planned),
+            eaten: Totals::from(&t.eaten),
         },
-        limits,
+        DayLimits {
+            max_calories_kcal: day.max_calories_kcal,
+            max_protein_g: decimal(day.max_protein),
+            over_planned: t.over_planned,
+            over_eaten: t.over_eaten,
+        },
     )
 }
 
@@ -234,7 +215,7 @@ pub struct Day {
 
 impl From<&DayView> for Day {
     fn from(d: &DayView) -> Self {
-        let (macros, limits) = day_macros(d);
+        let (macros, limits) = day_macros(d, &totals(d));
         Day {
             date: date(d.date),
             weekday: weekday_name(d.date),

@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::{
     accounts::{cookies, secret_tokens::sha256_hex},
+    app::Write,
     error::ApiError,
     state::AppState,
 };
@@ -44,6 +45,9 @@ pub enum AuthVia {
 pub struct CurrentUser {
     pub user: User,
     pub via: AuthVia,
+    /// The `Idempotency-Key` the request's middleware claimed for this user, if any: its writes
+    /// mark it applied (see [`CurrentUser::write`]).
+    pub claimed_key: Option<String>,
 }
 
 /// How recent a sign-in must be to count as "just signed in" (account deletion without password).
@@ -56,6 +60,14 @@ impl CurrentUser {
         self.user.id
     }
 
+    /// What this request's writes carry: the user, and the claimed `Idempotency-Key`.
+    pub fn write(&self) -> Write {
+        Write {
+            user: self.user.id,
+            idempotency_key: self.claimed_key.clone(),
+        }
+    }
+
     pub fn signed_in_recently(&self, now: Timestamp) -> bool {
         let at = match self.via {
             AuthVia::Bearer { auth_time } => auth_time,
@@ -66,9 +78,7 @@ impl CurrentUser {
 
     /// The user's calendar date at `now`, in their time zone (default UTC).
     pub fn today(&self, now: Timestamp) -> time::Date {
-        mealframe_core::tz::TimeZoneName::parse(&self.user.timezone)
-            .unwrap_or_else(mealframe_core::tz::TimeZoneName::utc)
-            .date_at(now.into_inner())
+        crate::app::today::today_of(&self.user, now)
     }
 
     pub fn web_session(&self) -> Option<Uuid> {
@@ -177,6 +187,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 via: AuthVia::Bearer {
                     auth_time: verified.auth_time,
                 },
+                claimed_key: None,
             }
         } else if let Some(raw) = cookies::read(&parts.headers, cookies::SESSION_COOKIE) {
             let session = live_session(state, raw, now, token).await?;
@@ -202,6 +213,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                     id: session.id,
                     created_at: session.created_at,
                 },
+                claimed_key: None,
             }
         } else {
             return Err(ApiError::Unauthorized("Not authenticated"));

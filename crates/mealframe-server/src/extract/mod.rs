@@ -2,8 +2,10 @@
 
 pub mod auth;
 pub mod client_ip;
+pub mod issue;
 pub mod json;
 pub mod query;
+pub mod upload;
 pub mod validation;
 
 pub use auth::{AuthVia, CurrentUser};

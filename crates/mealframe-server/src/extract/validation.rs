@@ -13,27 +13,15 @@ use mealframe_core::{
     tenths::{self, DecimalError, Tenths, TenthsError},
     tz::TimeZoneName,
 };
-use serde::Serialize;
 use serde_json::{Value, json};
 use time::Date;
 use uuid::Uuid;
 
+pub use super::issue::Issue;
 use crate::error::ApiError;
 
 /// What a 422 shows as the `input` of a rejected secret.
 pub const HIDDEN: &str = "[hidden]";
-
-/// One validation problem.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Issue {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub loc: Vec<Value>,
-    pub msg: String,
-    pub input: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ctx: Option<Value>,
-}
 
 /// A location inside the request: a key or a list index.
 #[derive(Debug, Clone, Copy)]

@@ -14,7 +14,7 @@ use super::forms::Fields;
 use super::layout::{Layout, PageError, check_origin, redirect_with, render};
 use crate::{
     accounts::{self, AccountError, cookies},
-    api::limits,
+    app::limits,
     error::ApiError,
     extract::{ClientIp, CurrentUser, QueryParams},
     state::AppState,
@@ -175,8 +175,9 @@ pub async fn login_submit(
             ),
         )
     };
-    if let Err(e) = limits::enforce(&state, "login", state.config.login_rate, &ip).await {
-        return page(e.status(), PageError::from(e).message);
+    if let Err(e) = limits::per_client(&state, "login", state.config.login_rate, &ip.key()).await {
+        let e = PageError::from(e);
+        return page(e.status, e.message);
     }
     match accounts::login_session(&state, &email, form.get("password").unwrap_or("")).await {
         Ok((_, session)) => signed_in(&state, &next, &session),
@@ -249,8 +250,11 @@ pub async fn register_submit(
     if !errors.is_empty() {
         return page(StatusCode::UNPROCESSABLE_ENTITY, errors);
     }
-    if let Err(e) = limits::enforce(&state, "register", state.config.register_rate, &ip).await {
-        return page(e.status(), vec![PageError::from(e).message]);
+    if let Err(e) =
+        limits::per_client(&state, "register", state.config.register_rate, &ip.key()).await
+    {
+        let e = PageError::from(e);
+        return page(e.status, vec![e.message]);
     }
     match accounts::register(&state, &email, &password).await {
         Ok(user) if state.verification_required() => {
@@ -334,21 +338,22 @@ pub async fn resend_verification(
     if let Err(e) = check_origin(&state, &headers) {
         return e.into_response();
     }
-    if let Err(e) = limits::enforce(
+    if let Err(e) = limits::per_client(
         &state,
         "password_reset",
         state.config.password_reset_rate,
-        &ip,
+        &ip.key(),
     )
     .await
     {
+        let e = PageError::from(e);
         return with_status(
-            e.status(),
+            e.status,
             render(
                 &message(
                     &headers,
                     "Please wait",
-                    &PageError::from(e).message,
+                    &e.message,
                     "/login",
                     "Go to sign in",
                 ),
@@ -399,17 +404,18 @@ pub async fn forgot_submit(
         };
         return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page, false));
     };
-    if let Err(e) = limits::enforce(
+    if let Err(e) = limits::per_client(
         &state,
         "password_reset",
         state.config.password_reset_rate,
-        &ip,
+        &ip.key(),
     )
     .await
     {
+        let e = PageError::from(e);
         let page = ForgotPage {
             layout: Layout::new("Forgot password", "", None, &headers),
-            error: Some(PageError::from(e).message),
+            error: Some(e.message),
         };
         return with_status(StatusCode::TOO_MANY_REQUESTS, render(&page, false));
     }

@@ -9,6 +9,7 @@ use axum::{
 
 use super::assets;
 use crate::{
+    app::{AppError, error::refusal_message},
     error::ApiError,
     extract::{CurrentUser, auth::same_origin_write},
     state::AppState,
@@ -172,22 +173,34 @@ impl PageError {
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         let status = e.status();
-        if status.is_server_error() {
-            return PageError::internal(format!("{e:?}"));
-        }
-        let message = match &e {
+        let message = match e {
             ApiError::Detail(_, m) => m.to_string(),
-            ApiError::Coded(_, _, m) => m.clone(),
-            ApiError::Unauthorized(m) => (*m).to_owned(),
+            ApiError::Coded(_, _, m) => m,
+            ApiError::Unauthorized(m) => m.to_owned(),
             ApiError::Validation(issues) => issues
                 .iter()
                 .map(|i| i.msg.clone())
                 .collect::<Vec<_>>()
                 .join("; "),
-            ApiError::RateLimited { .. } => {
-                "Too many attempts; wait a minute and try again.".into()
-            }
-            ApiError::Internal(_) => unreachable!(),
+            ApiError::RateLimited { .. } => RATE_LIMITED.into(),
+            ApiError::Internal(cause) => return PageError::internal(cause),
+        };
+        PageError { status, message }
+    }
+}
+
+const RATE_LIMITED: &str = "Too many attempts; wait a minute and try again.";
+
+/// A use case's error as a page: its own words (refusals worded as in the API), faults logged.
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        let (status, message) = match e {
+            AppError::NotFound(m) => (StatusCode::NOT_FOUND, m.into_owned()),
+            AppError::Refused(r) => (StatusCode::BAD_REQUEST, refusal_message(&r)),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, m.into_owned()),
+            AppError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.into_owned()),
+            AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED.into()),
+            AppError::Internal(cause) => return PageError::internal(cause),
         };
         PageError { status, message }
     }
@@ -195,7 +208,7 @@ impl From<ApiError> for PageError {
 
 impl From<mealframe_store::StoreError> for PageError {
     fn from(e: mealframe_store::StoreError) -> Self {
-        PageError::from(ApiError::from(e))
+        PageError::from(AppError::from(e))
     }
 }
 

@@ -15,15 +15,15 @@ use mealframe_store::library::{
 };
 
 use super::{
-    forms::{self, Fields, INVALID, Json},
+    forms::{Fields, INVALID, Json},
     layout::{Layout, PageError, PageUser, check_origin, redirect_with, render},
 };
 use crate::{
-    api::{
-        meals::{ImportResult, check_types, import_text, read_csv},
-        wire,
+    app::{
+        self, AppError,
+        meals::{Emptied, Imported},
     },
-    extract::{CurrentUser, QueryParams},
+    extract::{CurrentUser, QueryParams, upload},
     state::AppState,
 };
 
@@ -165,7 +165,9 @@ pub const NUTRIENT_FIELDS: [(&str, &str); 7] = [
 
 impl MealForm {
     fn from_meal(m: &Meal) -> MealForm {
-        let d = |v: Option<mealframe_core::tenths::Tenths>| wire::decimal(v).unwrap_or_default();
+        let d = |v: Option<mealframe_core::tenths::Tenths>| {
+            v.map(|t| t.to_string()).unwrap_or_default()
+        };
         MealForm {
             name: m.name.clone(),
             portion: m.portion_description.clone(),
@@ -288,12 +290,14 @@ pub async fn create(
         Ok(m) => m,
         Err(errors) => return form_page(&state, &user, &headers, None, form, errors).await,
     };
-    let mut tx = state.begin_for(user.id()).await?;
-    if let Err(e) = check_types(&mut tx.conn(), user.id(), &parsed.meal_types).await {
-        return form_page(&state, &user, &headers, None, form, forms::messages(e)).await;
+    match app::meals::create(&state, &user.write(), &parsed).await {
+        Ok(_) => {}
+        Err(e @ AppError::NotFound(_)) => {
+            let errors = vec![PageError::from(e).message];
+            return form_page(&state, &user, &headers, None, form, errors).await;
+        }
+        Err(e) => return Err(e.into()),
     }
-    meals::insert(&mut tx.conn(), user.id(), &parsed, state.now()).await?;
-    tx.commit().await?;
     Ok(redirect_with(
         "/meals",
         "ok",
@@ -341,33 +345,24 @@ pub async fn update(
         Ok(c) => c,
         Err(errors) => return form_page(&state, &user, &headers, Some(id), form, errors).await,
     };
-    let mut tx = state.begin_for(user.id()).await?;
-    if let Some(types) = &change.meal_types
-        && let Err(e) = check_types(&mut tx.conn(), user.id(), types).await
-    {
-        return form_page(&state, &user, &headers, Some(id), form, forms::messages(e)).await;
-    }
-    meals::update(&mut tx.conn(), user.id(), meal.id, &change, state.now()).await?;
     // A field emptied in the form clears the value (the JSON API keeps null as "unchanged").
-    clear_emptied(&mut tx.conn(), &meal, &form).await?;
-    tx.commit().await?;
-    Ok(redirect_with("/meals", "ok", "Meal saved."))
-}
-
-async fn clear_emptied(
-    c: &mut dbkit::Conn<'_>,
-    meal: &Meal,
-    form: &MealForm,
-) -> Result<(), PageError> {
-    let empty: Vec<&str> = NUTRIENT_FIELDS
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| form.nutrients[*i].trim().is_empty())
-        .map(|(_, (k, _))| *k)
-        .collect();
-    mealframe_store::library::meals::clear_fields(c, meal.id, &empty, form.notes.trim().is_empty())
-        .await?;
-    Ok(())
+    let emptied = Emptied {
+        nutrients: NUTRIENT_FIELDS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| form.nutrients[*i].trim().is_empty())
+            .map(|(_, (k, _))| *k)
+            .collect(),
+        notes: form.notes.trim().is_empty(),
+    };
+    match app::meals::update(&state, &user.write(), meal.id, &change, &emptied).await {
+        Ok(_) => Ok(redirect_with("/meals", "ok", "Meal saved.")),
+        Err(e @ AppError::NotFound(_)) => {
+            let errors = vec![PageError::from(e).message];
+            form_page(&state, &user, &headers, Some(id), form, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn delete(
@@ -378,9 +373,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let meal = owned(&state, &user, &id).await?;
-    let mut tx = state.begin_for(user.id()).await?;
-    meals::delete(&mut tx.conn(), user.id(), meal.id).await?;
-    tx.commit().await?;
+    app::meals::delete(&state, &user.write(), meal.id).await?;
     Ok(redirect_with(
         "/meals",
         "ok",
@@ -392,7 +385,7 @@ pub async fn delete(
 #[template(path = "meals/import.html")]
 struct ImportPage {
     layout: Layout,
-    report: Option<ImportResult>,
+    report: Option<Imported>,
     error: Option<String>,
 }
 
@@ -416,11 +409,12 @@ pub async fn import(
     if let Err(e) = check_origin(&state, &headers) {
         return e.into_response();
     }
-    let outcome = async {
-        let text = read_csv(&state, Ok(multipart)).await?;
-        import_text(&state, user.id(), &text).await
-    }
-    .await;
+    let outcome = match upload::csv_file(&state.config, Ok(multipart)).await {
+        Ok(text) => app::meals::import_csv(&state, &user.write(), &text)
+            .await
+            .map_err(PageError::from),
+        Err(e) => Err(PageError::from(e)),
+    };
     let layout = Layout::new("Import meals", "meals", Some(&user), &headers).wide();
     match outcome {
         Ok(report) => render(
@@ -432,12 +426,12 @@ pub async fn import(
             false,
         ),
         Err(e) => {
-            let status = e.status();
+            let status = e.status;
             let mut resp = render(
                 &ImportPage {
                     layout,
                     report: None,
-                    error: Some(forms::messages(e).join(" ")),
+                    error: Some(e.message),
                 },
                 false,
             );

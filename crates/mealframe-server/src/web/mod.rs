@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod auth_pages;
+pub mod cards;
 pub mod forms;
 pub mod headers;
 pub mod icons;
@@ -12,7 +13,6 @@ pub mod layout;
 pub mod meals;
 pub mod settings;
 pub mod setup;
-pub mod starter;
 pub mod stats;
 pub mod today;
 pub mod week;
@@ -26,25 +26,6 @@ use axum::{
 };
 
 use crate::state::AppState;
-
-/// The meals the pages' pickers offer (Today's sheets, the Week page's reassign): the user's
-/// library by name, at most 500.
-pub async fn picker_library(
-    c: &mut dbkit::Conn<'_>,
-    user: mealframe_core::ids::UserId,
-) -> mealframe_store::Result<Vec<mealframe_store::library::meals::Meal>> {
-    use mealframe_store::library::meals;
-    let (library, _) = meals::list(
-        c,
-        user,
-        &meals::Filter::default(),
-        meals::Order::Name,
-        1,
-        500,
-    )
-    .await?;
-    Ok(library)
-}
 
 /// The glyph of a completion status (also used by `today.js`).
 pub fn glyph(status: &str) -> &'static str {

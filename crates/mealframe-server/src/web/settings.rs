@@ -115,7 +115,7 @@ pub async fn save_preferences(
     if let Some(t) = theme {
         prefs.insert("theme".into(), json!(t));
     }
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     users::update_profile(
         &mut tx.conn(),
         user.id(),

@@ -182,7 +182,7 @@ pub async fn save_type(
         *resp.status_mut() = INVALID;
         return Ok(resp);
     }
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let now = state.now();
     let result = match id {
         Some(id) => meal_types::update(
@@ -234,7 +234,7 @@ pub async fn delete_type(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let id: MealTypeId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     if meal_types::used_by_templates(&mut tx.conn(), user.id(), id).await? {
         return Ok(redirect_with(
             "/setup?tab=types",
@@ -385,7 +385,7 @@ pub async fn save_template(
         Ok(resp)
     };
     let now = state.now();
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let outcome = match id {
         None => match json.parse::<NewTemplate>() {
             Ok(t) => day_templates::insert(&mut tx.conn(), user.id(), &t, now)
@@ -435,7 +435,7 @@ pub async fn delete_template(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let id: DayTemplateId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     if day_templates::used_by_week_plans(&mut tx.conn(), user.id(), id).await? {
         return Ok(redirect_with(
             "/setup?tab=templates",
@@ -575,7 +575,7 @@ pub async fn save_plan(
     }
     let mut days = Vec::new();
     let now = state.now();
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     for (i, t) in picks.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
         match t.parse::<DayTemplateId>() {
             Ok(tid) if day_templates::exists(&mut tx.conn(), user.id(), tid).await? => {
@@ -628,7 +628,7 @@ pub async fn set_default_plan(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let id: WeekPlanId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     week_plans::set_default(&mut tx.conn(), user.id(), id, state.now())
         .await?
         .ok_or_else(PageError::not_found)?;
@@ -648,7 +648,7 @@ pub async fn delete_plan(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let id: WeekPlanId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     if !week_plans::delete(&mut tx.conn(), user.id(), id).await? {
         return Err(PageError::not_found());
     }

@@ -6,7 +6,7 @@ use axum::{extract::State, http::HeaderMap, response::Response};
 use mealframe_core::planning::stats::Stats;
 
 use super::layout::{Layout, PageError, PageUser, render};
-use crate::{api::stats::compute, extract::QueryParams, state::AppState};
+use crate::{app, extract::QueryParams, state::AppState};
 
 pub struct Bar {
     pub x: f64,
@@ -40,7 +40,7 @@ pub struct MacroBar {
 struct StatsPage {
     layout: Layout,
     days: u32,
-    s: Stats,
+    s: std::sync::Arc<Stats>,
     adherence_pct: String,
     tracked: String,
     chart: Chart,
@@ -164,9 +164,7 @@ pub async fn page(
         Some("90") => 90,
         _ => 30,
     };
-    let s = compute(&state, &user, days)
-        .await
-        .map_err(PageError::from)?;
+    let s = app::stats::stats(&state, &user.user, days).await?;
     let c = s.counts;
     let judged = c.denominator();
     let total = c.total().max(1) as f64;

@@ -9,16 +9,18 @@ use axum::{
     http::{HeaderMap, HeaderValue},
     response::Response,
 };
-use mealframe_core::planning::calendar::monday_of;
-use mealframe_store::library::{SetupProgress, meal_types, progress};
+use mealframe_store::library::SetupProgress;
 use serde::Serialize;
 use time::{Date, Duration};
 
-use super::layout::{Layout, PageError, PageUser, check_origin, redirect_with, render};
+use super::{
+    cards::{DaySheet, SlotCard, TotalsLine},
+    layout::{Layout, PageError, PageUser, check_origin, redirect_with, render},
+};
 use crate::{
-    api::{
-        daily::{TodayResponse, day_view},
-        wire::{SlotWithNext, Totals},
+    app::{
+        self,
+        today::{TodayLibrary, today_of},
     },
     extract::CurrentUser,
     state::AppState,
@@ -106,15 +108,15 @@ impl Checklist {
 struct TodayPage {
     layout: Layout,
     long_date: String,
-    day: TodayResponse,
-    next: Option<SlotWithNext>,
-    rest: Vec<SlotWithNext>,
-    yesterday: Vec<SlotWithNext>,
+    day: DaySheet,
+    next: Option<SlotCard>,
+    rest: Vec<SlotCard>,
+    yesterday: Vec<SlotCard>,
     yesterday_label: String,
     checklist: Option<Checklist>,
     ring_offset: String,
-    planned: Totals,
-    eaten: Totals,
+    planned: TotalsLine,
+    eaten: TotalsLine,
     /// Photo capture is configured.
     ai: bool,
     data: String,
@@ -142,44 +144,38 @@ pub async fn page(
     PageUser(user): PageUser,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let now = state.now();
-    let today = user.today(now);
-    let day = day_view(&state, &user, today).await?;
-    let yesterday_view = day_view(&state, &user, today - Duration::days(1)).await?;
-    let token = state.db.change_token();
-    let extras = state
-        .views
-        .today_extras
-        .get_or_try((user.id(), today), token, || {
-            today_extras(&state, &user, today)
-        })
-        .await?;
+    let today = today_of(&user.user, state.now());
+    let plan = app::today::day(&state, &user.user, today).await?;
+    let before = app::today::day(&state, &user.user, today - Duration::days(1)).await?;
+    let library = app::today::library(&state, &user.user, today).await?;
+    let mut day = DaySheet::of_plan(&plan);
     let checklist = (day.slots.is_empty() && !day.is_override)
-        .then(|| Checklist::from(extras.setup, extras.week_exists));
-    let next = day.slots.iter().find(|s| s.is_next).cloned();
-    let mut rest: Vec<SlotWithNext> = day.slots.iter().filter(|s| !s.is_next).cloned().collect();
-    rest.sort_by_key(|s| (s.slot.completion_status.is_some(), s.slot.position));
-    let completed = day.stats.completed as f64;
-    let total = day.stats.total.max(1) as f64;
+        .then(|| Checklist::from(library.setup, library.week_exists));
+    let slots = std::mem::take(&mut day.slots);
+    let (mut next, mut rest): (Vec<SlotCard>, Vec<SlotCard>) =
+        slots.into_iter().partition(|s| s.is_next);
+    rest.sort_by_key(|s| (s.completion_status.is_some(), s.position));
+    let completed = f64::from(day.stats.completed);
+    let total = f64::from(day.stats.total.max(1));
     let layout = Layout::new("Today", "today", Some(&user), &headers);
     let had_flash = layout.flash.is_some();
     let page = TodayPage {
         ai: state.vision.is_some(),
         layout,
         long_date: long_date(today),
-        planned: day.macros.planned.clone(),
-        eaten: day.macros.eaten.clone(),
+        planned: TotalsLine::from(&plan.totals.planned),
+        eaten: TotalsLine::from(&plan.totals.eaten),
         ring_offset: format!("{:.2}", RING * (1.0 - completed / total)),
-        next,
+        next: next.pop(),
         rest,
-        yesterday: yesterday_view
+        yesterday: DaySheet::of_plan(&before)
             .slots
             .into_iter()
-            .filter(|s| s.slot.completion_status.is_none())
+            .filter(|s| s.completion_status.is_none())
             .collect(),
         yesterday_label: long_date(today - Duration::days(1)),
         checklist,
-        data: extras.data,
+        data: page_data(&state, &user, today, &library),
         day,
     };
     let mut resp = render(&page, had_flash);
@@ -190,34 +186,14 @@ pub async fn page(
     Ok(resp)
 }
 
-/// What the Today page shows besides the two day views: the pickers' meals and types (encoded
-/// for the page script) and the first-run checklist's counts. Cached under the database's change
-/// token (`view_cache`): four reads that would otherwise run on every visit.
-#[derive(Clone)]
-pub struct TodayExtras {
-    data: String,
-    setup: SetupProgress,
-    week_exists: bool,
-}
-
-async fn today_extras(
-    state: &AppState,
-    user: &CurrentUser,
-    today: Date,
-) -> Result<TodayExtras, PageError> {
-    let mut r = state.db.reader().await?;
-    let library = super::picker_library(&mut r.conn(), user.id()).await?;
-    let types = meal_types::names(&mut r.conn(), user.id()).await?;
-    let setup = progress(&mut r.conn(), user.id()).await?;
-    let week_exists =
-        mealframe_store::plans::views::week_row(&mut r.conn(), user.id(), monday_of(today))
-            .await?
-            .is_some();
+/// The data the page script needs (the pickers' meals and types), encoded for the page.
+fn page_data(state: &AppState, user: &CurrentUser, today: Date, library: &TodayLibrary) -> String {
     let data = PageData {
         user: user.id().to_string(),
         date: today.to_string(),
         yesterday: (today - Duration::days(1)).to_string(),
         meals: library
+            .meals
             .iter()
             .map(|m| PickerMeal {
                 id: m.id.to_string(),
@@ -228,20 +204,17 @@ async fn today_extras(
                 ai: m.source == "ai_capture",
             })
             .collect(),
-        types: types
-            .into_iter()
+        types: library
+            .meal_types
+            .iter()
             .map(|(id, name)| PickerType {
                 id: id.to_string(),
-                name,
+                name: name.clone(),
             })
             .collect(),
         ai: state.vision.is_some(),
     };
-    Ok(TodayExtras {
-        data: json_for_script(&data),
-        setup,
-        week_exists,
-    })
+    json_for_script(&data)
 }
 
 /// Accept the starter library (first run).
@@ -251,7 +224,7 @@ pub async fn install_starter(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
-    if super::starter::install(&state, user.id()).await? {
+    if crate::app::starter::install(&state, &user.write()).await? {
         Ok(redirect_with(
             "/",
             "ok",

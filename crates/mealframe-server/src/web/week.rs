@@ -17,26 +17,26 @@ use mealframe_core::{
 };
 use mealframe_store::{
     StoreError,
-    library::day_templates,
-    plans::{ops, views},
+    plans::{
+        ops,
+        views::{self, WeekView},
+    },
 };
 use time::{Date, Duration};
 
+use super::cards::DaySheet;
 use super::{
     forms::Fields,
     layout::{Layout, PageError, PageUser, check_origin, redirect_with, render},
 };
 use crate::{
-    api::{
-        planning_errors,
-        wire::{Day, Week},
-    },
+    app::{self, AppError, error::refusal_message},
     extract::{CurrentUser, Issues, QueryParams},
     state::AppState,
 };
 
 pub struct DayCard {
-    pub day: Day,
+    pub day: DaySheet,
     pub label: String,
     pub is_today: bool,
     pub is_past: bool,
@@ -59,7 +59,7 @@ struct WeekPage {
     relative: String,
     prev: String,
     next: String,
-    week: Option<Week>,
+    week: Option<WeekView>,
     days: Vec<DayCard>,
     unplanned: Vec<(String, String)>,
     templates: Vec<(String, String)>,
@@ -94,13 +94,11 @@ pub async fn page(
     let today = user.today(state.now());
     let monday = monday_of(parse_date(q.get("start")).unwrap_or(today));
     let open = parse_date(q.get("open"));
-    let (week, templates, library) = {
-        let mut r = state.db.reader().await?;
-        let week = views::week(&mut r.conn(), user.id(), monday).await?;
-        let templates = day_templates::list(&mut r.conn(), user.id()).await?;
-        let library = super::picker_library(&mut r.conn(), user.id()).await?;
-        (week, templates, library)
-    };
+    let app::week::WeekWithChoices {
+        week,
+        templates,
+        meals: library,
+    } = app::week::week_with_choices(&state, user.id(), monday).await?;
     let weeks_away = (monday - monday_of(today)).whole_weeks();
     let relative = match weeks_away {
         0 => "This week".to_owned(),
@@ -109,35 +107,29 @@ pub async fn page(
         n if n > 0 => format!("{n} weeks ahead"),
         n => format!("{} weeks ago", -n),
     };
-    let wire = week.as_ref().map(Week::from);
-    let days: Vec<DayCard> = wire
-        .as_ref()
-        .map(|w| {
-            w.days
-                .iter()
-                .map(|d| {
-                    let date: Date = d.date.parse::<DateString>().map(|x| x.0).unwrap_or(today);
-                    let total = d.completion_summary.total.max(1);
-                    DayCard {
-                        label: format!("{}, {}", weekday_name(date), short(date)),
-                        is_today: date == today,
-                        is_past: date < today,
-                        open: open == Some(date) || (open.is_none() && date == today),
-                        percent: d.completion_summary.completed * 100 / total,
-                        day: d.clone(),
-                    }
-                })
-                .collect()
+    let days: Vec<DayCard> = week
+        .iter()
+        .flat_map(|w| &w.days)
+        .map(|d| {
+            let date = d.date;
+            let sheet = DaySheet::of_day(d);
+            let total = sheet.stats.total.max(1);
+            DayCard {
+                label: format!("{}, {}", weekday_name(date), short(date)),
+                is_today: date == today,
+                is_past: date < today,
+                open: open == Some(date) || (open.is_none() && date == today),
+                percent: sheet.stats.completed * 100 / total,
+                day: sheet,
+            }
         })
-        .unwrap_or_default();
-    let planned: Vec<String> = days.iter().map(|d| d.day.date.clone()).collect();
-    let unplanned = if wire.is_some() {
-        week_dates(monday)
-            .filter(|d| !planned.contains(&d.to_string()))
+        .collect();
+    let unplanned = match &week {
+        Some(w) => week_dates(monday)
+            .filter(|d| !w.days.iter().any(|x| x.date == *d))
             .map(|d| (d.to_string(), format!("{}, {}", weekday_name(d), short(d))))
-            .collect()
-    } else {
-        vec![]
+            .collect(),
+        None => vec![],
     };
     let has_unmarked = days
         .iter()
@@ -151,7 +143,7 @@ pub async fn page(
         relative,
         prev: (monday - Duration::days(7)).to_string(),
         next: (monday + Duration::days(7)).to_string(),
-        week: wire,
+        week,
         days,
         unplanned,
         templates: templates
@@ -175,18 +167,6 @@ pub async fn page(
     Ok(resp)
 }
 
-/// `YYYY-MM-DD` as a parseable type.
-struct DateString(Date);
-
-impl std::str::FromStr for DateString {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        mealframe_core::planning::calendar::parse_date(s)
-            .map(DateString)
-            .map_err(|_| ())
-    }
-}
-
 fn back(monday: Date, open: Option<Date>) -> String {
     match open {
         Some(d) => format!("/week?start={monday}&open={d}"),
@@ -195,7 +175,10 @@ fn back(monday: Date, open: Option<Date>) -> String {
 }
 
 fn refusal(e: StoreError) -> String {
-    super::layout::PageError::from(planning_errors::nested(e)).message
+    match AppError::from(e) {
+        AppError::Refused(r) => refusal_message(&r),
+        other => super::layout::PageError::from(other).message,
+    }
 }
 
 async fn run<F>(
@@ -208,7 +191,7 @@ async fn run<F>(
 where
     F: AsyncFnOnce(&mut dbkit::Conn<'_>) -> Result<(), StoreError>,
 {
-    let mut tx = state.begin_for(user).await?;
+    let mut tx = state.begin_for(&crate::app::Write::by(user)).await?;
     match f(&mut tx.conn()).await {
         Ok(()) => {
             tx.commit().await?;
@@ -236,7 +219,7 @@ pub async fn generate(
             .map(monday_of)
             .unwrap_or_else(|| next_monday(today)),
     };
-    let mut tx = state.begin_for(user.id()).await?;
+    let mut tx = state.begin_for(&user.write()).await?;
     let to = if fields.get("week_start_date") == Some("this") && fields.get("from") != Some("week")
     {
         "/".to_owned()

@@ -515,6 +515,7 @@ pub async fn compact(
 /// Empty the named nutrient columns (and the notes): the web form's "clear this value".
 pub async fn clear_fields(
     c: &mut Conn<'_>,
+    user: UserId,
     id: MealId,
     api_fields: &[&str],
     notes: bool,
@@ -531,14 +532,20 @@ pub async fn clear_fields(
             _ => continue,
         };
         // `column` comes from the fixed list above, never from input.
-        let sql = format!("UPDATE meals SET {column} = NULL WHERE id = $1");
-        execute!(c.reborrow(), sqlx::AssertSqlSafe(sql), id.uuid())?;
+        let sql = format!("UPDATE meals SET {column} = NULL WHERE id = $1 AND user_id = $2");
+        execute!(
+            c.reborrow(),
+            sqlx::AssertSqlSafe(sql),
+            id.uuid(),
+            user.uuid()
+        )?;
     }
     if notes {
         execute!(
             c.reborrow(),
-            "UPDATE meals SET notes = NULL WHERE id = $1",
-            id.uuid()
+            "UPDATE meals SET notes = NULL WHERE id = $1 AND user_id = $2",
+            id.uuid(),
+            user.uuid()
         )?;
     }
     Ok(())

@@ -1,4 +1,5 @@
-//! Computed views cached per user: a day as the Today screen shows it and the stats of a period.
+//! Computed views cached per user, owned by the use cases: a day as the Today screen shows it,
+//! the stats of a period, and the library the Today page offers.
 //!
 //! A year of history makes these the most expensive reads (a streak walks up to 365 days, stats
 //! over a year aggregate ~1,500 slots), and people open them far more often than they change
@@ -16,7 +17,7 @@
 //! The maps are bounded; when full, an arbitrary entry makes room (stale entries are simply
 //! never matched again).
 
-use std::{collections::HashMap, hash::Hash, sync::Mutex};
+use std::{collections::HashMap, hash::Hash, sync::Arc, sync::Mutex};
 
 use bytes::Bytes;
 use dbkit::ChangeToken;
@@ -24,7 +25,7 @@ use mealframe_core::{ids::UserId, planning::stats::Stats};
 use mealframe_store::accounts::{sessions::WebSession, users::User};
 use time::Date;
 
-use crate::{api::daily::TodayResponse, web::today::TodayExtras};
+use super::day_plan::{DayPlan, TodayLibrary};
 
 /// Entries kept of each kind: a day view is a few kilobytes, a year of
 /// stats (numbers or encoded) up to ~150 KB.
@@ -93,18 +94,18 @@ impl<K: Eq + Hash + Clone, V: Clone, Ver: Eq> Versioned<K, V, Ver> {
 }
 
 pub struct ViewCache {
-    /// Today views by user and date.
-    pub days: Versioned<(UserId, Date), TodayResponse>,
+    /// Days as the Today screen shows them, by user and date.
+    pub days: Versioned<(UserId, Date), Arc<DayPlan>>,
     /// Stats of the `days` days ending a date, as numbers (web page) …
-    pub stats: Versioned<(UserId, u32, Date), Stats>,
-    /// … and as the encoded `GET /stats` body (a year is ~140 KB of JSON).
-    pub stats_json: Versioned<(UserId, u32, Date), Bytes>,
+    pub stats: Versioned<(UserId, u32, Date), Arc<Stats>>,
+    /// … and encoded by a front door (the API's `GET /stats` body: a year is ~140 KB of JSON).
+    pub stats_encoded: Versioned<(UserId, u32, Date), Bytes>,
     /// Users' rows (whatever `is_active` says; the caller checks).
     pub users: Versioned<UserId, User, ChangeToken>,
     /// Web sessions by token hash (expiry is checked by the caller).
     pub sessions: Versioned<String, WebSession, ChangeToken>,
     /// The Today page's data besides the day views.
-    pub today_extras: Versioned<(UserId, Date), TodayExtras, ChangeToken>,
+    pub today_library: Versioned<(UserId, Date), Arc<TodayLibrary>, ChangeToken>,
 }
 
 impl Default for ViewCache {
@@ -112,10 +113,10 @@ impl Default for ViewCache {
         Self {
             days: Versioned::new(MAX_DAYS),
             stats: Versioned::new(MAX_STATS),
-            stats_json: Versioned::new(MAX_STATS),
+            stats_encoded: Versioned::new(MAX_STATS),
             users: Versioned::new(MAX_USERS),
             sessions: Versioned::new(MAX_SESSIONS),
-            today_extras: Versioned::new(MAX_TODAY_EXTRAS),
+            today_library: Versioned::new(MAX_TODAY_EXTRAS),
         }
     }
 }

@@ -7,7 +7,10 @@ use axum::{
 };
 use serde_json::Value;
 
+use mealframe_core::csv_meals::{self, CsvFileError};
+
 use crate::{
+    config::Config,
     error::{ApiError, ApiResult},
     extract::Issues,
 };
@@ -79,4 +82,47 @@ pub fn essence(content_type: &str) -> String {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase()
+}
+
+const CSV_TYPES: [&str; 4] = [
+    "text/csv",
+    "text/plain",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+];
+
+/// The CSV file of a meal import (field `file`), checked and decoded (the API's import route
+/// and the import page).
+pub async fn csv_file(
+    config: &Config,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> ApiResult<String> {
+    let limit = config.max_upload_bytes;
+    let too_large = format!(
+        "File too large. Maximum size is {} MB.",
+        limit.div_ceil(1024 * 1024)
+    );
+    let accept = |content_type: Option<&str>| match content_type {
+        Some(ct) if !CSV_TYPES.contains(&essence(ct).as_str()) => Err(ApiError::bad_request(
+            format!("Invalid file type: {ct}. Expected CSV file."),
+        )),
+        _ => Ok(()),
+    };
+    let upload = read_part(
+        multipart,
+        PartRules {
+            name: "file",
+            limit,
+            too_large: &too_large,
+            accept: &accept,
+        },
+    )
+    .await?;
+    let text = csv_meals::decode(&upload.bytes).map_err(|e| match e {
+        CsvFileError::Encoding => {
+            ApiError::bad_request("File encoding error. Please save the file as UTF-8.")
+        }
+        CsvFileError::Empty => ApiError::bad_request("CSV file is empty."),
+    })?;
+    Ok(text.to_owned())
 }

@@ -14,7 +14,8 @@ use mealframe_store::library::{
     week_plans,
 };
 
-use crate::{error::ApiResult, state::AppState};
+use super::{AppResult, Write};
+use crate::state::AppState;
 
 const TYPES: [(&str, &str); 4] = [
     ("Breakfast", "First meal of the day"),
@@ -189,16 +190,17 @@ fn g(v: i32) -> Option<Tenths> {
 }
 
 /// Whether the starter can be offered (the library is still empty).
-pub async fn available(state: &AppState, user: UserId) -> ApiResult<bool> {
+pub async fn available(state: &AppState, user: UserId) -> AppResult<bool> {
     let mut r = state.db.reader().await?;
     let p = mealframe_store::library::progress(&mut r.conn(), user).await?;
     Ok(p.meal_types == 0 && p.meals == 0 && p.templates == 0)
 }
 
 /// Create the starter library in one transaction. Returns false if the library was not empty.
-pub async fn install(state: &AppState, user: UserId) -> ApiResult<bool> {
+pub async fn install(state: &AppState, w: &Write) -> AppResult<bool> {
+    let user = w.user;
     let now = state.now();
-    let mut tx = state.begin_for(user).await?;
+    let mut tx = state.begin_for(w).await?;
     let p = mealframe_store::library::progress(&mut tx.conn(), user).await?;
     if p.meal_types > 0 || p.meals > 0 || p.templates > 0 {
         return Ok(false);
