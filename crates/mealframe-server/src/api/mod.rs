@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod capture;
+mod common_responses;
 pub mod daily;
 pub mod day_templates;
 pub mod export;
@@ -42,8 +43,17 @@ use crate::{error::internal_error_body, state::AppState};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "MealFrame API", description = "Meal-plan executor: plan exact meals while calm, follow them at meal time."),
+    info(title = "MealFrame API", description = "Meal-plan executor: plan exact meals while calm, follow them at meal time.\n\n\
+        This document describes the JSON API (`/api/v1/…`) and the health routes. The web app's HTML \
+        pages and form posts served by the same process (`/today`, `/week`, `/meals`, `/login`, …; see \
+        `docs/mealframe.md`) are deliberately left out."),
     modifiers(&BearerAuth),
+    components(schemas(
+        crate::error::ErrorDetail,
+        crate::error::ValidationErrorBody,
+        crate::error::CodedError,
+        crate::error::RateLimitError
+    )),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "health", description = "Liveness, readiness, metrics"),
@@ -143,9 +153,17 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(photos)
 }
 
+/// The routes and their finished OpenAPI document: what every route of a kind can answer (401,
+/// 422) is added once here, after all routes are collected.
+fn split(routes: OpenApiRouter<AppState>) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = routes.split_for_parts();
+    common_responses::CommonResponses.modify(&mut doc);
+    (routes, doc)
+}
+
 /// The OpenAPI document (also served at `/openapi.json`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes(0).split_for_parts().1
+    split(documented_routes(0)).1
 }
 
 async fn not_found() -> Response {
@@ -198,7 +216,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    let (routes, openapi) = documented_routes(state.config.max_upload_bytes).split_for_parts();
+    let (routes, openapi) = split(documented_routes(state.config.max_upload_bytes));
     with_layers(
         routes
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
