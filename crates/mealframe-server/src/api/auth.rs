@@ -233,11 +233,13 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 /// The signed-in user.
 #[derive(Serialize, ToSchema)]
 pub struct MeResponse {
+    #[schema(format = Uuid)]
     pub id: String,
     pub email: String,
     pub email_verified: bool,
     /// `"email"` or `"google"`.
     pub auth_provider: &'static str,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// IANA time zone that decides "today" (default `UTC`).
     pub timezone: String,

@@ -32,6 +32,7 @@ use crate::{
 
 #[derive(Serialize, ToSchema)]
 pub struct MealListItem {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub portion_description: String,
@@ -73,8 +74,11 @@ pub struct MealResponse {
     pub confidence_score: Option<String>,
     pub image_path: Option<String>,
     pub ai_model_version: Option<String>,
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     pub meal_types: Vec<wire::Compact>,
 }
@@ -126,16 +130,28 @@ fn not_found() -> ApiError {
     ApiError::not_found("Meal not found")
 }
 
+// The orders `list` accepts in `sort`, for the OpenAPI document.
+/// The order of the list.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum MealSort {
+    Name,
+    Newest,
+    CaloriesAsc,
+    CaloriesDesc,
+}
+
 /// List the user's meals, ordered by name (or `sort`).
 #[utoipa::path(get, path = "/api/v1/meals", tag = "Meals", security(("bearer" = [])),
     params(
-        ("page" = Option<u32>, Query, description = "≥ 1, default 1"),
-        ("page_size" = Option<u32>, Query, description = "1–100, default 20"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 4294967295_i64, description = "Default 1"),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Default 20"),
         ("search" = Option<String>, Query, description = "Case-insensitive substring of the name (% and _ are literal)"),
         ("search_portion" = Option<bool>, Query, description = "Addition: also search the portion text"),
-        ("meal_type_id" = Option<String>, Query),
+        ("meal_type_id" = Option<uuid::Uuid>, Query),
         ("source" = Option<String>, Query, description = "manual | ai_capture"),
-        ("sort" = Option<String>, Query, description = "Addition: name (default) | newest | calories_asc | calories_desc"),
+        ("sort" = inline(Option<MealSort>), Query, description = "Addition: the order, default `name`"),
     ),
     responses((status = 200, body = MealPage), (status = 422)))]
 pub async fn list(
@@ -205,7 +221,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
-    params(("meal_id" = String, Path)), responses((status = 200, body = MealResponse), (status = 404)))]
+    params(("meal_id" = uuid::Uuid, Path)), responses((status = 200, body = MealResponse), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -258,7 +274,7 @@ pub struct MealBody {
     #[serde(default)]
     pub ai_model_version: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
     pub meal_type_ids: Option<Vec<Value>>,
 }
 
@@ -441,7 +457,7 @@ pub struct MealUpdate {
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
     pub meal_type_ids: Option<Vec<Value>>,
 }
 
@@ -498,7 +514,7 @@ impl FromBody for MealChange {
 }
 
 #[utoipa::path(put, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
-    params(("meal_id" = String, Path)), request_body = MealUpdate, responses((status = 200, body = MealResponse), (status = 404), (status = 422)))]
+    params(("meal_id" = uuid::Uuid, Path)), request_body = MealUpdate, responses((status = 200, body = MealResponse), (status = 404), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -522,7 +538,7 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
-    params(("meal_id" = String, Path)), responses((status = 204), (status = 404)))]
+    params(("meal_id" = uuid::Uuid, Path)), responses((status = 204), (status = 404)))]
 pub async fn delete(
     State(state): State<AppState>,
     user: CurrentUser,
