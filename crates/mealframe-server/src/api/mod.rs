@@ -44,9 +44,10 @@ use crate::{error::internal_error_body, state::AppState};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "MealFrame API", description = "Meal-plan executor: plan exact meals while calm, follow them at meal time.\n\n\
-        This document describes the JSON API (`/api/v1/…`) and the health routes. The web app's HTML \
-        pages and form posts served by the same process (`/today`, `/week`, `/meals`, `/login`, …; see \
-        `docs/mealframe.md`) are deliberately left out."),
+        This document describes the JSON API (`/api/v1/…`) and the health routes. The same process \
+        also serves the web app, which this document deliberately leaves out: its HTML pages and form \
+        posts (`/` when the browser asks for HTML, `/week`, `/meals`, `/setup`, `/stats`, `/settings`, \
+        `/login`, …), its static files, and Swagger UI (`/docs`) with this document (`/openapi.json`)."),
     modifiers(&BearerAuth),
     components(schemas(
         crate::error::ErrorDetail,
