@@ -137,6 +137,7 @@ impl FromBody for TokenBody {
 #[derive(Deserialize, ToSchema)]
 pub struct ResetBody {
     pub token: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -537,6 +538,7 @@ pub async fn update_me(
 pub struct ChangePasswordBody {
     #[serde(default)]
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

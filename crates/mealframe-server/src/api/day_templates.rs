@@ -145,7 +145,7 @@ pub async fn get(
 /// `{position, meal_type_id}`
 #[derive(Deserialize, ToSchema, Clone)]
 pub struct SlotBody {
-    #[schema(value_type = i32)]
+    #[schema(value_type = i32, minimum = 1)]
     pub position: Value,
     #[schema(value_type = uuid::Uuid)]
     pub meal_type_id: Value,
@@ -194,14 +194,15 @@ fn parse_kcal(v: &mut Issues, value: &Value) -> Option<i32> {
 /// A new template.
 #[derive(Deserialize, ToSchema)]
 pub struct TemplateBody {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[serde(default)]
     pub notes: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 999999)]
     pub max_calories_kcal: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub max_protein_g: Option<Value>,
     #[serde(default)]
     pub slots: Vec<SlotBody>,
@@ -250,16 +251,16 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct TemplateUpdate {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 999999)]
     pub max_calories_kcal: Patch<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub max_protein_g: Patch<Value>,
     #[serde(default)]
     #[schema(value_type = Option<Vec<SlotBody>>)]

@@ -101,6 +101,7 @@ pub async fn get(
 /// `{name, description?, tags?}`
 #[derive(Deserialize, ToSchema)]
 pub struct MealTypeBody {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -143,7 +144,7 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct MealTypeUpdate {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]

@@ -130,6 +130,16 @@ fn not_found() -> ApiError {
     ApiError::not_found("Meal not found")
 }
 
+// The sources a meal may have (`Source::parse`), for the OpenAPI document.
+/// Where a meal came from.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum MealSource {
+    Manual,
+    AiCapture,
+}
+
 // The orders `list` accepts in `sort`, for the OpenAPI document.
 /// The order of the list.
 #[derive(ToSchema)]
@@ -238,36 +248,40 @@ pub async fn get(
 /// A new meal.
 #[derive(Deserialize, ToSchema)]
 pub struct MealBody {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
+    #[schema(min_length = 1)]
     pub portion_description: String,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 999999)]
     pub calories_kcal: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub protein_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub carbs_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub sugar_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub fat_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub saturated_fat_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub fiber_g: Option<Value>,
     #[serde(default)]
     pub notes: Option<String>,
-    /// `manual` (default) or `ai_capture`.
+    /// Default `manual`.
     #[serde(default)]
+    #[schema(value_type = Option<MealSource>)]
     pub source: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    /// 0 to 1.
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub confidence_score: Option<Value>,
     #[serde(default)]
     pub image_path: Option<String>,
@@ -427,31 +441,31 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct MealUpdate {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1)]
     pub portion_description: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 999999)]
     pub calories_kcal: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub protein_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub carbs_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub sugar_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub fat_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub saturated_fat_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub fiber_g: Option<Value>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -587,7 +601,7 @@ const CSV_TYPES: [&str; 4] = [
 
 /// Import meals from a CSV upload (multipart field `file`); one transaction for the whole file.
 #[utoipa::path(post, path = "/api/v1/meals/import", tag = "Meals", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV"),
+    request_body(content = upload::CsvUpload, content_type = "multipart/form-data", description = "field `file`: the CSV"),
     responses((status = 200, body = ImportResult), (status = 400, description = "Wrong type, encoding or empty"), (status = 413), (status = 422)))]
 pub async fn import(
     State(state): State<AppState>,

@@ -174,6 +174,7 @@ fn parse_days(days: &[PlanDayBody], v: &mut Issues) -> Option<Vec<(u8, DayTempla
 /// A new plan.
 #[derive(Deserialize, ToSchema)]
 pub struct WeekPlanBody {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[serde(default)]
     pub is_default: bool,
@@ -242,7 +243,7 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct WeekPlanUpdate {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<bool>)]

@@ -193,6 +193,7 @@ pub async fn switch_template(
 #[derive(Deserialize, ToSchema)]
 pub struct OverrideBody {
     #[serde(default)]
+    #[schema(max_length = 255)]
     pub reason: Option<String>,
 }
 

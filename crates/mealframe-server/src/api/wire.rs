@@ -59,6 +59,16 @@ pub enum WeekdayName {
     Sunday,
 }
 
+// How request bodies may give a decimal (`Issues::tenths`, `Issues::unit_fraction`).
+/// A decimal, as a JSON number or a numeric string; grams are 0 to 99999.9.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum DecimalInput {
+    Number(f64),
+    Text(String),
+}
+
 /// `{id, name}`
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct Compact {
