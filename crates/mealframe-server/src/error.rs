@@ -17,6 +17,7 @@ use axum::{
 };
 use mealframe_store::StoreError;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use crate::{
     app::{AppError, error::refusal_message},
@@ -128,6 +129,64 @@ impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         ApiError::Internal(format!("database: {e}"))
     }
+}
+
+// The error shapes below exist for the OpenAPI document only (`api::common_responses` attaches
+// them); `ApiError::into_response` writes the same shapes.
+
+/// `{"detail": "<message>"}`: 401, and the errors of the auth, library, import and capture routes.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    pub detail: String,
+}
+
+/// A 422: every problem found in the request (FastAPI's shape and name).
+#[derive(ToSchema)]
+#[schema(as = HTTPValidationError)]
+#[allow(dead_code)]
+pub struct ValidationErrorBody {
+    pub detail: Vec<Issue>,
+}
+
+/// `{"detail": {"error": {"code", "message"}}}`: the errors of the daily-use and weekly routes.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CodedError {
+    pub detail: CodedDetail,
+}
+
+/// The `detail` of a `CodedError`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CodedDetail {
+    pub error: CodedMessage,
+}
+
+/// The `error` of a `CodedError`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CodedMessage {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// The code of a `CodedError`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    NotFound,
+    ValidationError,
+    Conflict,
+    Forbidden,
+}
+
+/// A 429: `{"error": "Rate limit exceeded: 5 per 1 minute"}`, with `Retry-After`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RateLimitError {
+    pub error: String,
 }
 
 /// The body of a 500: what the original's exception handler answered, as JSON.

@@ -68,7 +68,7 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 
 /// The whole application: the API (with its document and Swagger UI) and the pages.
 pub fn router(state: AppState) -> Router {
-    let (routes, openapi) = api::documented_routes(state.config.max_upload_bytes).split_for_parts();
+    let (routes, openapi) = api::split(api::documented_routes(state.config.max_upload_bytes));
     with_layers(
         routes
             .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))

@@ -22,10 +22,13 @@ use crate::{
 
 #[derive(Deserialize, ToSchema)]
 pub struct PageviewBody {
+    #[schema(max_length = 2048)]
     pub page_url: String,
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub referrer: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub session_id: Option<String>,
 }
 

@@ -137,6 +137,7 @@ impl FromBody for TokenBody {
 #[derive(Deserialize, ToSchema)]
 pub struct ResetBody {
     pub token: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
@@ -233,11 +234,13 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiRes
 /// The signed-in user.
 #[derive(Serialize, ToSchema)]
 pub struct MeResponse {
+    #[schema(format = Uuid)]
     pub id: String,
     pub email: String,
     pub email_verified: bool,
     /// `"email"` or `"google"`.
     pub auth_provider: &'static str,
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// IANA time zone that decides "today" (default `UTC`).
     pub timezone: String,
@@ -537,6 +540,7 @@ pub async fn update_me(
 pub struct ChangePasswordBody {
     #[serde(default)]
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

@@ -111,7 +111,7 @@ fn cost_micro_usd(model: &str, prompt: u64, completion: u64) -> Option<i64> {
 
 /// Analyse a meal photo (multipart field `image`, JPEG or PNG up to 10 MB).
 #[utoipa::path(post, path = "/api/v1/meals/ai-capture", tag = "Meals", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "field `image`: a JPEG or PNG photo"),
+    request_body(content = crate::extract::upload::PhotoUpload, content_type = "multipart/form-data", description = "field `image`: a JPEG or PNG photo"),
     responses((status = 200, body = AiCaptureResponse),
         (status = 400, description = "Not an image, empty, or no food recognised"),
         (status = 413, description = "Larger than 10 MB"), (status = 422, description = "No `image` field"),

@@ -23,7 +23,10 @@ use utoipa::ToSchema;
 use super::{
     params,
     planning_errors::{nested, rejection},
-    wire::{self, Compact, DayLimits, DayMacros, MealCompact, Slot, SlotWithNext},
+    wire::{
+        self, Compact, CompletionStatusName, DayLimits, DayMacros, MealCompact, Slot, SlotWithNext,
+        WeekdayName,
+    },
 };
 use crate::{
     app::{self, today::DayPlan},
@@ -43,7 +46,9 @@ pub struct TodayStats {
 /// One day as the Today screen shows it.
 #[derive(Serialize, ToSchema, Clone)]
 pub struct TodayResponse {
+    #[schema(format = Date)]
     pub date: String,
+    #[schema(value_type = WeekdayName)]
     pub weekday: &'static str,
     pub template: Option<Compact>,
     pub is_override: bool,
@@ -115,10 +120,10 @@ pub async fn yesterday(
 /// `{meal_id, date?}` — `date` (an addition) logs on another day of a generated week.
 #[derive(Deserialize, ToSchema)]
 pub struct AdhocBody {
-    #[schema(value_type = String)]
+    #[schema(value_type = uuid::Uuid)]
     pub meal_id: Value,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<time::Date>)]
     pub date: Option<Value>,
 }
 
@@ -182,11 +187,10 @@ pub async fn add_adhoc(
 /// `{status, actual_meal_id?}`
 #[derive(Deserialize, ToSchema)]
 pub struct CompleteBody {
-    /// `followed` | `equivalent` | `skipped` | `deviated` | `social`
-    #[schema(value_type = String)]
+    #[schema(value_type = CompletionStatusName)]
     pub status: Value,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub actual_meal_id: Option<Value>,
 }
 
@@ -213,8 +217,11 @@ impl FromBody for CompleteRequest {
 /// `{id, completion_status, completed_at, actual_meal}`
 #[derive(Serialize, ToSchema)]
 pub struct CompletionResponse {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(value_type = Option<CompletionStatusName>)]
     pub completion_status: Option<&'static str>,
+    #[schema(format = DateTime)]
     pub completed_at: Option<String>,
     pub actual_meal: Option<MealCompact>,
 }
@@ -230,7 +237,7 @@ fn completion(slot: Slot) -> CompletionResponse {
 
 /// Mark a slot with one of the five statuses (any date), optionally linking what was eaten.
 #[utoipa::path(post, path = "/api/v1/slots/{slot_id}/complete", tag = "Daily Use", security(("bearer" = [])),
-    params(("slot_id" = String, Path)), request_body = CompleteBody,
+    params(("slot_id" = uuid::Uuid, Path)), request_body = CompleteBody,
     responses((status = 200, body = CompletionResponse), (status = 404), (status = 422)))]
 pub async fn complete(
     State(state): State<AppState>,
@@ -260,7 +267,7 @@ pub async fn complete(
 
 /// Clear a slot's status and actual meal.
 #[utoipa::path(delete, path = "/api/v1/slots/{slot_id}/complete", tag = "Daily Use", security(("bearer" = [])),
-    params(("slot_id" = String, Path)), responses((status = 200, body = CompletionResponse), (status = 404)))]
+    params(("slot_id" = uuid::Uuid, Path)), responses((status = 200, body = CompletionResponse), (status = 404)))]
 pub async fn uncomplete(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -277,7 +284,7 @@ pub async fn uncomplete(
 
 /// Remove an ad-hoc slot (204); template slots answer 403.
 #[utoipa::path(delete, path = "/api/v1/slots/{slot_id}", tag = "Daily Use", security(("bearer" = [])),
-    params(("slot_id" = String, Path)), responses((status = 204), (status = 403), (status = 404)))]
+    params(("slot_id" = uuid::Uuid, Path)), responses((status = 204), (status = 403), (status = 404)))]
 pub async fn delete_slot(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -295,10 +302,10 @@ pub async fn delete_slot(
 /// `{meal_id, meal_type_id?}`
 #[derive(Deserialize, ToSchema)]
 pub struct ReassignBody {
-    #[schema(value_type = String)]
+    #[schema(value_type = uuid::Uuid)]
     pub meal_id: Value,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<uuid::Uuid>)]
     pub meal_type_id: Option<Value>,
 }
 
@@ -324,7 +331,7 @@ impl FromBody for ReassignRequest {
 
 /// Put another meal on a slot (today or later), optionally changing its meal type.
 #[utoipa::path(put, path = "/api/v1/slots/{slot_id}/reassign", tag = "Daily Use", security(("bearer" = [])),
-    params(("slot_id" = String, Path)), request_body = ReassignBody,
+    params(("slot_id" = uuid::Uuid, Path)), request_body = ReassignBody,
     responses((status = 200, body = SlotWithNext), (status = 400), (status = 404)))]
 pub async fn reassign(
     State(state): State<AppState>,

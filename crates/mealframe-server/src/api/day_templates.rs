@@ -32,6 +32,7 @@ use crate::{
 
 #[derive(Serialize, ToSchema)]
 pub struct TemplateListItem {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub notes: Option<String>,
@@ -44,6 +45,7 @@ pub struct TemplateListItem {
 
 #[derive(Serialize, ToSchema)]
 pub struct TemplateSlotResponse {
+    #[schema(format = Uuid)]
     pub id: String,
     pub position: i32,
     pub meal_type: wire::Compact,
@@ -55,8 +57,11 @@ pub struct TemplateResponse {
     pub notes: Option<String>,
     pub max_calories_kcal: Option<i32>,
     pub max_protein_g: Option<String>,
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     pub slots: Vec<TemplateSlotResponse>,
 }
@@ -123,7 +128,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/day-templates/{template_id}", tag = "Day Templates", security(("bearer" = [])),
-    params(("template_id" = String, Path)), responses((status = 200, body = TemplateResponse), (status = 404)))]
+    params(("template_id" = uuid::Uuid, Path)), responses((status = 200, body = TemplateResponse), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -140,9 +145,9 @@ pub async fn get(
 /// `{position, meal_type_id}`
 #[derive(Deserialize, ToSchema, Clone)]
 pub struct SlotBody {
-    #[schema(value_type = i32)]
+    #[schema(value_type = i32, minimum = 1)]
     pub position: Value,
-    #[schema(value_type = String)]
+    #[schema(value_type = uuid::Uuid)]
     pub meal_type_id: Value,
 }
 
@@ -189,14 +194,15 @@ fn parse_kcal(v: &mut Issues, value: &Value) -> Option<i32> {
 /// A new template.
 #[derive(Deserialize, ToSchema)]
 pub struct TemplateBody {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[serde(default)]
     pub notes: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 999999)]
     pub max_calories_kcal: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub max_protein_g: Option<Value>,
     #[serde(default)]
     pub slots: Vec<SlotBody>,
@@ -245,16 +251,16 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct TemplateUpdate {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 999999)]
     pub max_calories_kcal: Patch<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub max_protein_g: Patch<Value>,
     #[serde(default)]
     #[schema(value_type = Option<Vec<SlotBody>>)]
@@ -295,7 +301,7 @@ impl FromBody for TemplateChange {
 }
 
 #[utoipa::path(put, path = "/api/v1/day-templates/{template_id}", tag = "Day Templates", security(("bearer" = [])),
-    params(("template_id" = String, Path)), request_body = TemplateUpdate,
+    params(("template_id" = uuid::Uuid, Path)), request_body = TemplateUpdate,
     responses((status = 200, body = TemplateResponse), (status = 404), (status = 409), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -317,7 +323,7 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, path = "/api/v1/day-templates/{template_id}", tag = "Day Templates", security(("bearer" = [])),
-    params(("template_id" = String, Path)), responses((status = 204), (status = 404), (status = 409, description = "Used by week plans")))]
+    params(("template_id" = uuid::Uuid, Path)), responses((status = 204), (status = 404), (status = 409, description = "Used by week plans")))]
 pub async fn delete(
     State(state): State<AppState>,
     user: CurrentUser,

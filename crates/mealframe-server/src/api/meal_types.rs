@@ -27,8 +27,11 @@ pub struct MealTypeResponse {
     pub name: String,
     pub description: Option<String>,
     pub tags: Vec<String>,
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
 }
 
@@ -81,7 +84,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/meal-types/{meal_type_id}", tag = "Meal Types", security(("bearer" = [])),
-    params(("meal_type_id" = String, Path)), responses((status = 200, body = MealTypeResponse), (status = 404)))]
+    params(("meal_type_id" = uuid::Uuid, Path)), responses((status = 200, body = MealTypeResponse), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -98,6 +101,7 @@ pub async fn get(
 /// `{name, description?, tags?}`
 #[derive(Deserialize, ToSchema)]
 pub struct MealTypeBody {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
@@ -140,7 +144,7 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct MealTypeUpdate {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
@@ -161,7 +165,7 @@ impl FromBody for MealTypeUpdate {
 }
 
 #[utoipa::path(put, path = "/api/v1/meal-types/{meal_type_id}", tag = "Meal Types", security(("bearer" = [])),
-    params(("meal_type_id" = String, Path)), request_body = MealTypeUpdate,
+    params(("meal_type_id" = uuid::Uuid, Path)), request_body = MealTypeUpdate,
     responses((status = 200, body = MealTypeResponse), (status = 404), (status = 409)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -188,7 +192,7 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, path = "/api/v1/meal-types/{meal_type_id}", tag = "Meal Types", security(("bearer" = [])),
-    params(("meal_type_id" = String, Path)), responses((status = 204), (status = 404), (status = 409, description = "Used by day template slots")))]
+    params(("meal_type_id" = uuid::Uuid, Path)), responses((status = 204), (status = 404), (status = 409, description = "Used by day template slots")))]
 pub async fn delete(
     State(state): State<AppState>,
     user: CurrentUser,

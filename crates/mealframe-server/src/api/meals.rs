@@ -31,6 +31,7 @@ use crate::{
 
 #[derive(Serialize, ToSchema)]
 pub struct MealListItem {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub portion_description: String,
@@ -72,8 +73,11 @@ pub struct MealResponse {
     pub confidence_score: Option<String>,
     pub image_path: Option<String>,
     pub ai_model_version: Option<String>,
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     pub meal_types: Vec<wire::Compact>,
 }
@@ -125,16 +129,38 @@ fn not_found() -> ApiError {
     ApiError::not_found("Meal not found")
 }
 
+// The sources a meal may have (`Source::parse`), for the OpenAPI document.
+/// Where a meal came from.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum MealSource {
+    Manual,
+    AiCapture,
+}
+
+// The orders `list` accepts in `sort`, for the OpenAPI document.
+/// The order of the list.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum MealSort {
+    Name,
+    Newest,
+    CaloriesAsc,
+    CaloriesDesc,
+}
+
 /// List the user's meals, ordered by name (or `sort`).
 #[utoipa::path(get, path = "/api/v1/meals", tag = "Meals", security(("bearer" = [])),
     params(
-        ("page" = Option<u32>, Query, description = "≥ 1, default 1"),
-        ("page_size" = Option<u32>, Query, description = "1–100, default 20"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 4294967295_i64, description = "Default 1"),
+        ("page_size" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Default 20"),
         ("search" = Option<String>, Query, description = "Case-insensitive substring of the name (% and _ are literal)"),
         ("search_portion" = Option<bool>, Query, description = "Addition: also search the portion text"),
-        ("meal_type_id" = Option<String>, Query),
+        ("meal_type_id" = Option<uuid::Uuid>, Query),
         ("source" = Option<String>, Query, description = "manual | ai_capture"),
-        ("sort" = Option<String>, Query, description = "Addition: name (default) | newest | calories_asc | calories_desc"),
+        ("sort" = inline(Option<MealSort>), Query, description = "Addition: the order, default `name`"),
     ),
     responses((status = 200, body = MealPage), (status = 422)))]
 pub async fn list(
@@ -204,7 +230,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
-    params(("meal_id" = String, Path)), responses((status = 200, body = MealResponse), (status = 404)))]
+    params(("meal_id" = uuid::Uuid, Path)), responses((status = 200, body = MealResponse), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -221,43 +247,47 @@ pub async fn get(
 /// A new meal.
 #[derive(Deserialize, ToSchema)]
 pub struct MealBody {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
+    #[schema(min_length = 1)]
     pub portion_description: String,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 999999)]
     pub calories_kcal: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub protein_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub carbs_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub sugar_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub fat_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub saturated_fat_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub fiber_g: Option<Value>,
     #[serde(default)]
     pub notes: Option<String>,
-    /// `manual` (default) or `ai_capture`.
+    /// Default `manual`.
     #[serde(default)]
+    #[schema(value_type = Option<MealSource>)]
     pub source: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    /// 0 to 1.
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub confidence_score: Option<Value>,
     #[serde(default)]
     pub image_path: Option<String>,
     #[serde(default)]
     pub ai_model_version: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
     pub meal_type_ids: Option<Vec<Value>>,
 }
 
@@ -385,37 +415,37 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct MealUpdate {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
     pub name: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1)]
     pub portion_description: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 999999)]
     pub calories_kcal: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub protein_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub carbs_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub sugar_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub fat_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub saturated_fat_g: Option<Value>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<wire::DecimalInput>)]
     pub fiber_g: Option<Value>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub notes: Patch<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<uuid::Uuid>>)]
     pub meal_type_ids: Option<Vec<Value>>,
 }
 
@@ -472,7 +502,7 @@ impl FromBody for MealChange {
 }
 
 #[utoipa::path(put, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
-    params(("meal_id" = String, Path)), request_body = MealUpdate, responses((status = 200, body = MealResponse), (status = 404), (status = 422)))]
+    params(("meal_id" = uuid::Uuid, Path)), request_body = MealUpdate, responses((status = 200, body = MealResponse), (status = 404), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -485,7 +515,7 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, path = "/api/v1/meals/{meal_id}", tag = "Meals", security(("bearer" = [])),
-    params(("meal_id" = String, Path)), responses((status = 204), (status = 404)))]
+    params(("meal_id" = uuid::Uuid, Path)), responses((status = 204), (status = 404)))]
 pub async fn delete(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -523,7 +553,7 @@ pub struct ImportResult {
 
 /// Import meals from a CSV upload (multipart field `file`); one transaction for the whole file.
 #[utoipa::path(post, path = "/api/v1/meals/import", tag = "Meals", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "field `file`: the CSV"),
+    request_body(content = upload::CsvUpload, content_type = "multipart/form-data", description = "field `file`: the CSV"),
     responses((status = 200, body = ImportResult), (status = 400, description = "Wrong type, encoding or empty"), (status = 413), (status = 422)))]
 pub async fn import(
     State(state): State<AppState>,

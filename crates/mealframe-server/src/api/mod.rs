@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod capture;
+mod common_responses;
 pub mod daily;
 pub mod day_templates;
 pub mod export;
@@ -30,8 +31,18 @@ use crate::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "MealFrame API", description = "Meal-plan executor: plan exact meals while calm, follow them at meal time."),
+    info(title = "MealFrame API", description = "Meal-plan executor: plan exact meals while calm, follow them at meal time.\n\n\
+        This document describes the JSON API (`/api/v1/…`) and the health routes. The same process \
+        also serves the web app, which this document deliberately leaves out: its HTML pages and form \
+        posts (`/` when the browser asks for HTML, `/week`, `/meals`, `/setup`, `/stats`, `/settings`, \
+        `/login`, …), its static files, and Swagger UI (`/docs`) with this document (`/openapi.json`)."),
     modifiers(&BearerAuth),
+    components(schemas(
+        crate::error::ErrorDetail,
+        crate::error::ValidationErrorBody,
+        crate::error::CodedError,
+        crate::error::RateLimitError
+    )),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "health", description = "Liveness, readiness, metrics"),
@@ -131,7 +142,17 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .merge(photos)
 }
 
+/// The routes and their finished OpenAPI document: what every route of a kind can answer (401,
+/// 422) is added once here, after all routes are collected.
+pub fn split(
+    routes: OpenApiRouter<AppState>,
+) -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = routes.split_for_parts();
+    common_responses::CommonResponses.modify(&mut doc);
+    (routes, doc)
+}
+
 /// The OpenAPI document (also served at `/openapi.json`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    documented_routes(0).split_for_parts().1
+    split(documented_routes(0)).1
 }

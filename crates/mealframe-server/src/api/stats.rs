@@ -29,6 +29,7 @@ pub struct ByStatus {
 
 #[derive(Serialize, ToSchema)]
 pub struct MealTypeAdherence {
+    #[schema(format = Uuid)]
     pub meal_type_id: String,
     pub name: String,
     pub total: u32,
@@ -38,6 +39,7 @@ pub struct MealTypeAdherence {
 
 #[derive(Serialize, ToSchema)]
 pub struct DailyAdherence {
+    #[schema(format = Date)]
     pub date: String,
     pub total: u32,
     pub followed: u32,
@@ -55,6 +57,7 @@ pub struct OverLimit {
 
 #[derive(Serialize, ToSchema)]
 pub struct DailyMacros {
+    #[schema(format = Date)]
     pub date: String,
     pub planned: Totals,
     pub eaten: Totals,
@@ -159,7 +162,7 @@ impl From<Stats> for StatsResponse {
 
 /// Adherence, streaks, status mix, per-type and per-day adherence, macro averages, soft limits.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "Stats", security(("bearer" = [])),
-    params(("days" = Option<u32>, Query, description = "1–365, default 30")),
+    params(("days" = Option<u32>, Query, minimum = 1, maximum = 365, description = "Default 30")),
     responses((status = 200, body = StatsResponse), (status = 422)))]
 pub async fn stats(
     State(state): State<AppState>,

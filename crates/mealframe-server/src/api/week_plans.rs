@@ -30,6 +30,7 @@ use crate::{
 
 #[derive(Serialize, ToSchema)]
 pub struct WeekPlanListItem {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub is_default: bool,
@@ -38,8 +39,12 @@ pub struct WeekPlanListItem {
 
 #[derive(Serialize, ToSchema)]
 pub struct WeekPlanDayResponse {
+    #[schema(format = Uuid)]
     pub id: String,
+    /// 0 = Monday … 6 = Sunday.
+    #[schema(maximum = 6)]
     pub weekday: u8,
+    #[schema(value_type = wire::WeekdayName)]
     pub weekday_name: &'static str,
     pub day_template: wire::Compact,
 }
@@ -48,8 +53,11 @@ pub struct WeekPlanDayResponse {
 pub struct WeekPlanResponse {
     pub name: String,
     pub is_default: bool,
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub updated_at: String,
     pub days: Vec<WeekPlanDayResponse>,
 }
@@ -99,7 +107,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/week-plans/{plan_id}", tag = "Week Plans", security(("bearer" = [])),
-    params(("plan_id" = String, Path)), responses((status = 200, body = WeekPlanResponse), (status = 404)))]
+    params(("plan_id" = uuid::Uuid, Path)), responses((status = 200, body = WeekPlanResponse), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -116,9 +124,10 @@ pub async fn get(
 /// `{weekday: 0..6, day_template_id}`
 #[derive(Deserialize, ToSchema, Clone)]
 pub struct PlanDayBody {
-    #[schema(value_type = u8)]
+    /// 0 = Monday … 6 = Sunday.
+    #[schema(value_type = u8, maximum = 6)]
     pub weekday: Value,
-    #[schema(value_type = String)]
+    #[schema(value_type = uuid::Uuid)]
     pub day_template_id: Value,
 }
 
@@ -165,6 +174,7 @@ fn parse_days(days: &[PlanDayBody], v: &mut Issues) -> Option<Vec<(u8, DayTempla
 /// A new plan.
 #[derive(Deserialize, ToSchema)]
 pub struct WeekPlanBody {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     #[serde(default)]
     pub is_default: bool,
@@ -233,7 +243,7 @@ pub async fn create(
 #[derive(Deserialize, ToSchema)]
 pub struct WeekPlanUpdate {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
     pub name: Patch<String>,
     #[serde(default)]
     #[schema(value_type = Option<bool>)]
@@ -269,7 +279,7 @@ impl FromBody for PlanChange {
 }
 
 #[utoipa::path(put, path = "/api/v1/week-plans/{plan_id}", tag = "Week Plans", security(("bearer" = [])),
-    params(("plan_id" = String, Path)), request_body = WeekPlanUpdate, responses((status = 200, body = WeekPlanResponse), (status = 404)))]
+    params(("plan_id" = uuid::Uuid, Path)), request_body = WeekPlanUpdate, responses((status = 200, body = WeekPlanResponse), (status = 404)))]
 pub async fn update(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -300,7 +310,7 @@ pub async fn update(
 }
 
 #[utoipa::path(delete, path = "/api/v1/week-plans/{plan_id}", tag = "Week Plans", security(("bearer" = [])),
-    params(("plan_id" = String, Path)), responses((status = 204), (status = 404)))]
+    params(("plan_id" = uuid::Uuid, Path)), responses((status = 204), (status = 404)))]
 pub async fn delete(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -316,7 +326,7 @@ pub async fn delete(
 }
 
 #[utoipa::path(post, path = "/api/v1/week-plans/{plan_id}/set-default", tag = "Week Plans", security(("bearer" = [])),
-    params(("plan_id" = String, Path)), responses((status = 200, body = WeekPlanResponse), (status = 404)))]
+    params(("plan_id" = uuid::Uuid, Path)), responses((status = 200, body = WeekPlanResponse), (status = 404)))]
 pub async fn set_default(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -38,7 +38,7 @@ use crate::{
 
 /// The week containing `week_start_date` (any date; default: this week).
 #[utoipa::path(get, path = "/api/v1/weekly-plans/current", tag = "Weekly Planning", security(("bearer" = [])),
-    params(("week_start_date" = Option<String>, Query, description = "Any date of the week (YYYY-MM-DD)")),
+    params(("week_start_date" = Option<time::Date>, Query, description = "Any date of the week (YYYY-MM-DD, 1900-01-01 to 9000-12-31)")),
     responses((status = 200, body = Week), (status = 404, description = "No plan exists for that week"), (status = 422)))]
 pub async fn current(
     State(state): State<AppState>,
@@ -71,7 +71,7 @@ pub async fn current(
 #[derive(Deserialize, ToSchema)]
 pub struct GenerateBody {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<time::Date>)]
     pub week_start_date: Option<Value>,
 }
 
@@ -156,7 +156,7 @@ async fn day_response(state: &AppState, user: &CurrentUser, date: Date) -> ApiRe
 /// `{day_template_id}`
 #[derive(Deserialize, ToSchema)]
 pub struct SwitchTemplateBody {
-    #[schema(value_type = String)]
+    #[schema(value_type = uuid::Uuid)]
     pub day_template_id: Value,
 }
 
@@ -172,7 +172,7 @@ impl FromBody for SwitchTemplate {
 
 /// Rebuild a day from another template (its slots and marks are replaced; any override cleared).
 #[utoipa::path(put, path = "/api/v1/weekly-plans/current/days/{target_date}/template", tag = "Weekly Planning", security(("bearer" = [])),
-    params(("target_date" = String, Path)), request_body = SwitchTemplateBody,
+    params(("target_date" = time::Date, Path, description = "YYYY-MM-DD, 1900-01-01 to 9000-12-31")), request_body = SwitchTemplateBody,
     responses((status = 200, body = Day), (status = 404, description = "No generated week, or unknown template")))]
 pub async fn switch_template(
     State(state): State<AppState>,
@@ -193,6 +193,7 @@ pub async fn switch_template(
 #[derive(Deserialize, ToSchema)]
 pub struct OverrideBody {
     #[serde(default)]
+    #[schema(max_length = 255)]
     pub reason: Option<String>,
 }
 
@@ -209,6 +210,7 @@ impl FromBody for OverrideBody {
 /// `{date, is_override, override_reason}`
 #[derive(Serialize, ToSchema)]
 pub struct OverrideResponse {
+    #[schema(format = Date)]
     pub date: String,
     pub is_override: bool,
     pub override_reason: Option<String>,
@@ -216,7 +218,7 @@ pub struct OverrideResponse {
 
 /// Mark a day "No Plan" (its slots are removed; the day pauses streaks).
 #[utoipa::path(put, path = "/api/v1/weekly-plans/current/days/{target_date}/override", tag = "Weekly Planning", security(("bearer" = [])),
-    params(("target_date" = String, Path)), request_body = OverrideBody,
+    params(("target_date" = time::Date, Path, description = "YYYY-MM-DD, 1900-01-01 to 9000-12-31")), request_body = OverrideBody,
     responses((status = 200, body = OverrideResponse), (status = 404, description = "No generated week"), (status = 422)))]
 pub async fn set_override(
     State(state): State<AppState>,
@@ -245,7 +247,7 @@ pub async fn set_override(
 
 /// Restore a "No Plan" day from its template with fresh meals.
 #[utoipa::path(delete, path = "/api/v1/weekly-plans/current/days/{target_date}/override", tag = "Weekly Planning", security(("bearer" = [])),
-    params(("target_date" = String, Path)),
+    params(("target_date" = time::Date, Path, description = "YYYY-MM-DD, 1900-01-01 to 9000-12-31")),
     responses((status = 200, body = Day), (status = 400, description = "No day record or no template"),
               (status = 404, description = "No generated week"), (status = 409, description = "The day still has slots")))]
 pub async fn clear_override(

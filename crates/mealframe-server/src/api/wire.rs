@@ -33,9 +33,49 @@ pub fn date(d: Date) -> String {
     d.to_string()
 }
 
+// The document's name for `mealframe_core::planning::completion::CompletionStatus`.
+/// How a slot went: `followed` the plan, ate something `equivalent`, `skipped` it, `deviated`, or
+/// a `social` event.
+#[derive(ToSchema)]
+#[schema(as = CompletionStatus)]
+#[allow(dead_code)]
+#[serde(rename_all = "lowercase")]
+pub enum CompletionStatusName {
+    Followed,
+    Equivalent,
+    Skipped,
+    Deviated,
+    Social,
+}
+
+// The document's names of the days of the week (`weekday_name`).
+/// A day of the week.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum WeekdayName {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+// How request bodies may give a decimal (`Issues::tenths`, `Issues::unit_fraction`).
+/// A decimal, as a JSON number or a numeric string; grams are 0 to 99999.9.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum DecimalInput {
+    Number(f64),
+    Text(String),
+}
+
 /// `{id, name}`
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct Compact {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
 }
@@ -52,6 +92,7 @@ impl<Id: std::fmt::Display> From<&NamedRef<Id>> for Compact {
 /// A meal embedded in another object.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct MealCompact {
+    #[schema(format = Uuid)]
     pub id: String,
     pub name: String,
     pub portion_description: String,
@@ -95,12 +136,15 @@ impl From<&StoreMeal> for MealCompact {
 /// A slot of a generated day (`WeeklyPlanSlotResponse`).
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct Slot {
+    #[schema(format = Uuid)]
     pub id: String,
     pub position: i32,
     pub meal_type: Option<Compact>,
     pub meal: Option<MealCompact>,
-    /// `followed` | `equivalent` | `skipped` | `deviated` | `social` | null
+    /// Null while the slot is unmarked.
+    #[schema(value_type = Option<CompletionStatusName>)]
     pub completion_status: Option<&'static str>,
+    #[schema(format = DateTime)]
     pub completed_at: Option<String>,
     pub is_adhoc: bool,
     pub is_manual_override: bool,
@@ -200,7 +244,9 @@ pub fn day_macros(day: &DayView, t: &DayTotals) -> (DayMacros, DayLimits) {
 /// A generated day (`WeeklyPlanInstanceDayResponse`).
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct Day {
+    #[schema(format = Date)]
     pub date: String,
+    #[schema(value_type = WeekdayName)]
     pub weekday: &'static str,
     pub template: Option<Compact>,
     pub is_override: bool,
@@ -236,7 +282,9 @@ impl From<&DayView> for Day {
 /// A generated week (`WeeklyPlanInstanceResponse`).
 #[derive(Serialize, ToSchema, Clone, Debug)]
 pub struct Week {
+    #[schema(format = Uuid)]
     pub id: String,
+    #[schema(format = Date)]
     pub week_start_date: String,
     pub week_plan: Option<Compact>,
     pub days: Vec<Day>,

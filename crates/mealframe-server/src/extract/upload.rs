@@ -6,6 +6,7 @@ use axum::{
     http::StatusCode,
 };
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use mealframe_core::csv_meals::{self, CsvFileError};
 
@@ -14,6 +15,23 @@ use crate::{
     error::{ApiError, ApiResult},
     extract::Issues,
 };
+
+// The multipart bodies of the upload routes, for the OpenAPI document.
+/// `multipart/form-data` with the CSV file in the field `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CsvUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// `multipart/form-data` with a JPEG or PNG photo (at most 10 MB) in the field `image`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PhotoUpload {
+    #[schema(value_type = String, format = Binary)]
+    pub image: Vec<u8>,
+}
 
 /// The named part's declared content type and bytes.
 pub struct Upload {
