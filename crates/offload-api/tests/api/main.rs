@@ -12,5 +12,6 @@ mod quota;
 mod rate_limits;
 mod robustness;
 mod sessions;
+mod store_errors;
 mod support;
 mod usage;
