@@ -7,7 +7,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    http::{envelope::envelope, fallback},
+    http::{
+        envelope::{envelope, panic_response},
+        fallback,
+    },
     openapi::{self, ApiDoc},
     routes::{ai, apple, health, ops, sessions, usage},
     state::AppState,
@@ -47,9 +50,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The middleware stack every response goes through: request id, access log and metrics
-/// outermost, then the error envelope and panic catcher.
+/// outermost, then the error envelope, then the panic catcher (so that a panic's 500 is
+/// enveloped with the request id like any other error).
 pub fn layered(router: Router) -> Router {
     router
+        .layer(platform::panic::catch_panic(panic_response))
         .layer(middleware::from_fn(envelope))
         .layer(middleware::from_fn(platform::observe::observe))
 }

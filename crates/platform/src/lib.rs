@@ -3,6 +3,8 @@
 //! * [`config`] — settings from defaults, an optional TOML file and `PREFIX_*` environment variables.
 //! * [`telemetry`] — JSON or pretty logs; [`observe`] — request ids, access log lines and
 //!   Prometheus metrics per route template (never query strings, headers or bodies).
+//! * [`panic`] — a panicking handler answers the service's 500 (payload never logged) and the
+//!   server keeps serving.
 //! * [`client_ip`] — the caller's address, believing `X-Forwarded-For` only from trusted proxies.
 //! * [`clock`] — "now", injectable: the system clock, or a manual one tests set and advance.
 //! * [`timefmt`] — the two wire formats for instants the originals use.
@@ -17,6 +19,7 @@ pub mod config;
 pub mod instance;
 pub mod jwks;
 pub mod observe;
+pub mod panic;
 pub mod secrets;
 pub mod shutdown;
 pub mod telemetry;
