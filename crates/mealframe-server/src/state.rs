@@ -9,10 +9,10 @@ use mealframe_store::{
     StoreError,
     accounts::{idempotency, users},
 };
+use platform::clock::{Clock, SystemClock};
 
 use crate::{
     accounts::{google::GoogleOidc, jwt::JwtKeys},
-    clock::{Clock, SystemClock},
     config::Config,
     mail::Mailer,
     view_cache::ViewCache,
@@ -132,7 +132,7 @@ impl AppState {
     }
 
     pub fn now(&self) -> Timestamp {
-        self.clock.now()
+        Timestamp::from(self.clock.now())
     }
 
     /// Have the mail sender look at the outbox now (call after committing queued mail).
