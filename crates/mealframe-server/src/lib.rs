@@ -7,7 +7,6 @@
 pub mod accounts;
 pub mod api;
 pub mod app;
-pub mod clock;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -60,7 +59,7 @@ pub async fn build_state(config: Config) -> Result<AppState, String> {
         config,
         Parts {
             db,
-            clock: Arc::new(clock::SystemClock),
+            clock: Arc::new(platform::clock::SystemClock),
             jwt_secret: secret,
             mailer: None,
         },

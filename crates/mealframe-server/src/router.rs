@@ -3,8 +3,6 @@
 //! compression, CORS, `Idempotency-Key`, body limits, JSON fallbacks). The one place that knows
 //! both front doors; they never import each other.
 
-use std::any::Any;
-
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, Request, State},
@@ -13,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde_json::json;
-use tower_http::{catch_panic::CatchPanicLayer, cors::CorsLayer};
+use tower_http::cors::CorsLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{api, error::internal_error_body, state::AppState, web};
@@ -30,8 +28,9 @@ async fn method_not_allowed() -> Response {
         .into_response()
 }
 
-fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
-    tracing::error!("handler panicked");
+/// A panic's answer: what the original's exception handler answered (the panic is logged by
+/// `platform::panic`).
+fn panic_response() -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         Json(internal_error_body()),
@@ -108,7 +107,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     }
     app.layer(tower_http::compression::CompressionLayer::new())
         .layer(middleware::from_fn(web::headers::security_headers))
-        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(platform::panic::catch_panic(panic_response))
         .layer(middleware::from_fn(platform::observe::observe))
         .with_state(state)
 }

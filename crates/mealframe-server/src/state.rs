@@ -8,11 +8,11 @@ use mealframe_store::{
     StoreError,
     accounts::{idempotency, users},
 };
+use platform::clock::{Clock, SystemClock};
 
 use crate::{
     accounts::{google::GoogleOidc, jwt::JwtKeys},
     app::{Write, cache::ViewCache},
-    clock::{Clock, SystemClock},
     config::Config,
     mail::Mailer,
 };
@@ -131,7 +131,7 @@ impl AppState {
     }
 
     pub fn now(&self) -> Timestamp {
-        self.clock.now()
+        Timestamp::from(self.clock.now())
     }
 
     /// Have the mail sender look at the outbox now (call after committing queued mail).

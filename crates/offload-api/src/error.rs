@@ -5,6 +5,11 @@
 //! and attaches a [`WireError`]; the [`crate::http::envelope`] middleware, which knows the request
 //! id, writes the body. Messages are fixed strings: nothing a client sent and nothing a model
 //! answered ever reaches an error message.
+//!
+//! Store failures ([`StoreError`]) become HTTP errors here and only here: not found → 404
+//! `not_found`, a broken integrity rule → 409 `conflict`, the database unavailable or failing →
+//! 500 `internal_error` (as any unhandled error). No route can produce the 404 or 409 today: every
+//! lookup answers an `Option` and every write is an upsert.
 
 use std::borrow::Cow;
 
@@ -14,7 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::auth::token::TokenError;
+use crate::{auth::token::TokenError, store::StoreError};
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +53,12 @@ pub enum ApiError {
     QuotaExceeded { retry_after: u64 },
     #[error("provider call failed: {0}")]
     Provider(ProviderError),
+    /// The store has no row the operation needs.
+    #[error("not found")]
+    NotFound,
+    /// The write broke an integrity rule of the stored data (nothing was written).
+    #[error("conflict with stored data")]
+    Conflict,
     /// The model answered, but not in the shape the route promises.
     #[error("provider output did not match the response shape")]
     ProviderOutput,
@@ -65,11 +76,24 @@ impl From<TokenError> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
         // sqlx errors carry SQL text and engine messages, never bound values.
-        tracing::error!(error = %e, "database error");
-        ApiError::Internal("database")
+        match e {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict(kind) => {
+                tracing::warn!(constraint = ?kind, "store conflict");
+                ApiError::Conflict
+            }
+            StoreError::Unavailable(e) => {
+                tracing::error!(error = %e, "database unavailable");
+                ApiError::Internal("database unavailable")
+            }
+            StoreError::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                ApiError::Internal("database")
+            }
+        }
     }
 }
 
@@ -88,6 +112,8 @@ impl ApiError {
             | ApiError::ExpiredToken
             | ApiError::InvalidAppleToken => StatusCode::UNAUTHORIZED,
             ApiError::ConsentRequired | ApiError::InstallIdMismatch => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict => StatusCode::CONFLICT,
             ApiError::RequestTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation | ApiError::TooManyFeatures => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::SessionRateLimited { .. }
@@ -119,6 +145,8 @@ impl ApiError {
                 "install_id_mismatch",
                 "Session install_id does not match request install_id".into(),
             ),
+            ApiError::NotFound => ("not_found", "Resource not found".into()),
+            ApiError::Conflict => ("conflict", "Request conflicts with stored data".into()),
             ApiError::RequestTooLarge { max_chars } => (
                 "request_too_large",
                 format!("Request content exceeds max size of {max_chars} characters").into(),
@@ -221,6 +249,35 @@ mod tests {
         ];
         for (e, status, code) in cases {
             let api = ApiError::Provider(e);
+            assert_eq!(api.status().as_u16(), status);
+            assert_eq!(api.wire().code, code);
+        }
+    }
+
+    #[test]
+    fn store_errors_map_to_404_409_or_500() {
+        use dbkit::ConstraintKind;
+        let cases = [
+            (StoreError::NotFound, 404, "not_found"),
+            (
+                StoreError::Conflict(ConstraintKind::Unique),
+                409,
+                "conflict",
+            ),
+            (StoreError::Conflict(ConstraintKind::Check), 409, "conflict"),
+            (
+                StoreError::Unavailable(sqlx::Error::PoolTimedOut),
+                500,
+                "internal_error",
+            ),
+            (
+                StoreError::Db(sqlx::Error::Protocol("x".into())),
+                500,
+                "internal_error",
+            ),
+        ];
+        for (e, status, code) in cases {
+            let api = ApiError::from(e);
             assert_eq!(api.status().as_u16(), status);
             assert_eq!(api.wire().code, code);
         }

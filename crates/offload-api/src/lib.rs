@@ -14,7 +14,6 @@
 pub mod ai;
 pub mod app;
 pub mod auth;
-pub mod clock;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -25,6 +24,8 @@ pub mod state;
 pub mod store;
 
 use std::sync::Arc;
+
+use platform::clock::SystemClock;
 
 pub use app::router;
 pub use config::{Config, Settings};
@@ -38,5 +39,5 @@ pub async fn connect(config: Config) -> Result<AppState, dbkit::DbError> {
         &dbkit::DbOptions::default(),
     )
     .await?;
-    Ok(AppState::new(config, db, Arc::new(clock::SystemClock)))
+    Ok(AppState::new(config, db, Arc::new(SystemClock)))
 }

@@ -1,4 +1,6 @@
-//! The OpenAPI document served at `/openapi.json` (Swagger UI at `/docs`).
+//! The OpenAPI document served at `/openapi.json` (Swagger UI at `/docs`). Its paths come from
+//! the route list that also builds the router ([`crate::app::documented_routes`], utoipa-axum's
+//! `OpenApiRouter` as in MealFrame); this module adds what is not in the handlers' annotations.
 
 use utoipa::{
     Modify, OpenApi,
@@ -9,7 +11,7 @@ use utoipa::{
     },
 };
 
-use crate::routes;
+use crate::{app, routes};
 
 /// The consent header of the AI routes.
 pub const CONSENT_HEADER: &str = "X-Offload-Cloud-Opt-In";
@@ -56,7 +58,7 @@ pub fn consent_values() -> Vec<String> {
 }
 
 /// The consent header is required and an enum of its accepted values (utoipa's `params` only
-/// describe it as a free string).
+/// describe it as a free string). Applied after the routes are in (see [`complete`]).
 struct ConsentHeader;
 
 impl Modify for ConsentHeader {
@@ -94,24 +96,26 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The document's frame: info, the error envelope and the bearer scheme; the paths and their
+/// schemas are added by the route list.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Offload API",
         description = "Privacy-first AI gateway of the Offload iOS app. Wire-compatible with the original Offload backend."
     ),
-    paths(
-        routes::health::health,
-        routes::sessions::create,
-        routes::apple::sign_in,
-        routes::ai::breakdown,
-        routes::ai::braindump,
-        routes::ai::decide,
-        routes::ai::execfunction,
-        routes::ai::draft,
-        routes::usage::reconcile,
-    ),
     components(schemas(routes::ErrorEnvelope, routes::ErrorBody)),
-    modifiers(&BearerAuth, &ConsentHeader)
+    modifiers(&BearerAuth)
 )]
-pub struct ApiDoc;
+pub(crate) struct ApiDoc;
+
+/// Finish a document assembled from the route list: the fixes that need its paths.
+pub(crate) fn complete(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    ConsentHeader.modify(&mut doc);
+    doc
+}
+
+/// The OpenAPI document (also served at `/openapi.json` unless `OFFLOAD_DOCS_ENABLED=false`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    complete(app::documented_routes().split_for_parts().1)
+}

@@ -6,9 +6,10 @@ use ai_providers::{
     AnthropicClient, AnthropicConfig, CallLimits, ChatProvider, OpenAiClient, OpenAiConfig,
 };
 
+use platform::clock::Clock;
+
 use crate::{
     auth::{apple::AppleVerifier, token::TokenService},
-    clock::Clock,
     config::{Config, ProviderKind, ProviderSettings},
 };
 

@@ -8,8 +8,11 @@
 use std::{path::Path, sync::OnceLock};
 
 use dbkit::{Db, DbOptions, testing::TestDb};
-use offload_api::{AppState, Config, clock::SystemClock, router, store};
-use platform::telemetry::{CapturedLogs, LogFormat};
+use offload_api::{AppState, Config, router, store};
+use platform::{
+    clock::SystemClock,
+    telemetry::{CapturedLogs, LogFormat},
+};
 use serde_json::{Value, json};
 use tracing_subscriber_init::init_capture;
 use wiremock::{

@@ -19,11 +19,11 @@ use axum::{
 use dbkit::{Timestamp, testing::TestDb};
 use http_body_util::BodyExt;
 use mealframe_server::{
-    clock::ManualClock,
     config::Settings,
     mail::{self, Mailer},
     state::{AppState, Parts},
 };
+use platform::clock::ManualClock;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 

@@ -1,10 +1,10 @@
 //! Middleware that finishes error responses: writes the `{"error": {code, message, request_id}}`
-//! body for any response carrying a [`WireError`], and turns a panic into a 500 `internal_error`
-//! (which then gets the request id header from `platform::observe` like every response).
+//! body for any response carrying a [`WireError`].
 //!
-//! Panic payloads are never logged: they can hold whatever value was being handled.
-
-use std::panic::AssertUnwindSafe;
+//! A panic is caught just inside it by `platform::panic::catch_panic` (see `app::layered`), whose
+//! answer is [`panic_response`]: a 500 `internal_error` that this middleware then envelopes with
+//! the request id, and that gets the request id header from `platform::observe` like every
+//! response. Panic payloads are never logged: they can hold whatever value was being handled.
 
 use axum::{
     Json,
@@ -13,7 +13,6 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use futures::FutureExt;
 use platform::observe::RequestId;
 use serde_json::json;
 
@@ -25,13 +24,7 @@ pub async fn envelope(req: Request, next: Next) -> Response {
         .get::<RequestId>()
         .map(|r| r.as_str().to_owned())
         .unwrap_or_default();
-    let mut response = match AssertUnwindSafe(next.run(req)).catch_unwind().await {
-        Ok(r) => r,
-        Err(_) => {
-            tracing::error!("unhandled_exception");
-            ApiError::Internal("panic").into_response()
-        }
-    };
+    let mut response = next.run(req).await;
     if let Some(wire) = response.extensions_mut().remove::<WireError>() {
         let status = response.status();
         let mut rendered = (
@@ -56,4 +49,9 @@ pub async fn envelope(req: Request, next: Next) -> Response {
         return rendered;
     }
     response
+}
+
+/// What a panicking handler answers (before the envelope is written): 500 `internal_error`.
+pub fn panic_response() -> Response {
+    ApiError::Internal("panic").into_response()
 }

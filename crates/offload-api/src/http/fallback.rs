@@ -2,6 +2,8 @@
 //! enveloped (`{"detail": "Not Found"}`, `{"detail": "Method Not Allowed"}`), and a 307 to the
 //! slash-less path for a known route with a trailing slash.
 
+use std::sync::OnceLock;
+
 use axum::{
     Json,
     extract::Request,
@@ -10,27 +12,30 @@ use axum::{
 };
 use serde_json::json;
 
-/// Every routed path (for the trailing-slash redirect).
-pub const ROUTES: [&str; 12] = [
-    "/v1/health",
-    "/v1/sessions/anonymous",
-    "/v1/auth/apple",
-    "/v1/ai/breakdown/generate",
-    "/v1/ai/braindump/compile",
-    "/v1/ai/decide/recommend",
-    "/v1/ai/executive-function/prompt",
-    "/v1/ai/communication/draft",
-    "/v1/usage/reconcile",
-    "/metrics",
-    "/openapi.json",
-    "/docs",
-];
+/// The paths served besides the documented routes (see `app::router`).
+pub const UNDOCUMENTED: [&str; 3] = ["/metrics", "/openapi.json", "/docs"];
+
+/// Whether `path` is routed (for the trailing-slash redirect): a path of the route list that
+/// builds the router and the document (`app::documented_routes`), or an undocumented one.
+pub fn is_routed(path: &str) -> bool {
+    static DOCUMENTED: OnceLock<Vec<String>> = OnceLock::new();
+    let documented = DOCUMENTED.get_or_init(|| {
+        crate::app::documented_routes()
+            .split_for_parts()
+            .1
+            .paths
+            .paths
+            .into_keys()
+            .collect()
+    });
+    UNDOCUMENTED.contains(&path) || documented.iter().any(|p| p == path)
+}
 
 pub async fn not_found(req: Request) -> Response {
     let path = req.uri().path();
     if path.len() > 1 && path.ends_with('/') {
         let trimmed = path.trim_end_matches('/');
-        if ROUTES.contains(&trimmed) {
+        if is_routed(trimmed) {
             let target = match req.uri().query() {
                 Some(q) => format!("{trimmed}?{q}"),
                 None => trimmed.to_owned(),

@@ -19,7 +19,10 @@ use hmac::{Hmac, Mac};
 use crate::{
     model::ids::{Feature, InstallId},
     state::AppState,
-    store::usage::{self, Period, ReservationId},
+    store::{
+        StoreError,
+        usage::{self, Period, ReservationId},
+    },
 };
 
 /// Which limiter: session issuance, AI inference or usage reconcile.
@@ -96,7 +99,7 @@ pub async fn admit(
     ip: Option<IpAddr>,
     install: &InstallId,
     then: Then<'_>,
-) -> Result<Admission, sqlx::Error> {
+) -> Result<Admission, StoreError> {
     let (scope, per_ip, per_install) = match limiter {
         Limiter::Sessions => (
             "sessions",

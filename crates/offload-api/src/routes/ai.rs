@@ -42,7 +42,10 @@ use crate::{
     },
     model::ids::{Feature, InstallId},
     state::AppState,
-    store::usage::{self, Period, ReservationId},
+    store::{
+        StoreError,
+        usage::{self, Period, ReservationId},
+    },
 };
 
 /// A quota unit taken before the provider call. Unless settled, it is given back — also when the
@@ -65,7 +68,7 @@ impl Reservation {
     }
 
     /// Turn the unit into a count of `feature`.
-    async fn settle(mut self, feature: Feature, now: Timestamp) -> Result<(), sqlx::Error> {
+    async fn settle(mut self, feature: Feature, now: Timestamp) -> Result<(), StoreError> {
         match self.held.take() {
             Some(h) => usage::settle(&h.db, &h.install, &h.period, feature, &h.id, now).await,
             None => Ok(()),

@@ -1,7 +1,12 @@
 //! Persistence over dbkit: usage counters and quota, Apple users. Same SQL on both engines.
+//! Every function answers [`StoreError`] (mapped to HTTP in `crate::error`), never a raw
+//! `sqlx::Error`.
 
+mod error;
 pub mod usage;
 pub mod users;
+
+pub use error::StoreError;
 
 use dbkit::Migrations;
 

@@ -12,6 +12,7 @@
 use dbkit::{Db, Timestamp, Tx, execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
 use time::OffsetDateTime;
 
+use super::StoreError;
 use crate::{
     config::QuotaPeriod,
     model::ids::{Feature, FeatureName, InstallId},
@@ -92,16 +93,16 @@ pub async fn pool_total(
     install: &InstallId,
     period: &Period,
     now: Timestamp,
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, StoreError> {
     let mut r = db.reader().await?;
-    fetch_scalar!(
+    Ok(fetch_scalar!(
         r.conn(),
         i64,
         POOL_SUM,
         install.as_str(),
         period.as_str(),
         now
-    )
+    )?)
 }
 
 /// Hold one pool unit for `feature` until `expires_at` if fewer than `quota` are used.
@@ -114,7 +115,7 @@ pub async fn reserve(
     quota: u32,
     now: Timestamp,
     expires_at: Timestamp,
-) -> Result<Option<ReservationId>, sqlx::Error> {
+) -> Result<Option<ReservationId>, StoreError> {
     let mut tx = db.begin().await?;
     let held = reserve_on(&mut tx, install, period, feature, quota, now, expires_at).await?;
     tx.commit().await?;
@@ -132,7 +133,7 @@ pub async fn reserve_on(
     quota: u32,
     now: Timestamp,
     expires_at: Timestamp,
-) -> Result<Option<ReservationId>, sqlx::Error> {
+) -> Result<Option<ReservationId>, StoreError> {
     execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
     execute!(
         tx.conn(),
@@ -173,7 +174,7 @@ pub async fn release(
     install: &InstallId,
     period: &Period,
     id: &ReservationId,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     execute!(
         tx.conn(),
@@ -182,7 +183,7 @@ pub async fn release(
         period.as_str(),
         id.0.as_str()
     )?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// Keep a unit taken by [`reserve`]: the reservation becomes a count of `feature`, in one
@@ -194,7 +195,7 @@ pub async fn settle(
     feature: Feature,
     id: &ReservationId,
     now: Timestamp,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     if tx.conn().is_postgres() {
         // As admission: a database crash may forget this commit; the reservation then expires
@@ -216,11 +217,11 @@ pub async fn settle(
         feature.key(),
         now
     )?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// Delete every reservation that expired before `now` (housekeeping; admission ignores them).
-pub async fn purge_expired_reservations(db: &Db, now: Timestamp) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired_reservations(db: &Db, now: Timestamp) -> Result<u64, StoreError> {
     let mut tx = db.begin().await?;
     let deleted = execute!(
         tx.conn(),
@@ -237,7 +238,7 @@ pub async fn increment(
     install: &InstallId,
     period: &Period,
     feature: Feature,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), StoreError> {
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
     execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
@@ -249,7 +250,7 @@ pub async fn increment(
         feature.key(),
         now
     )?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// The outcome of [`reconcile`].
@@ -271,7 +272,7 @@ pub async fn reconcile(
     feature: &FeatureName,
     local_count: i64,
     max_features: u32,
-) -> Result<Reconciled, sqlx::Error> {
+) -> Result<Reconciled, StoreError> {
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
     execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
@@ -317,7 +318,7 @@ pub async fn count(
     install: &InstallId,
     period: &Period,
     feature: &str,
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, StoreError> {
     let mut r = db.reader().await?;
     Ok(fetch_optional!(
         r.conn(),
@@ -332,14 +333,14 @@ pub async fn count(
 }
 
 /// Every stored row (tests and operators).
-pub async fn dump(db: &Db) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
+pub async fn dump(db: &Db) -> Result<Vec<(String, String, String, i64)>, StoreError> {
     let mut r = db.reader().await?;
-    fetch_all!(
+    Ok(fetch_all!(
         r.conn(),
         (String, String, String, i64),
         "SELECT install_id, period, feature, count FROM usage_counts
          ORDER BY install_id, period, feature"
-    )
+    )?)
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use dbkit::{Db, Timestamp, fetch_optional, fetch_scalar};
 
+use super::StoreError;
+
 /// A stored user.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct User {
@@ -18,7 +20,7 @@ pub async fn upsert_apple_user(
     apple_user_id: &str,
     install_id: &str,
     display_name: Option<&str>,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, StoreError> {
     let now = Timestamp::now();
     let fresh = uuid::Uuid::new_v4().to_string();
     let mut tx = db.begin().await?;
@@ -42,12 +44,12 @@ pub async fn upsert_apple_user(
     Ok(id)
 }
 
-pub async fn find_by_apple_id(db: &Db, apple_user_id: &str) -> Result<Option<User>, sqlx::Error> {
+pub async fn find_by_apple_id(db: &Db, apple_user_id: &str) -> Result<Option<User>, StoreError> {
     let mut r = db.reader().await?;
-    fetch_optional!(
+    Ok(fetch_optional!(
         r.conn(),
         User,
         "SELECT user_id, apple_user_id, install_id, display_name FROM users WHERE apple_user_id = $1",
         apple_user_id
-    )
+    )?)
 }

@@ -61,6 +61,27 @@ async fn unknown_paths_and_wrong_methods_answer_like_the_original() {
 }
 
 #[tokio::test]
+async fn every_routed_path_with_a_trailing_slash_redirects() {
+    let app = TestApp::new().await;
+    let documented: Vec<String> = offload_api::openapi::openapi()
+        .paths
+        .paths
+        .into_keys()
+        .collect();
+    assert_eq!(documented.len(), 9);
+    // `/docs/` is Swagger UI's own page.
+    let undocumented = ["/metrics", "/openapi.json"];
+    for path in documented.iter().map(String::as_str).chain(undocumented) {
+        let r = app.get(&format!("{path}/?x=1")).await;
+        assert_eq!(r.status, 307, "{path}");
+        assert_eq!(r.headers["location"], format!("{path}?x=1"), "{path}");
+    }
+    assert_eq!(app.get("/docs/").await.status, 200);
+    let r = app.get("/v1/ai/").await;
+    assert_eq!(r.status, 404, "a prefix of a route is not a route");
+}
+
+#[tokio::test]
 async fn metrics_count_requests_by_route_and_status_without_content() {
     let app = TestApp::new().await;
     app.provider_answers(fake::breakdown(), 10, 20).await;

@@ -206,10 +206,10 @@ async fn lifetime_quota_never_resets() {
 /// running the call died).
 async fn leave_a_reservation_behind(app: &TestApp) {
     use offload_api::{
-        clock::Clock,
         model::ids::{Feature, InstallId},
         store::usage::{self, Period},
     };
+    use platform::clock::Clock;
     let now = app.clock.now();
     let period = Period::at(app.state.config.quota_period, now);
     let install = InstallId::parse(INSTALL).unwrap();

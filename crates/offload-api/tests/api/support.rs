@@ -13,10 +13,10 @@ use dbkit::testing::TestDb;
 use offload_api::{
     AppState, Config, Settings,
     auth::token::sign,
-    clock::ManualClock,
     router,
     store::{self, usage},
 };
+use platform::clock::ManualClock;
 use serde_json::{Value, json};
 use time::macros::datetime;
 use tower::ServiceExt;
@@ -197,7 +197,7 @@ impl TestApp {
     }
 
     pub fn clock_now(&self) -> i64 {
-        use offload_api::clock::Clock;
+        use platform::clock::Clock;
         self.clock.now().unix_timestamp()
     }
 
@@ -254,7 +254,7 @@ impl TestApp {
 
     pub async fn count(&self, feature: &str) -> i64 {
         let period = usage::Period::at(self.state.config.quota_period, {
-            use offload_api::clock::Clock;
+            use platform::clock::Clock;
             self.clock.now()
         });
         let install = offload_api::model::ids::InstallId::parse(INSTALL).unwrap();
