@@ -11,10 +11,7 @@ use mealframe_core::{
     ids::{MealId, MealTypeId, SlotId},
     planning::{calendar::weekday_name, completion::CompletionStatus},
 };
-use mealframe_store::{
-    StoreError,
-    plans::{ops, views},
-};
+use mealframe_store::plans::views;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Date, Duration};
@@ -29,7 +26,7 @@ use super::{
     },
 };
 use crate::{
-    app::{self, today::DayPlan},
+    app::{self, AppError, today::DayPlan},
     error::{ApiError, ApiResult},
     extract::{ApiJson, CurrentUser, FromBody, Issues},
     state::AppState,
@@ -162,16 +159,14 @@ pub async fn add_adhoc(
 ) -> ApiResult<Response> {
     let now = state.now();
     let date = body.date.unwrap_or_else(|| user.today(now));
-    let mut tx = state.begin_for(&user.write()).await?;
-    let id = ops::add_adhoc(&mut tx.conn(), user.id(), date, body.meal, now)
+    let id = app::planning::add_adhoc(&state, &user.write(), date, body.meal)
         .await
         .map_err(|e| match e {
-            StoreError::Rejected(_) => {
+            AppError::Refused(_) => {
                 ApiError::coded_not_found("No weekly plan exists for today, or meal not found")
             }
             other => other.into(),
         })?;
-    tx.commit().await?;
     let mut slot = slot_response(&state, &user, id).await?;
     slot.actual_meal = None;
     Ok((
@@ -246,22 +241,9 @@ pub async fn complete(
     ApiJson(body): ApiJson<CompleteRequest>,
 ) -> ApiResult<Json<CompletionResponse>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    // Without an actual meal a mark is one owned UPDATE (`ops::complete`).
-    let mut tx = match body.actual {
-        None => state.begin_single_for(&user.write()).await?,
-        Some(_) => state.begin_for(&user.write()).await?,
-    };
-    ops::complete(
-        &mut tx.conn(),
-        user.id(),
-        slot,
-        body.status,
-        body.actual,
-        state.now(),
-    )
-    .await
-    .map_err(nested)?;
-    tx.commit().await?;
+    app::planning::mark_slot(&state, &user.write(), slot, body.status, body.actual)
+        .await
+        .map_err(nested)?;
     Ok(Json(completion(slot_response(&state, &user, slot).await?)))
 }
 
@@ -274,11 +256,9 @@ pub async fn uncomplete(
     Path(slot_id): Path<String>,
 ) -> ApiResult<Json<CompletionResponse>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    ops::uncomplete(&mut tx.conn(), user.id(), slot)
+    app::planning::unmark_slot(&state, &user.write(), slot)
         .await
         .map_err(nested)?;
-    tx.commit().await?;
     Ok(Json(completion(slot_response(&state, &user, slot).await?)))
 }
 
@@ -291,11 +271,9 @@ pub async fn delete_slot(
     Path(slot_id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    ops::delete_adhoc(&mut tx.conn(), user.id(), slot)
+    app::planning::delete_adhoc(&state, &user.write(), slot)
         .await
         .map_err(nested)?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -340,19 +318,16 @@ pub async fn reassign(
     ApiJson(body): ApiJson<ReassignRequest>,
 ) -> ApiResult<Json<SlotWithNext>> {
     let slot: SlotId = params::id("slot_id", &slot_id)?;
-    let now = state.now();
-    let mut tx = state.begin_for(&user.write()).await?;
-    ops::reassign(
-        &mut tx.conn(),
-        user.id(),
+    app::planning::reassign(
+        &state,
+        &user.user,
+        &user.write(),
         slot,
         body.meal,
         body.meal_type,
-        user.today(now),
     )
     .await
     .map_err(nested)?;
-    tx.commit().await?;
     let mut s = slot_response(&state, &user, slot).await?;
     s.actual_meal = None;
     Ok(Json(SlotWithNext {

@@ -2,13 +2,17 @@
 //! `{"detail": {"error": {"code", "message"}}}` shape with the original's messages.
 
 use axum::http::StatusCode;
-use mealframe_store::{Rejection, StoreError};
+use mealframe_store::Rejection;
 
-use crate::{app::error::refusal_message, error::ApiError};
+use crate::{
+    app::{AppError, error::refusal_message},
+    error::ApiError,
+};
 
-pub fn nested(e: StoreError) -> ApiError {
+/// A use case's error, with refusals in the nested shape.
+pub fn nested(e: AppError) -> ApiError {
     match e {
-        StoreError::Rejected(r) => rejection(r),
+        AppError::Refused(r) => rejection(r),
         other => other.into(),
     }
 }

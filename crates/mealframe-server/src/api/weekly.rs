@@ -8,17 +8,13 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use dbkit::ConstraintKind;
 use mealframe_core::{
     ids::DayTemplateId,
     planning::calendar::{monday_of, next_monday},
 };
 use mealframe_store::{
-    Rejection, StoreError,
-    plans::{
-        ops::{self, Generated},
-        views,
-    },
+    Rejection,
+    plans::{ops::Generated, views},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,6 +27,7 @@ use super::{
     wire::{Day, Week},
 };
 use crate::{
+    app::{self, AppError},
     error::{ApiError, ApiResult},
     extract::{ApiJson, CurrentUser, FromBody, Issues, QueryParams},
     state::AppState,
@@ -105,26 +102,12 @@ pub async fn generate(
     user: CurrentUser,
     ApiJson(body): ApiJson<GenerateRequest>,
 ) -> ApiResult<Response> {
-    let now = state.now();
-    let today = user.today(now);
-    let monday = body.0.unwrap_or_else(|| next_monday(today));
-    // A concurrent request may create the same week first: the unique (user, week) key refuses
-    // the second insert, and the retry finds the week and regenerates it.
-    let mut attempt = 0;
-    let outcome = loop {
-        let mut tx = state.begin_for(&user.write()).await?;
-        match ops::generate(&mut tx.conn(), user.id(), monday, today, now).await {
-            Ok(g) => {
-                tx.commit().await?;
-                break g;
-            }
-            Err(StoreError::Integrity(ConstraintKind::Unique)) if attempt == 0 => {
-                tx.rollback().await.ok();
-                attempt += 1;
-            }
-            Err(e) => return Err(nested(e)),
-        }
-    };
+    let monday = body
+        .0
+        .unwrap_or_else(|| next_monday(user.today(state.now())));
+    let outcome = app::planning::generate_week(&state, &user.user, &user.write(), monday)
+        .await
+        .map_err(nested)?;
     let status = match outcome {
         Generated::Created(_) => StatusCode::CREATED,
         Generated::Regenerated(_) => StatusCode::OK,
@@ -133,9 +116,9 @@ pub async fn generate(
 }
 
 /// The "no week" message of the day routes: the original's text for the current week.
-fn day_error(user: &CurrentUser, state: &AppState, e: StoreError) -> ApiError {
+fn day_error(user: &CurrentUser, state: &AppState, e: AppError) -> ApiError {
     match e {
-        StoreError::Rejected(Rejection::NoWeek(monday))
+        AppError::Refused(Rejection::NoWeek(monday))
             if monday == monday_of(user.today(state.now())) =>
         {
             ApiError::coded_not_found("No plan exists for the current week")
@@ -181,11 +164,9 @@ pub async fn switch_template(
     ApiJson(body): ApiJson<SwitchTemplate>,
 ) -> ApiResult<Json<Day>> {
     let date = params::date("target_date", &target)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    ops::switch_day_template(&mut tx.conn(), user.id(), date, body.0, state.now())
+    app::planning::switch_day_template(&state, &user.write(), date, body.0)
         .await
         .map_err(|e| day_error(&user, &state, e))?;
-    tx.commit().await?;
     Ok(Json(day_response(&state, &user, date).await?))
 }
 
@@ -227,17 +208,9 @@ pub async fn set_override(
     ApiJson(body): ApiJson<OverrideBody>,
 ) -> ApiResult<Json<OverrideResponse>> {
     let date = params::date("target_date", &target)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    ops::set_override(
-        &mut tx.conn(),
-        user.id(),
-        date,
-        body.reason.as_deref(),
-        state.now(),
-    )
-    .await
-    .map_err(|e| day_error(&user, &state, e))?;
-    tx.commit().await?;
+    app::planning::set_no_plan(&state, &user.write(), date, body.reason.as_deref())
+        .await
+        .map_err(|e| day_error(&user, &state, e))?;
     Ok(Json(OverrideResponse {
         date: date.to_string(),
         is_override: true,
@@ -256,10 +229,8 @@ pub async fn clear_override(
     Path(target): Path<String>,
 ) -> ApiResult<Json<Day>> {
     let date = params::date("target_date", &target)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    ops::clear_override(&mut tx.conn(), user.id(), date, state.now())
+    app::planning::restore_day(&state, &user.write(), date)
         .await
         .map_err(|e| day_error(&user, &state, e))?;
-    tx.commit().await?;
     Ok(Json(day_response(&state, &user, date).await?))
 }

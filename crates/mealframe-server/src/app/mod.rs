@@ -12,6 +12,7 @@ pub mod day_plan;
 pub mod error;
 pub mod limits;
 pub mod meals;
+pub mod planning;
 pub mod starter;
 pub mod stats;
 pub mod today;

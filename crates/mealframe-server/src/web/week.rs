@@ -15,12 +15,9 @@ use mealframe_core::{
         completion::CompletionStatus,
     },
 };
-use mealframe_store::{
-    StoreError,
-    plans::{
-        ops,
-        views::{self, WeekView},
-    },
+use mealframe_store::plans::{
+    ops,
+    views::{self, WeekView},
 };
 use time::{Date, Duration};
 
@@ -30,7 +27,7 @@ use super::{
     layout::{Layout, PageError, PageUser, check_origin, redirect_with, render},
 };
 use crate::{
-    app::{self, AppError, error::refusal_message},
+    app::{self, AppError, AppResult, error::refusal_message},
     extract::{CurrentUser, Issues, QueryParams},
     state::AppState,
 };
@@ -174,30 +171,11 @@ fn back(monday: Date, open: Option<Date>) -> String {
     }
 }
 
-fn refusal(e: StoreError) -> String {
-    match AppError::from(e) {
-        AppError::Refused(r) => refusal_message(&r),
-        other => super::layout::PageError::from(other).message,
-    }
-}
-
-async fn run<F>(
-    state: &AppState,
-    user: mealframe_core::ids::UserId,
-    to: String,
-    done: &str,
-    f: F,
-) -> Result<Response, PageError>
-where
-    F: AsyncFnOnce(&mut dbkit::Conn<'_>) -> Result<(), StoreError>,
-{
-    let mut tx = state.begin_for(&crate::app::Write::by(user)).await?;
-    match f(&mut tx.conn()).await {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(redirect_with(&to, "ok", done))
-        }
-        Err(e @ StoreError::Rejected(_)) => Ok(redirect_with(&to, "error", &refusal(e))),
+/// Redirect to `to` with `done`, or with the refusal's words; faults become error pages.
+fn outcome(to: &str, done: &str, result: AppResult<()>) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(redirect_with(to, "ok", done)),
+        Err(AppError::Refused(r)) => Ok(redirect_with(to, "error", &refusal_message(&r))),
         Err(e) => Err(e.into()),
     }
 }
@@ -219,16 +197,14 @@ pub async fn generate(
             .map(monday_of)
             .unwrap_or_else(|| next_monday(today)),
     };
-    let mut tx = state.begin_for(&user.write()).await?;
     let to = if fields.get("week_start_date") == Some("this") && fields.get("from") != Some("week")
     {
         "/".to_owned()
     } else {
         back(monday, None)
     };
-    match ops::generate(&mut tx.conn(), user.id(), monday, today, now).await {
+    match app::planning::generate_week(&state, &user.user, &user.write(), monday).await {
         Ok(g) => {
-            tx.commit().await?;
             let text = match g {
                 ops::Generated::Created(_) => "Week generated. Every slot has its meal.",
                 ops::Generated::Regenerated(_) => {
@@ -237,12 +213,11 @@ pub async fn generate(
             };
             Ok(redirect_with(&to, "ok", text))
         }
-        Err(StoreError::Integrity(dbkit::ConstraintKind::Unique)) => {
-            Ok(redirect_with(&to, "ok", "The week was just generated."))
-        }
-        Err(e @ StoreError::Rejected(_)) => {
-            Ok(redirect_with(&back(monday, None), "error", &refusal(e)))
-        }
+        Err(AppError::Refused(r)) => Ok(redirect_with(
+            &back(monday, None),
+            "error",
+            &refusal_message(&r),
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -264,16 +239,9 @@ pub async fn set_template(
         .get("day_template_id")
         .and_then(|t| t.parse().ok())
         .ok_or_else(PageError::not_found)?;
-    let now = state.now();
     let to = back(monday_of(date), Some(date));
-    run(
-        &state,
-        user.id(),
-        to,
-        "Template switched; the day got fresh meals.",
-        async |c| ops::switch_day_template(c, user.id(), date, template, now).await,
-    )
-    .await
+    let done = app::planning::switch_day_template(&state, &user.write(), date, template).await;
+    outcome(&to, "Template switched; the day got fresh meals.", done)
 }
 
 pub async fn set_override(
@@ -286,12 +254,9 @@ pub async fn set_override(
     check_origin(&state, &headers)?;
     let date = day_date(&date)?;
     let reason: Option<String> = fields.text("reason").map(|r| r.chars().take(255).collect());
-    let now = state.now();
     let to = back(monday_of(date), Some(date));
-    run(&state, user.id(), to, "Marked as No Plan.", async |c| {
-        ops::set_override(c, user.id(), date, reason.as_deref(), now).await
-    })
-    .await
+    let done = app::planning::set_no_plan(&state, &user.write(), date, reason.as_deref()).await;
+    outcome(&to, "Marked as No Plan.", done)
 }
 
 pub async fn clear_override(
@@ -302,16 +267,9 @@ pub async fn clear_override(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let date = day_date(&date)?;
-    let now = state.now();
     let to = back(monday_of(date), Some(date));
-    run(
-        &state,
-        user.id(),
-        to,
-        "The day's plan is back.",
-        async |c| ops::clear_override(c, user.id(), date, now).await,
-    )
-    .await
+    let done = app::planning::restore_day(&state, &user.write(), date).await;
+    outcome(&to, "The day's plan is back.", done)
 }
 
 async fn slot_date(state: &AppState, user: &CurrentUser, slot: SlotId) -> Result<Date, PageError> {
@@ -333,26 +291,17 @@ pub async fn mark_slot(
     let slot: SlotId = slot.parse().map_err(|_| PageError::not_found())?;
     let date = slot_date(&state, &user, slot).await?;
     let to = back(monday_of(date), Some(date));
-    let now = state.now();
     match fields
         .get("status")
         .and_then(|s| s.parse::<CompletionStatus>().ok())
     {
         Some(status) => {
-            run(
-                &state,
-                user.id(),
-                to,
-                &format!("Marked as {status}."),
-                async |c| ops::complete(c, user.id(), slot, status, None, now).await,
-            )
-            .await
+            let done = app::planning::mark_slot(&state, &user.write(), slot, status, None).await;
+            outcome(&to, &format!("Marked as {status}."), done)
         }
         None => {
-            run(&state, user.id(), to, "Status cleared.", async |c| {
-                ops::uncomplete(c, user.id(), slot).await
-            })
-            .await
+            let done = app::planning::unmark_slot(&state, &user.write(), slot).await;
+            outcome(&to, "Status cleared.", done)
         }
     }
 }
@@ -371,10 +320,7 @@ pub async fn reassign_slot(
         .get("meal_id")
         .and_then(|m| m.parse().ok())
         .ok_or_else(PageError::not_found)?;
-    let today = user.today(state.now());
     let to = back(monday_of(date), Some(date));
-    run(&state, user.id(), to, "Meal changed.", async |c| {
-        ops::reassign(c, user.id(), slot, meal, None, today).await
-    })
-    .await
+    let done = app::planning::reassign(&state, &user.user, &user.write(), slot, meal, None).await;
+    outcome(&to, "Meal changed.", done)
 }
