@@ -15,16 +15,14 @@ use mealframe_core::{
     planning::generation::TemplateSlot,
     tenths::Tenths,
 };
-use mealframe_store::{
-    Rejection, StoreError,
-    library::day_templates::{self, DayTemplate, NewTemplate, TemplateChange},
-};
+use mealframe_store::library::day_templates::{self, DayTemplate, NewTemplate, TemplateChange};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::{params, wire};
 use crate::{
+    app,
     error::{ApiError, ApiResult},
     extract::{ApiJson, CurrentUser, FromBody, Issues, Patch},
     state::AppState,
@@ -89,19 +87,6 @@ fn response(t: &DayTemplate) -> TemplateResponse {
 
 fn not_found() -> ApiError {
     ApiError::not_found("Day template not found")
-}
-
-/// A taken name (409), or a slot's meal type that is not the caller's (404, like an unknown one).
-fn taken(e: StoreError) -> ApiError {
-    match e {
-        StoreError::Rejected(Rejection::MealTypeNotFound(id)) => {
-            ApiError::not_found(format!("Meal type with id {id} not found"))
-        }
-        e if e.is_unique_violation() => {
-            ApiError::conflict("Day template with this name already exists")
-        }
-        e => e.into(),
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/day-templates", tag = "Day Templates", security(("bearer" = [])),
@@ -238,11 +223,7 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewTemplate>,
 ) -> ApiResult<Response> {
-    let mut tx = state.begin_for(&user.write()).await?;
-    let t = day_templates::insert(&mut tx.conn(), user.id(), &body, state.now())
-        .await
-        .map_err(taken)?;
-    tx.commit().await?;
+    let t = app::library::create_template(&state, &user.write(), &body).await?;
     Ok((StatusCode::CREATED, Json(response(&t))).into_response())
 }
 
@@ -310,15 +291,7 @@ pub async fn update(
     ApiJson(body): ApiJson<TemplateChange>,
 ) -> ApiResult<Json<TemplateResponse>> {
     let id: DayTemplateId = params::id("template_id", &id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    if !day_templates::exists(&mut tx.conn(), user.id(), id).await? {
-        return Err(not_found());
-    }
-    let t = day_templates::update(&mut tx.conn(), user.id(), id, &body, state.now())
-        .await
-        .map_err(taken)?
-        .ok_or_else(not_found)?;
-    tx.commit().await?;
+    let t = app::library::update_template(&state, &user.write(), id, &body, false).await?;
     Ok(Json(response(&t)))
 }
 
@@ -330,16 +303,6 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: DayTemplateId = params::id("template_id", &id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    if !day_templates::exists(&mut tx.conn(), user.id(), id).await? {
-        return Err(not_found());
-    }
-    if day_templates::used_by_week_plans(&mut tx.conn(), user.id(), id).await? {
-        return Err(ApiError::conflict(
-            "Cannot delete day template that is used by week plans",
-        ));
-    }
-    day_templates::delete(&mut tx.conn(), user.id(), id).await?;
-    tx.commit().await?;
+    app::library::delete_template(&state, &user.write(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,15 +8,13 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use mealframe_core::ids::MealTypeId;
-use mealframe_store::{
-    StoreError,
-    library::meal_types::{self, MealType},
-};
+use mealframe_store::library::meal_types::{self, MealType};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{params, wire};
 use crate::{
+    app,
     error::{ApiError, ApiResult},
     extract::{ApiJson, CurrentUser, FromBody, Issues, Patch},
     state::AppState,
@@ -55,14 +53,6 @@ fn response(t: &MealType) -> MealTypeResponse {
 
 fn not_found() -> ApiError {
     ApiError::not_found("Meal type not found")
-}
-
-fn taken(e: StoreError) -> ApiError {
-    if e.is_unique_violation() {
-        ApiError::conflict("Meal type with this name already exists")
-    } else {
-        e.into()
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/meal-types", tag = "Meal Types", security(("bearer" = [])),
@@ -124,19 +114,15 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<MealTypeBody>,
 ) -> ApiResult<Response> {
-    let mut tx = state.begin_for(&user.write()).await?;
     let tags = body.tags.unwrap_or_default();
-    let t = meal_types::insert(
-        &mut tx.conn(),
-        user.id(),
+    let t = app::library::create_meal_type(
+        &state,
+        &user.write(),
         &body.name,
         body.description.as_deref(),
         &tags,
-        state.now(),
     )
-    .await
-    .map_err(taken)?;
-    tx.commit().await?;
+    .await?;
     Ok((StatusCode::CREATED, Json(response(&t))).into_response())
 }
 
@@ -174,20 +160,15 @@ pub async fn update(
     ApiJson(body): ApiJson<MealTypeUpdate>,
 ) -> ApiResult<Json<MealTypeResponse>> {
     let id: MealTypeId = params::id("meal_type_id", &id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    let t = meal_types::update(
-        &mut tx.conn(),
-        user.id(),
+    let t = app::library::update_meal_type(
+        &state,
+        &user.write(),
         id,
         body.name.as_value().map(String::as_str),
         body.description.as_value().map(String::as_str),
         body.tags.as_value().map(Vec::as_slice),
-        state.now(),
     )
-    .await
-    .map_err(taken)?
-    .ok_or_else(not_found)?;
-    tx.commit().await?;
+    .await?;
     Ok(Json(response(&t)))
 }
 
@@ -199,19 +180,6 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: MealTypeId = params::id("meal_type_id", &id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    if meal_types::get(&mut tx.conn(), user.id(), id)
-        .await?
-        .is_none()
-    {
-        return Err(not_found());
-    }
-    if meal_types::used_by_templates(&mut tx.conn(), user.id(), id).await? {
-        return Err(ApiError::conflict(
-            "Cannot delete meal type that is used by day template slots",
-        ));
-    }
-    meal_types::delete(&mut tx.conn(), user.id(), id).await?;
-    tx.commit().await?;
+    app::library::delete_meal_type(&state, &user.write(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -13,16 +13,14 @@ use mealframe_core::{
     ids::{DayTemplateId, WeekPlanId},
     planning::calendar::weekday_index_name,
 };
-use mealframe_store::library::{
-    day_templates,
-    week_plans::{self, WeekPlan},
-};
+use mealframe_store::library::week_plans::{self, WeekPlan};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use super::{params, wire};
 use crate::{
+    app,
     error::{ApiError, ApiResult},
     extract::{ApiJson, CurrentUser, FromBody, Issues, Patch},
     state::AppState,
@@ -201,21 +199,6 @@ impl FromBody for NewPlan {
     }
 }
 
-async fn check_templates(
-    c: &mut dbkit::Conn<'_>,
-    user: mealframe_core::ids::UserId,
-    days: &[(u8, DayTemplateId)],
-) -> ApiResult<()> {
-    for (_, t) in days {
-        if !day_templates::exists(&mut c.reborrow(), user, *t).await? {
-            return Err(ApiError::not_found(format!(
-                "Day template with id {t} not found"
-            )));
-        }
-    }
-    Ok(())
-}
-
 #[utoipa::path(post, path = "/api/v1/week-plans", tag = "Week Plans", security(("bearer" = [])), request_body = WeekPlanBody,
     responses((status = 201, body = WeekPlanResponse), (status = 404, description = "Unknown template"), (status = 422)))]
 pub async fn create(
@@ -223,18 +206,14 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(body): ApiJson<NewPlan>,
 ) -> ApiResult<Response> {
-    let mut tx = state.begin_for(&user.write()).await?;
-    check_templates(&mut tx.conn(), user.id(), &body.days).await?;
-    let p = week_plans::insert(
-        &mut tx.conn(),
-        user.id(),
+    let p = app::library::create_plan(
+        &state,
+        &user.write(),
         &body.name,
         body.is_default,
         &body.days,
-        state.now(),
     )
     .await?;
-    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(response(&p))).into_response())
 }
 
@@ -287,25 +266,15 @@ pub async fn update(
     ApiJson(body): ApiJson<PlanChange>,
 ) -> ApiResult<Json<WeekPlanResponse>> {
     let id: WeekPlanId = params::id("plan_id", &id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    if !week_plans::exists(&mut tx.conn(), user.id(), id).await? {
-        return Err(not_found());
-    }
-    if let Some(days) = &body.days {
-        check_templates(&mut tx.conn(), user.id(), days).await?;
-    }
-    let p = week_plans::update(
-        &mut tx.conn(),
-        user.id(),
+    let p = app::library::update_plan(
+        &state,
+        &user.write(),
         id,
         body.name.as_deref(),
         body.is_default,
         body.days.as_deref(),
-        state.now(),
     )
-    .await?
-    .ok_or_else(not_found)?;
-    tx.commit().await?;
+    .await?;
     Ok(Json(response(&p)))
 }
 
@@ -317,11 +286,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     let id: WeekPlanId = params::id("plan_id", &id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    if !week_plans::delete(&mut tx.conn(), user.id(), id).await? {
-        return Err(not_found());
-    }
-    tx.commit().await?;
+    app::library::delete_plan(&state, &user.write(), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -333,10 +298,6 @@ pub async fn set_default(
     Path(id): Path<String>,
 ) -> ApiResult<Json<WeekPlanResponse>> {
     let id: WeekPlanId = params::id("plan_id", &id)?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    let p = week_plans::set_default(&mut tx.conn(), user.id(), id, state.now())
-        .await?
-        .ok_or_else(not_found)?;
-    tx.commit().await?;
+    let p = app::library::set_default_plan(&state, &user.write(), id).await?;
     Ok(Json(response(&p)))
 }

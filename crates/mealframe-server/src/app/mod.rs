@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod day_plan;
 pub mod error;
+pub mod library;
 pub mod limits;
 pub mod meals;
 pub mod planning;

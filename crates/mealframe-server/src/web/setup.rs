@@ -8,13 +8,10 @@ use axum::{
     response::Response,
 };
 use mealframe_core::ids::{DayTemplateId, MealTypeId, WeekPlanId};
-use mealframe_store::{
-    Rejection, StoreError,
-    library::{
-        day_templates::{self, DayTemplate, NewTemplate, TemplateChange},
-        meal_types::{self, MealType},
-        week_plans::{self, WeekPlan},
-    },
+use mealframe_store::library::{
+    day_templates::{self, DayTemplate, NewTemplate, TemplateChange},
+    meal_types::{self, MealType},
+    week_plans::{self, WeekPlan},
 };
 use serde_json::json;
 
@@ -22,7 +19,11 @@ use super::{
     forms::{Fields, INVALID, Json},
     layout::{Layout, PageError, PageUser, check_origin, redirect_with, render},
 };
-use crate::{extract::CurrentUser, state::AppState};
+use crate::{
+    app::{self, AppError},
+    extract::CurrentUser,
+    state::AppState,
+};
 
 #[derive(Template)]
 #[template(path = "setup/index.html")]
@@ -63,11 +64,15 @@ pub async fn page(
     ))
 }
 
-fn taken(e: StoreError, what: &str) -> Result<Vec<String>, PageError> {
-    if e.is_unique_violation() {
-        Ok(vec![format!("You already have a {what} with this name.")])
-    } else {
-        Err(e.into())
+fn taken(what: &str) -> Vec<String> {
+    vec![format!("You already have a {what} with this name.")]
+}
+
+/// A use case's "not found" as this site's not-found page (another user's id looks the same).
+fn not_found_page(e: AppError) -> PageError {
+    match e {
+        AppError::NotFound(_) => PageError::not_found(),
+        other => other.into(),
     }
 }
 
@@ -182,47 +187,36 @@ pub async fn save_type(
         *resp.status_mut() = INVALID;
         return Ok(resp);
     }
-    let mut tx = state.begin_for(&user.write()).await?;
-    let now = state.now();
+    let w = user.write();
     let result = match id {
-        Some(id) => meal_types::update(
-            &mut tx.conn(),
-            user.id(),
+        Some(id) => app::library::update_meal_type(
+            &state,
+            &w,
             id,
             Some(&name),
             Some(description.as_deref().unwrap_or("")),
             Some(&tag_list),
-            now,
         )
         .await
-        .map(|o| o.is_some()),
-        None => meal_types::insert(
-            &mut tx.conn(),
-            user.id(),
-            &name,
-            description.as_deref(),
-            &tag_list,
-            now,
-        )
-        .await
-        .map(|_| true),
+        .map(|_| ()),
+        None => {
+            app::library::create_meal_type(&state, &w, &name, description.as_deref(), &tag_list)
+                .await
+                .map(|_| ())
+        }
     };
     match result {
-        Ok(true) => {
-            tx.commit().await?;
-            Ok(redirect_with(
-                "/setup?tab=types",
-                "ok",
-                &format!("Saved {name}."),
-            ))
-        }
-        Ok(false) => Err(PageError::not_found()),
-        Err(e) => {
-            let errors = taken(e, "meal type")?;
-            let mut resp = render(&retry(errors), false);
+        Ok(()) => Ok(redirect_with(
+            "/setup?tab=types",
+            "ok",
+            &format!("Saved {name}."),
+        )),
+        Err(AppError::Conflict(_)) => {
+            let mut resp = render(&retry(taken("meal type")), false);
             *resp.status_mut() = INVALID;
             Ok(resp)
         }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -234,23 +228,20 @@ pub async fn delete_type(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let id: MealTypeId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    if meal_types::used_by_templates(&mut tx.conn(), user.id(), id).await? {
-        return Ok(redirect_with(
+    match app::library::delete_meal_type(&state, &user.write(), id).await {
+        Ok(()) => Ok(redirect_with(
+            "/setup?tab=types",
+            "ok",
+            "Meal type deleted.",
+        )),
+        Err(AppError::Conflict(_)) => Ok(redirect_with(
             "/setup?tab=types",
             "error",
             "This meal type is used by a day template; remove it from the template first.",
-        ));
+        )),
+        Err(AppError::NotFound(_)) => Err(PageError::not_found()),
+        Err(e) => Err(e.into()),
     }
-    if !meal_types::delete(&mut tx.conn(), user.id(), id).await? {
-        return Err(PageError::not_found());
-    }
-    tx.commit().await?;
-    Ok(redirect_with(
-        "/setup?tab=types",
-        "ok",
-        "Meal type deleted.",
-    ))
 }
 
 // ----- day templates ----------------------------------------------------------------------------
@@ -384,46 +375,33 @@ pub async fn save_template(
         *resp.status_mut() = INVALID;
         Ok(resp)
     };
-    let now = state.now();
-    let mut tx = state.begin_for(&user.write()).await?;
+    let w = user.write();
     let outcome = match id {
         None => match json.parse::<NewTemplate>() {
-            Ok(t) => day_templates::insert(&mut tx.conn(), user.id(), &t, now)
-                .await
-                .map(|_| ()),
+            Ok(t) => app::library::create_template(&state, &w, &t).await,
             Err(errors) => return retry(errors).await,
         },
         Some(id) => match json.parse::<TemplateChange>() {
             Ok(mut ch) => {
                 ch.notes = fields.text("notes");
-                let r = day_templates::update(&mut tx.conn(), user.id(), id, &ch, now).await;
-                if fields.text("notes").is_none() {
-                    mealframe_store::library::day_templates::clear_notes(
-                        &mut tx.conn(),
-                        user.id(),
-                        id,
-                    )
-                    .await?;
-                }
-                r.and_then(|o| o.map(|_| ()).ok_or(StoreError::NotFound))
+                let clear_notes = ch.notes.is_none();
+                app::library::update_template(&state, &w, id, &ch, clear_notes).await
             }
             Err(errors) => return retry(errors).await,
         },
     };
     match outcome {
-        Ok(()) => {
-            tx.commit().await?;
-            Ok(redirect_with(
-                "/setup?tab=templates",
-                "ok",
-                "Template saved.",
-            ))
-        }
-        Err(StoreError::NotFound) => Err(PageError::not_found()),
-        Err(StoreError::Rejected(Rejection::MealTypeNotFound(_))) => {
+        Ok(_) => Ok(redirect_with(
+            "/setup?tab=templates",
+            "ok",
+            "Template saved.",
+        )),
+        Err(AppError::NotFound(m)) if m.starts_with("Meal type") => {
             retry(vec!["A slot's meal type was not found.".into()]).await
         }
-        Err(e) => retry(taken(e, "day template")?).await,
+        Err(AppError::NotFound(_)) => Err(PageError::not_found()),
+        Err(AppError::Conflict(_)) => retry(taken("day template")).await,
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -435,23 +413,20 @@ pub async fn delete_template(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let id: DayTemplateId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    if day_templates::used_by_week_plans(&mut tx.conn(), user.id(), id).await? {
-        return Ok(redirect_with(
+    match app::library::delete_template(&state, &user.write(), id).await {
+        Ok(()) => Ok(redirect_with(
+            "/setup?tab=templates",
+            "ok",
+            "Template deleted.",
+        )),
+        Err(AppError::Conflict(_)) => Ok(redirect_with(
             "/setup?tab=templates",
             "error",
             "This template is used by a week plan; change the plan first.",
-        ));
+        )),
+        Err(AppError::NotFound(_)) => Err(PageError::not_found()),
+        Err(e) => Err(e.into()),
     }
-    if !day_templates::delete(&mut tx.conn(), user.id(), id).await? {
-        return Err(PageError::not_found());
-    }
-    tx.commit().await?;
-    Ok(redirect_with(
-        "/setup?tab=templates",
-        "ok",
-        "Template deleted.",
-    ))
 }
 
 // ----- week plans -------------------------------------------------------------------------------
@@ -574,50 +549,54 @@ pub async fn save_plan(
         errors.push("The name must have 1 to 255 characters.".to_owned());
     }
     let mut days = Vec::new();
-    let now = state.now();
-    let mut tx = state.begin_for(&user.write()).await?;
     for (i, t) in picks.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
         match t.parse::<DayTemplateId>() {
-            Ok(tid) if day_templates::exists(&mut tx.conn(), user.id(), tid).await? => {
-                days.push((i as u8, tid))
+            Ok(tid) => days.push((i as u8, tid)),
+            Err(_) => errors.push(format!("{}: unknown template.", WEEKDAYS[i])),
+        }
+    }
+    let w = user.write();
+    if errors.is_empty() {
+        let saved = match id {
+            None => app::library::create_plan(&state, &w, &name, is_default, &days).await,
+            Some(id) => {
+                app::library::update_plan(
+                    &state,
+                    &w,
+                    id,
+                    Some(&name),
+                    Some(is_default),
+                    Some(&days),
+                )
+                .await
             }
-            _ => errors.push(format!("{}: unknown template.", WEEKDAYS[i])),
-        }
-    }
-    if !errors.is_empty() {
-        let page = PlanPage {
-            layout: Layout::new("Week plan", "setup", Some(&user), &headers).wide(),
-            id: id.map(|i| i.to_string()),
-            name,
-            is_default,
-            days: WEEKDAYS.iter().zip(picks).map(|(d, t)| (*d, t)).collect(),
-            templates: template_options(&state, &user).await?,
-            errors,
         };
-        let mut resp = render(&page, false);
-        *resp.status_mut() = INVALID;
-        return Ok(resp);
-    }
-    match id {
-        None => {
-            week_plans::insert(&mut tx.conn(), user.id(), &name, is_default, &days, now).await?;
-        }
-        Some(id) => {
-            week_plans::update(
-                &mut tx.conn(),
-                user.id(),
-                id,
-                Some(&name),
-                Some(is_default),
-                Some(&days),
-                now,
-            )
-            .await?
-            .ok_or_else(PageError::not_found)?;
+        match saved {
+            Ok(_) => return Ok(redirect_with("/setup?tab=plans", "ok", "Week plan saved.")),
+            Err(AppError::NotFound(m)) if m.starts_with("Day template") => {
+                // Which weekday named it: the message carries the id.
+                for (day, t) in &days {
+                    if m.contains(&t.to_string()) {
+                        errors.push(format!("{}: unknown template.", WEEKDAYS[*day as usize]));
+                    }
+                }
+            }
+            Err(AppError::NotFound(_)) => return Err(PageError::not_found()),
+            Err(e) => return Err(e.into()),
         }
     }
-    tx.commit().await?;
-    Ok(redirect_with("/setup?tab=plans", "ok", "Week plan saved."))
+    let page = PlanPage {
+        layout: Layout::new("Week plan", "setup", Some(&user), &headers).wide(),
+        id: id.map(|i| i.to_string()),
+        name,
+        is_default,
+        days: WEEKDAYS.iter().zip(picks).map(|(d, t)| (*d, t)).collect(),
+        templates: template_options(&state, &user).await?,
+        errors,
+    };
+    let mut resp = render(&page, false);
+    *resp.status_mut() = INVALID;
+    Ok(resp)
 }
 
 pub async fn set_default_plan(
@@ -628,11 +607,9 @@ pub async fn set_default_plan(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let id: WeekPlanId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    week_plans::set_default(&mut tx.conn(), user.id(), id, state.now())
-        .await?
-        .ok_or_else(PageError::not_found)?;
-    tx.commit().await?;
+    app::library::set_default_plan(&state, &user.write(), id)
+        .await
+        .map_err(not_found_page)?;
     Ok(redirect_with(
         "/setup?tab=plans",
         "ok",
@@ -648,11 +625,9 @@ pub async fn delete_plan(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let id: WeekPlanId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut tx = state.begin_for(&user.write()).await?;
-    if !week_plans::delete(&mut tx.conn(), user.id(), id).await? {
-        return Err(PageError::not_found());
-    }
-    tx.commit().await?;
+    app::library::delete_plan(&state, &user.write(), id)
+        .await
+        .map_err(not_found_page)?;
     Ok(redirect_with(
         "/setup?tab=plans",
         "ok",
