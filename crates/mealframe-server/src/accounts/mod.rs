@@ -13,7 +13,7 @@ pub mod passwords;
 pub mod secret_tokens;
 
 use dbkit::{Timestamp, Tx};
-use mealframe_core::{email::Email, ids::UserId, password::NewPassword};
+use mealframe_core::{email::Email, ids::UserId, password::NewPassword, tz::TimeZoneName};
 use mealframe_store::{
     StoreError,
     accounts::{
@@ -26,6 +26,7 @@ use secret_tokens::{new_token, sha256_hex};
 use uuid::Uuid;
 
 use crate::{
+    app::Write,
     mail::{self, outbox},
     state::AppState,
 };
@@ -628,4 +629,34 @@ pub async fn delete_account(
     tx.commit().await?;
     tracing::info!(user = %user.id, "account deleted");
     Ok(())
+}
+
+/// Change the profile: the time zone, and preferences merged into the stored ones (a key given
+/// replaces that key; the others stay). Returns the user as stored now.
+pub async fn update_profile(
+    state: &AppState,
+    user: &User,
+    w: &Write,
+    timezone: Option<&TimeZoneName>,
+    preferences: Option<serde_json::Map<String, serde_json::Value>>,
+) -> AccountResult<User> {
+    let merged = preferences.map(|new| {
+        let mut prefs = user.preferences.as_object().cloned().unwrap_or_default();
+        prefs.extend(new);
+        serde_json::Value::Object(prefs)
+    });
+    let mut tx = state.begin_for(w).await?;
+    users::update_profile(
+        &mut tx.conn(),
+        user.id,
+        timezone.map(TimeZoneName::as_str),
+        merged.as_ref(),
+        state.now(),
+    )
+    .await?;
+    let updated = users::by_id(&mut tx.conn(), user.id)
+        .await?
+        .ok_or(AccountError::UserGone)?;
+    tx.commit().await?;
+    Ok(updated)
 }

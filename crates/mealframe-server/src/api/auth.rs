@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use mealframe_core::{email::Email, password::NewPassword, tz::TimeZoneName};
-use mealframe_store::accounts::users::{self, User};
+use mealframe_store::accounts::users::User;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
@@ -508,30 +508,14 @@ pub async fn update_me(
     user: CurrentUser,
     ApiJson(change): ApiJson<ProfileChange>,
 ) -> ApiResult<Json<MeResponse>> {
-    let now = state.now();
-    let mut tx = state.begin_for(&user.write()).await?;
-    let merged = change.preferences.map(|new| {
-        let mut prefs = user
-            .user
-            .preferences
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        prefs.extend(new);
-        Value::Object(prefs)
-    });
-    users::update_profile(
-        &mut tx.conn(),
-        user.id(),
-        change.timezone.as_ref().map(TimeZoneName::as_str),
-        merged.as_ref(),
-        now,
+    let updated = accounts::update_profile(
+        &state,
+        &user.user,
+        &user.write(),
+        change.timezone.as_ref(),
+        change.preferences,
     )
     .await?;
-    let updated = users::by_id(&mut tx.conn(), user.id())
-        .await?
-        .ok_or(ApiError::Unauthorized("User not found or disabled"))?;
-    tx.commit().await?;
     Ok(Json(me_body(&updated)))
 }
 

@@ -7,7 +7,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use mealframe_core::{password::NewPassword, tz::TimeZoneName};
-use mealframe_store::accounts::users;
 use serde_json::{Value, json};
 
 use super::{
@@ -106,25 +105,10 @@ pub async fn save_preferences(
         Some(_) => return Ok(invalid(&user, &headers, vec!["Unknown theme.".into()])),
         None => None,
     };
-    let mut prefs = user
-        .user
-        .preferences
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    if let Some(t) = theme {
-        prefs.insert("theme".into(), json!(t));
-    }
-    let mut tx = state.begin_for(&user.write()).await?;
-    users::update_profile(
-        &mut tx.conn(),
-        user.id(),
-        tz.as_ref().map(TimeZoneName::as_str),
-        Some(&Value::Object(prefs)),
-        state.now(),
-    )
-    .await?;
-    tx.commit().await?;
+    let prefs = theme.map(|t| serde_json::Map::from_iter([("theme".to_owned(), json!(t))]));
+    accounts::update_profile(&state, &user.user, &user.write(), tz.as_ref(), prefs)
+        .await
+        .map_err(ApiError::from)?;
     Ok(redirect_with("/settings", "ok", "Settings saved."))
 }
 
