@@ -285,7 +285,6 @@ async fn a_meal_type_of_another_user_is_not_found() {
 }
 
 #[tokio::test]
-#[ignore = "fails on SQLite: a RESTRICT violation is StoreError::Db there, not Integrity(ForeignKey)"]
 async fn deleting_a_meal_type_used_by_a_template_is_refused() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
@@ -1355,7 +1354,6 @@ async fn a_template_of_another_user_is_not_found() {
 }
 
 #[tokio::test]
-#[ignore = "fails on SQLite: a RESTRICT violation is StoreError::Db there, not Integrity(ForeignKey)"]
 async fn deleting_a_template_used_by_a_week_plan_is_refused() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
