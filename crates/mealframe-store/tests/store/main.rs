@@ -10,6 +10,8 @@
 //! Run on PostgreSQL (a fresh database per test on that server):
 //! `TEST_DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres cargo test -p mealframe-store --test store`.
 
+mod accounts;
+mod ai_usage;
 mod library;
 mod plans;
 mod support;
