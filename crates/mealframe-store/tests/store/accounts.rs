@@ -440,7 +440,6 @@ async fn populate(c: &mut dbkit::Conn<'_>, u: UserId, email: &str) {
 }
 
 #[tokio::test]
-#[ignore = "fails on PostgreSQL: ON DELETE RESTRICT stops the cascade from users"]
 async fn deleting_a_user_removes_everything_of_theirs_and_nothing_of_anyone_else() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
