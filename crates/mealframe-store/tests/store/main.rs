@@ -4,7 +4,9 @@
 //! What it pins, per function: the happy path; for everything that reads or writes a user's data,
 //! that another user's ids behave like unknown ones (not found, no rows changed,
 //! `Rejection::…NotFound`); the classification of broken integrity rules
-//! (`StoreError::Integrity(Unique | ForeignKey | Check)`) identically on both engines.
+//! (`StoreError::Integrity(Unique | ForeignKey | Check)`) identically on both engines; and that
+//! the data-version triggers of migration 0003 move the version of the user whose plan data
+//! changed, and no one else's.
 //!
 //! Run on SQLite: `cargo test -p mealframe-store --test store`.
 //! Run on PostgreSQL (a fresh database per test on that server):
@@ -12,6 +14,7 @@
 
 mod accounts;
 mod ai_usage;
+mod data_version;
 mod library;
 mod plans;
 mod support;

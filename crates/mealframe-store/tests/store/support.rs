@@ -69,6 +69,10 @@ pub async fn user(c: &mut Conn<'_>, email: &str) -> UserId {
     users::insert(c, &new_user(email), t0()).await.unwrap().id
 }
 
+pub async fn data_version(c: &mut Conn<'_>, user: UserId) -> i64 {
+    users::by_id(c, user).await.unwrap().unwrap().data_version
+}
+
 /// `SELECT COUNT(*) …` for tables no store function reads.
 pub async fn count(c: &mut Conn<'_>, sql: &'static str) -> i64 {
     fetch_scalar!(c.reborrow(), i64, sql).unwrap()
