@@ -32,6 +32,17 @@ pub fn constraint_kind(err: &sqlx::Error) -> Option<ConstraintKind> {
         sqlx::error::ErrorKind::ForeignKeyViolation => Some(ConstraintKind::ForeignKey),
         sqlx::error::ErrorKind::CheckViolation => Some(ConstraintKind::Check),
         sqlx::error::ErrorKind::NotNullViolation => Some(ConstraintKind::NotNull),
+        // SQLite runs `ON DELETE/UPDATE RESTRICT` as a trigger that raises this message, so it
+        // fails with SQLITE_CONSTRAINT_TRIGGER instead of SQLITE_CONSTRAINT_FOREIGNKEY (which
+        // sqlx would classify); PostgreSQL reports it as an ordinary foreign-key violation.
+        _ if db.code().as_deref() == Some(SQLITE_CONSTRAINT_TRIGGER)
+            && db.message() == "FOREIGN KEY constraint failed" =>
+        {
+            Some(ConstraintKind::ForeignKey)
+        }
         _ => None,
     }
 }
+
+/// SQLite's extended result code for a constraint raised by a trigger (`RAISE(ABORT, …)`).
+const SQLITE_CONSTRAINT_TRIGGER: &str = "1811";

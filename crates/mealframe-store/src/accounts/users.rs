@@ -288,6 +288,19 @@ pub async fn delete(c: &mut Conn<'_>, id: UserId) -> Result<bool> {
         "DELETE FROM failed_login_attempts WHERE email_key = $1",
         email_key
     )?;
+    // Rows that `ON DELETE RESTRICT` protects go first, plans before the templates they map:
+    // PostgreSQL checks RESTRICT as each referenced row goes, so in the cascade from `users` a
+    // meal type or template could go while a template slot or plan day still refers to it.
+    execute!(
+        c.reborrow(),
+        "DELETE FROM week_plans WHERE user_id = $1",
+        id.uuid()
+    )?;
+    execute!(
+        c.reborrow(),
+        "DELETE FROM day_templates WHERE user_id = $1",
+        id.uuid()
+    )?;
     let n = execute!(c, "DELETE FROM users WHERE id = $1", id.uuid())?;
     Ok(n > 0)
 }
