@@ -228,7 +228,7 @@ async fn changes_to_the_library_the_views_show_move_the_version() {
         .unwrap()
     ));
     moves!(db, alice, bob, "clearing a meal's values", |c| {
-        meals::clear_fields(c, l.oats, &["calories_kcal"], true)
+        meals::clear_fields(c, alice, l.oats, &["calories_kcal"], true)
             .await
             .unwrap()
     });

@@ -863,6 +863,25 @@ async fn updating_a_meal_changes_only_the_given_fields_and_replaces_its_types() 
 }
 
 #[tokio::test]
+async fn clearing_fields_of_another_users_meal_changes_nothing() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let c = &mut tx.conn();
+    let alice = user(c, "alice@example.org").await;
+    let bob = user(c, "bob@example.org").await;
+    let mut m = new_meal("Toast", &[]);
+    m.macros = full_macros();
+    m.notes = Some("buttered".into());
+    let id = meals::insert(c, alice, &m, t0()).await.unwrap();
+    meals::clear_fields(c, bob, id, &["protein_g", "calories_kcal"], true)
+        .await
+        .unwrap();
+    let got = meals::get(c, alice, id).await.unwrap().unwrap();
+    assert_eq!(got.macros, full_macros());
+    assert_eq!(got.notes.as_deref(), Some("buttered"));
+}
+
+#[tokio::test]
 async fn clearing_fields_empties_the_named_nutrients_and_the_notes() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
@@ -873,9 +892,15 @@ async fn clearing_fields_empties_the_named_nutrients_and_the_notes() {
     m.notes = Some("buttered".into());
     let id = meals::insert(c, alice, &m, t0()).await.unwrap();
 
-    meals::clear_fields(c, id, &["protein_g", "fiber_g", "no_such_field"], false)
-        .await
-        .unwrap();
+    meals::clear_fields(
+        c,
+        alice,
+        id,
+        &["protein_g", "fiber_g", "no_such_field"],
+        false,
+    )
+    .await
+    .unwrap();
     let got = meals::get(c, alice, id).await.unwrap().unwrap();
     assert_eq!(
         got.macros,
@@ -889,6 +914,7 @@ async fn clearing_fields_empties_the_named_nutrients_and_the_notes() {
 
     meals::clear_fields(
         c,
+        alice,
         id,
         &[
             "calories_kcal",
