@@ -111,3 +111,32 @@ async fn resolve_account(state: &AppState, who: &Identity, now: Timestamp) -> Ac
     tx.commit().await?;
     Ok(user)
 }
+
+/// What a browser keeps after signing in with Google: a web session and a refresh token (both
+/// raw, for the cookies).
+pub struct BrowserSession {
+    pub session: String,
+    pub refresh: String,
+}
+
+/// Start the signed-in browser's session and API refresh chain, in one transaction.
+pub async fn start_browser_session(state: &AppState, user: &User) -> AccountResult<BrowserSession> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let session = super::start_web_session(state, &mut tx, user.id, now).await?;
+    let refresh = super::secret_tokens::new_token();
+    let expires = now.plus(time::Duration::seconds(
+        state.config.refresh_token_ttl.as_secs() as i64,
+    ));
+    mealframe_store::accounts::tokens::insert_refresh(
+        &mut tx.conn(),
+        user.id,
+        &sha256_hex(&refresh),
+        expires,
+        Some(now),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(BrowserSession { session, refresh })
+}

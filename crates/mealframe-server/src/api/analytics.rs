@@ -8,13 +8,12 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::IntoResponse,
 };
-use mealframe_store::accounts::pageviews::{self, NewPageview};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::limits;
 use crate::{
-    accounts::secret_tokens::sha256_hex,
+    app,
     error::ApiResult,
     extract::{ApiJson, ClientIp, FromBody, Issues},
     state::AppState,
@@ -61,27 +60,14 @@ pub async fn pageview(
     ApiJson(body): ApiJson<PageviewBody>,
 ) -> ApiResult<impl IntoResponse> {
     limits::enforce(&state, "pageview", state.config.pageview_rate, &ip).await?;
-    let now = state.now();
-    let day = now.into_inner().date();
-    let ip_hash =
-        ip.0.map(|addr| sha256_hex(&format!("{addr}:mf-{day}"))[..16].to_owned());
     let user_agent = headers
         .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(512).collect::<String>());
-    let mut tx = state.db.begin().await?;
-    pageviews::insert(
-        &mut tx.conn(),
-        &NewPageview {
-            page_url: &body.page_url,
-            referrer: body.referrer.as_deref(),
-            user_agent: user_agent.as_deref(),
-            session_id: body.session_id.as_deref(),
-            ip_hash: ip_hash.as_deref(),
-        },
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+        .and_then(|v| v.to_str().ok());
+    let view = app::analytics::Pageview {
+        page_url: &body.page_url,
+        referrer: body.referrer.as_deref(),
+        session_id: body.session_id.as_deref(),
+    };
+    app::analytics::record(&state, &view, ip.0, user_agent).await?;
     Ok((StatusCode::ACCEPTED, Json(StatusOk { status: "ok" })))
 }

@@ -421,23 +421,8 @@ pub async fn google_callback(State(state): State<AppState>, q: QueryParams) -> A
     if !user.is_active {
         return Ok(error_redirect("account_disabled"));
     }
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let session = accounts::start_web_session(&state, &mut tx, user.id, now).await?;
-    let refresh = accounts::secret_tokens::new_token();
-    let expires = now.plus(time::Duration::seconds(
-        state.config.refresh_token_ttl.as_secs() as i64,
-    ));
-    mealframe_store::accounts::tokens::insert_refresh(
-        &mut tx.conn(),
-        user.id,
-        &accounts::secret_tokens::sha256_hex(&refresh),
-        expires,
-        Some(now),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
+    let accounts::google_signin::BrowserSession { session, refresh } =
+        accounts::google_signin::start_browser_session(&state, &user).await?;
     let mut resp = found(&format!("{}/oauth/callback", state.config.public_url));
     resp.headers_mut().append(
         header::SET_COOKIE,

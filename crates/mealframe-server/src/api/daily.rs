@@ -11,7 +11,6 @@ use mealframe_core::{
     ids::{MealId, MealTypeId, SlotId},
     planning::{calendar::weekday_name, completion::CompletionStatus},
 };
-use mealframe_store::plans::views;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{Date, Duration};
@@ -142,8 +141,7 @@ impl FromBody for AdhocRequest {
 }
 
 async fn slot_response(state: &AppState, user: &CurrentUser, id: SlotId) -> ApiResult<Slot> {
-    let mut r = state.db.reader().await?;
-    let s = views::slot(&mut r.conn(), user.id(), id)
+    let s = app::week::slot(state, user.id(), id)
         .await?
         .ok_or_else(|| rejection(mealframe_store::Rejection::SlotNotFound(id)))?;
     Ok(Slot::from(&s))

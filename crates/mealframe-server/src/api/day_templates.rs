@@ -15,7 +15,7 @@ use mealframe_core::{
     planning::generation::TemplateSlot,
     tenths::Tenths,
 };
-use mealframe_store::library::day_templates::{self, DayTemplate, NewTemplate, TemplateChange};
+use mealframe_store::library::day_templates::{DayTemplate, NewTemplate, TemplateChange};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 use super::{params, wire};
 use crate::{
     app,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     extract::{ApiJson, CurrentUser, FromBody, Issues, Patch},
     state::AppState,
 };
@@ -85,18 +85,13 @@ fn response(t: &DayTemplate) -> TemplateResponse {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::not_found("Day template not found")
-}
-
 #[utoipa::path(get, path = "/api/v1/day-templates", tag = "Day Templates", security(("bearer" = [])),
     responses((status = 200, body = Vec<TemplateListItem>)))]
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> ApiResult<Json<Vec<TemplateListItem>>> {
-    let mut r = state.db.reader().await?;
-    let all = day_templates::list(&mut r.conn(), user.id()).await?;
+    let all = app::library::templates(&state, user.id()).await?;
     Ok(Json(
         all.iter()
             .map(|t| TemplateListItem {
@@ -120,10 +115,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<TemplateResponse>> {
     let id: DayTemplateId = params::id("template_id", &id)?;
-    let mut r = state.db.reader().await?;
-    let t = day_templates::get(&mut r.conn(), user.id(), id)
-        .await?
-        .ok_or_else(not_found)?;
+    let t = app::library::template(&state, user.id(), id).await?;
     Ok(Json(response(&t)))
 }
 

@@ -6,31 +6,19 @@ use axum::{
     http::header,
     response::{IntoResponse, Response},
 };
-use mealframe_store::{
-    library::{day_templates, meal_types, meals, week_plans},
-    plans::views,
-};
 use serde_json::{Value, json};
 
 use super::wire::{self, Week};
-use crate::{error::ApiResult, extract::CurrentUser, state::AppState};
+use crate::{app, error::ApiResult, extract::CurrentUser, state::AppState};
 
 /// All of the user's data.
 #[utoipa::path(get, path = "/api/v1/export", tag = "auth", security(("bearer" = [])),
     responses((status = 200, description = "The user's account, library and generated weeks as JSON", content_type = "application/json")))]
 pub async fn export(State(state): State<AppState>, user: CurrentUser) -> ApiResult<Response> {
-    let id = user.id();
-    let mut r = state.db.reader().await?;
-    let types = meal_types::list(&mut r.conn(), id).await?;
-    let all_meals = meals::all(&mut r.conn(), id).await?;
-    let templates = day_templates::list(&mut r.conn(), id).await?;
-    let plans = week_plans::list(&mut r.conn(), id).await?;
-    let mut weeks = Vec::new();
-    for monday in views::week_starts(&mut r.conn(), id).await? {
-        if let Some(w) = views::week(&mut r.conn(), id, monday).await? {
-            weeks.push(Week::from(&w));
-        }
-    }
+    let all = app::export::everything(&state, user.id()).await?;
+    let (types, all_meals, templates, plans) =
+        (&all.meal_types, &all.meals, &all.templates, &all.plans);
+    let weeks: Vec<Week> = all.weeks.iter().map(Week::from).collect();
     let body = json!({
         "exported_at": wire::instant(state.now()),
         "user": super::auth::me_body(&user.user),

@@ -8,14 +8,14 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use mealframe_core::ids::MealTypeId;
-use mealframe_store::library::meal_types::{self, MealType};
+use mealframe_store::library::meal_types::MealType;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{params, wire};
 use crate::{
     app,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     extract::{ApiJson, CurrentUser, FromBody, Issues, Patch},
     state::AppState,
 };
@@ -51,18 +51,13 @@ fn response(t: &MealType) -> MealTypeResponse {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::not_found("Meal type not found")
-}
-
 #[utoipa::path(get, path = "/api/v1/meal-types", tag = "Meal Types", security(("bearer" = [])),
     responses((status = 200, body = Vec<MealTypeWithCount>)))]
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> ApiResult<Json<Vec<MealTypeWithCount>>> {
-    let mut r = state.db.reader().await?;
-    let all = meal_types::list(&mut r.conn(), user.id()).await?;
+    let all = app::library::meal_types(&state, user.id()).await?;
     Ok(Json(
         all.iter()
             .map(|t| MealTypeWithCount {
@@ -81,10 +76,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<MealTypeResponse>> {
     let id: MealTypeId = params::id("meal_type_id", &id)?;
-    let mut r = state.db.reader().await?;
-    let t = meal_types::get(&mut r.conn(), user.id(), id)
-        .await?
-        .ok_or_else(not_found)?;
+    let t = app::library::meal_type(&state, user.id(), id).await?;
     Ok(Json(response(&t)))
 }
 

@@ -13,7 +13,7 @@ use mealframe_core::{
     planning::macros::Macros,
     tenths::{Tenths, format_scaled},
 };
-use mealframe_store::library::meals::{self, Filter, Meal, MealChange, NewMeal, Order, Source};
+use mealframe_store::library::meals::{Filter, Meal, MealChange, NewMeal, Order, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -24,7 +24,7 @@ use crate::{
         self,
         meals::{Emptied, Imported, RowMessage as RowMessage_},
     },
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     extract::{ApiJson, CurrentUser, FromBody, Issues, Patch, QueryParams, upload},
     state::AppState,
 };
@@ -125,10 +125,6 @@ fn list_item(m: &Meal) -> MealListItem {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::not_found("Meal not found")
-}
-
 // The sources a meal may have (`Source::parse`), for the OpenAPI document.
 /// Where a meal came from.
 #[derive(ToSchema)]
@@ -210,9 +206,8 @@ pub async fn list(
         meal_type,
         source: q.non_empty("source"),
     };
-    let mut r = state.db.reader().await?;
-    let (items, total) = meals::list(
-        &mut r.conn(),
+    let (items, total) = app::meals::list(
+        &state,
         user.id(),
         &filter,
         order,
@@ -237,10 +232,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<MealResponse>> {
     let id: MealId = params::id("meal_id", &id)?;
-    let mut r = state.db.reader().await?;
-    let m = meals::get(&mut r.conn(), user.id(), id)
-        .await?
-        .ok_or_else(not_found)?;
+    let m = app::meals::get(&state, user.id(), id).await?;
     Ok(Json(response(&m)))
 }
 

@@ -13,7 +13,7 @@ use mealframe_core::{
     ids::{DayTemplateId, WeekPlanId},
     planning::calendar::weekday_index_name,
 };
-use mealframe_store::library::week_plans::{self, WeekPlan};
+use mealframe_store::library::week_plans::WeekPlan;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -21,7 +21,7 @@ use utoipa::ToSchema;
 use super::{params, wire};
 use crate::{
     app,
-    error::{ApiError, ApiResult},
+    error::ApiResult,
     extract::{ApiJson, CurrentUser, FromBody, Issues, Patch},
     state::AppState,
 };
@@ -80,18 +80,13 @@ fn response(p: &WeekPlan) -> WeekPlanResponse {
     }
 }
 
-fn not_found() -> ApiError {
-    ApiError::not_found("Week plan not found")
-}
-
 #[utoipa::path(get, path = "/api/v1/week-plans", tag = "Week Plans", security(("bearer" = [])),
     responses((status = 200, body = Vec<WeekPlanListItem>)))]
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
 ) -> ApiResult<Json<Vec<WeekPlanListItem>>> {
-    let mut r = state.db.reader().await?;
-    let all = week_plans::list(&mut r.conn(), user.id()).await?;
+    let all = app::library::plans(&state, user.id()).await?;
     Ok(Json(
         all.iter()
             .map(|p| WeekPlanListItem {
@@ -112,10 +107,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> ApiResult<Json<WeekPlanResponse>> {
     let id: WeekPlanId = params::id("plan_id", &id)?;
-    let mut r = state.db.reader().await?;
-    let p = week_plans::get(&mut r.conn(), user.id(), id)
-        .await?
-        .ok_or_else(not_found)?;
+    let p = app::library::plan(&state, user.id(), id).await?;
     Ok(Json(response(&p)))
 }
 

@@ -12,10 +12,7 @@ use mealframe_core::{
     ids::DayTemplateId,
     planning::calendar::{monday_of, next_monday},
 };
-use mealframe_store::{
-    Rejection,
-    plans::{ops::Generated, views},
-};
+use mealframe_store::{Rejection, plans::ops::Generated};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::Date;
@@ -57,8 +54,7 @@ pub async fn current(
             "No plan exists for the current week".to_owned(),
         ),
     };
-    let mut r = state.db.reader().await?;
-    let week = views::week(&mut r.conn(), user.id(), monday)
+    let week = app::week::week(&state, user.id(), monday)
         .await?
         .ok_or_else(|| ApiError::coded_not_found(missing))?;
     Ok(Json(Week::from(&week)))
@@ -85,8 +81,7 @@ impl FromBody for GenerateRequest {
 }
 
 async fn load_week(state: &AppState, user: &CurrentUser, monday: Date) -> ApiResult<Week> {
-    let mut r = state.db.reader().await?;
-    let week = views::week(&mut r.conn(), user.id(), monday)
+    let week = app::week::week(state, user.id(), monday)
         .await?
         .ok_or_else(|| ApiError::internal("generated week vanished"))?;
     Ok(Week::from(&week))
@@ -128,10 +123,8 @@ fn day_error(user: &CurrentUser, state: &AppState, e: AppError) -> ApiError {
 }
 
 async fn day_response(state: &AppState, user: &CurrentUser, date: Date) -> ApiResult<Day> {
-    let mut r = state.db.reader().await?;
-    let day = views::day(&mut r.conn(), user.id(), date)
+    let day = app::week::day(state, user.id(), date)
         .await?
-        .and_then(|(_, d)| d)
         .ok_or_else(|| ApiError::internal("day vanished"))?;
     Ok(Day::from(&day))
 }

@@ -3,7 +3,7 @@
 //! names must be the user's — another user's id is refused exactly like an unknown one — and a
 //! thing still in use cannot be deleted.
 
-use mealframe_core::ids::{DayTemplateId, MealTypeId, WeekPlanId};
+use mealframe_core::ids::{DayTemplateId, MealTypeId, UserId, WeekPlanId};
 use mealframe_store::{
     Rejection, StoreError,
     library::{
@@ -35,6 +35,44 @@ fn refused(what: &'static str) -> impl Fn(StoreError) -> AppError {
 }
 
 // ----- meal types ------------------------------------------------------------------------------
+
+/// The user's meal types with their meal counts, by name.
+pub async fn meal_types(state: &AppState, user: UserId) -> AppResult<Vec<MealType>> {
+    let mut r = state.db.reader().await?;
+    Ok(meal_types::list(&mut r.conn(), user).await?)
+}
+
+/// The names of the user's meal types, by name (for pickers and filters).
+pub async fn meal_type_names(
+    state: &AppState,
+    user: UserId,
+) -> AppResult<Vec<(MealTypeId, String)>> {
+    let mut r = state.db.reader().await?;
+    Ok(meal_types::names(&mut r.conn(), user).await?)
+}
+
+/// A meal type, and whether a day template uses it (then it cannot be deleted).
+pub async fn meal_type_in_use(
+    state: &AppState,
+    user: UserId,
+    id: MealTypeId,
+) -> AppResult<(MealType, bool)> {
+    let mut r = state.db.reader().await?;
+    let t = meal_types::list(&mut r.conn(), user)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| not_found("Meal type not found"))?;
+    let used = meal_types::used_by_templates(&mut r.conn(), user, id).await?;
+    Ok((t, used))
+}
+
+pub async fn meal_type(state: &AppState, user: UserId, id: MealTypeId) -> AppResult<MealType> {
+    let mut r = state.db.reader().await?;
+    meal_types::get(&mut r.conn(), user, id)
+        .await?
+        .ok_or_else(|| not_found("Meal type not found"))
+}
 
 pub async fn create_meal_type(
     state: &AppState,
@@ -95,6 +133,19 @@ pub async fn delete_meal_type(state: &AppState, w: &Write, id: MealTypeId) -> Ap
 
 // ----- day templates ---------------------------------------------------------------------------
 
+/// The user's day templates with their slots, by name.
+pub async fn templates(state: &AppState, user: UserId) -> AppResult<Vec<DayTemplate>> {
+    let mut r = state.db.reader().await?;
+    Ok(day_templates::list(&mut r.conn(), user).await?)
+}
+
+pub async fn template(state: &AppState, user: UserId, id: DayTemplateId) -> AppResult<DayTemplate> {
+    let mut r = state.db.reader().await?;
+    day_templates::get(&mut r.conn(), user, id)
+        .await?
+        .ok_or_else(|| not_found("Day template not found"))
+}
+
 pub async fn create_template(
     state: &AppState,
     w: &Write,
@@ -150,10 +201,23 @@ pub async fn delete_template(state: &AppState, w: &Write, id: DayTemplateId) -> 
 
 // ----- week plans ------------------------------------------------------------------------------
 
+/// The user's week plans, by name.
+pub async fn plans(state: &AppState, user: UserId) -> AppResult<Vec<WeekPlan>> {
+    let mut r = state.db.reader().await?;
+    Ok(week_plans::list(&mut r.conn(), user).await?)
+}
+
+pub async fn plan(state: &AppState, user: UserId, id: WeekPlanId) -> AppResult<WeekPlan> {
+    let mut r = state.db.reader().await?;
+    week_plans::get(&mut r.conn(), user, id)
+        .await?
+        .ok_or_else(|| not_found("Week plan not found"))
+}
+
 /// Every template a plan maps must be the user's.
 async fn check_templates(
     c: &mut dbkit::Conn<'_>,
-    user: mealframe_core::ids::UserId,
+    user: UserId,
     days: &[(u8, DayTemplateId)],
 ) -> AppResult<()> {
     for (_, t) in days {

@@ -36,6 +36,27 @@ pub async fn picker_meals(c: &mut dbkit::Conn<'_>, user: UserId) -> StoreResult<
     Ok(library)
 }
 
+/// A page of the user's meals matching `filter` (1-based `page`), and how many match in all.
+pub async fn list(
+    state: &AppState,
+    user: UserId,
+    filter: &meals::Filter<'_>,
+    order: meals::Order,
+    page: u32,
+    page_size: u32,
+) -> AppResult<(Vec<Meal>, i64)> {
+    let mut r = state.db.reader().await?;
+    let (items, total) = meals::list(&mut r.conn(), user, filter, order, page, page_size).await?;
+    Ok((items, total))
+}
+
+pub async fn get(state: &AppState, user: UserId, id: MealId) -> AppResult<Meal> {
+    let mut r = state.db.reader().await?;
+    meals::get(&mut r.conn(), user, id)
+        .await?
+        .ok_or_else(meal_not_found)
+}
+
 /// Every meal type id must be the user's (the error names the first that is not).
 pub async fn check_types(
     c: &mut dbkit::Conn<'_>,

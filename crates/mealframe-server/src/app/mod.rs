@@ -7,9 +7,11 @@
 //! Account flows (register, sign-in, tokens, passwords) are use cases too and live in
 //! `crate::accounts`.
 
+pub mod analytics;
 pub mod cache;
 pub mod day_plan;
 pub mod error;
+pub mod export;
 pub mod library;
 pub mod limits;
 pub mod meals;

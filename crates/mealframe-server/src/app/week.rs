@@ -8,12 +8,30 @@ use time::Date;
 
 use super::{AppResult, meals::picker_meals};
 use crate::state::AppState;
-use mealframe_core::ids::UserId;
+use mealframe_core::ids::{SlotId, UserId};
 
 /// The generated week starting `monday`, if any.
 pub async fn week(state: &AppState, user: UserId, monday: Date) -> AppResult<Option<WeekView>> {
     let mut r = state.db.reader().await?;
     Ok(views::week(&mut r.conn(), user, monday).await?)
+}
+
+/// The generated day `date`, if any.
+pub async fn day(state: &AppState, user: UserId, date: Date) -> AppResult<Option<views::DayView>> {
+    let mut r = state.db.reader().await?;
+    Ok(views::day(&mut r.conn(), user, date)
+        .await?
+        .and_then(|(_, d)| d))
+}
+
+/// One slot of the user's plan, if it is theirs.
+pub async fn slot(
+    state: &AppState,
+    user: UserId,
+    id: SlotId,
+) -> AppResult<Option<views::SlotView>> {
+    let mut r = state.db.reader().await?;
+    Ok(views::slot(&mut r.conn(), user, id).await?)
 }
 
 /// The week with the choices the Week page offers: the user's templates and the pickers' meals.

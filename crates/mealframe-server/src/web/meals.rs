@@ -9,10 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use mealframe_core::ids::{MealId, MealTypeId};
-use mealframe_store::library::{
-    meal_types,
-    meals::{self, Filter, Meal, MealChange, NewMeal, Order},
-};
+use mealframe_store::library::meals::{Filter, Meal, MealChange, NewMeal, Order};
 
 use super::{
     forms::{Fields, INVALID, Json},
@@ -99,10 +96,9 @@ pub async fn list(
         meal_type: type_id.parse::<MealTypeId>().ok(),
         source: (!source.is_empty()).then_some(source.as_str()),
     };
-    let mut r = state.db.reader().await?;
     let (items, total) =
-        meals::list(&mut r.conn(), user.id(), &filter, order, page, PAGE_SIZE).await?;
-    let types = meal_types::names(&mut r.conn(), user.id()).await?;
+        app::meals::list(&state, user.id(), &filter, order, page, PAGE_SIZE).await?;
+    let types = app::library::meal_type_names(&state, user.id()).await?;
     let empty_library = total == 0
         && filter.search.is_none()
         && filter.meal_type.is_none()
@@ -233,8 +229,7 @@ async fn type_options(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<Vec<(String, String)>, PageError> {
-    let mut r = state.db.reader().await?;
-    Ok(meal_types::names(&mut r.conn(), user.id())
+    Ok(app::library::meal_type_names(state, user.id())
         .await?
         .into_iter()
         .map(|(id, n)| (id.to_string(), n))
@@ -307,10 +302,10 @@ pub async fn create(
 
 async fn owned(state: &AppState, user: &CurrentUser, id: &str) -> Result<Meal, PageError> {
     let id: MealId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut r = state.db.reader().await?;
-    meals::get(&mut r.conn(), user.id(), id)
-        .await?
-        .ok_or_else(PageError::not_found)
+    match app::meals::get(state, user.id(), id).await {
+        Err(AppError::NotFound(_)) => Err(PageError::not_found()),
+        other => Ok(other?),
+    }
 }
 
 pub async fn edit_form(

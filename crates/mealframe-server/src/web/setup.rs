@@ -9,9 +9,9 @@ use axum::{
 };
 use mealframe_core::ids::{DayTemplateId, MealTypeId, WeekPlanId};
 use mealframe_store::library::{
-    day_templates::{self, DayTemplate, NewTemplate, TemplateChange},
-    meal_types::{self, MealType},
-    week_plans::{self, WeekPlan},
+    day_templates::{DayTemplate, NewTemplate, TemplateChange},
+    meal_types::MealType,
+    week_plans::WeekPlan,
 };
 use serde_json::json;
 
@@ -46,10 +46,9 @@ pub async fn page(
         Some("plans") => "plans",
         _ => "types",
     };
-    let mut r = state.db.reader().await?;
-    let types = meal_types::list(&mut r.conn(), user.id()).await?;
-    let templates = day_templates::list(&mut r.conn(), user.id()).await?;
-    let plans = week_plans::list(&mut r.conn(), user.id()).await?;
+    let types = app::library::meal_types(&state, user.id()).await?;
+    let templates = app::library::templates(&state, user.id()).await?;
+    let plans = app::library::plans(&state, user.id()).await?;
     let layout = Layout::new("Setup", "setup", Some(&user), &headers).wider();
     let had_flash = layout.flash.is_some();
     Ok(render(
@@ -134,13 +133,9 @@ pub async fn edit_type(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id: MealTypeId = id.parse().map_err(|_| PageError::not_found())?;
-    let mut r = state.db.reader().await?;
-    let list = meal_types::list(&mut r.conn(), user.id()).await?;
-    let t = list
-        .into_iter()
-        .find(|t| t.id == id)
-        .ok_or_else(PageError::not_found)?;
-    let used = meal_types::used_by_templates(&mut r.conn(), user.id(), id).await?;
+    let (t, used) = app::library::meal_type_in_use(&state, user.id(), id)
+        .await
+        .map_err(not_found_page)?;
     Ok(type_page(&user, &headers, |layout| TypePage {
         layout,
         id: Some(id.to_string()),
@@ -265,8 +260,7 @@ async fn type_options(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<Vec<(String, String)>, PageError> {
-    let mut r = state.db.reader().await?;
-    Ok(meal_types::names(&mut r.conn(), user.id())
+    Ok(app::library::meal_type_names(state, user.id())
         .await?
         .into_iter()
         .map(|(id, n)| (id.to_string(), n))
@@ -305,12 +299,9 @@ pub async fn edit_template(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id: DayTemplateId = id.parse().map_err(|_| PageError::not_found())?;
-    let t = {
-        let mut r = state.db.reader().await?;
-        day_templates::get(&mut r.conn(), user.id(), id)
-            .await?
-            .ok_or_else(PageError::not_found)?
-    };
+    let t = app::library::template(&state, user.id(), id)
+        .await
+        .map_err(not_found_page)?;
     let page = TemplatePage {
         layout: Layout::new("Edit template", "setup", Some(&user), &headers).wide(),
         id: Some(id.to_string()),
@@ -458,8 +449,7 @@ async fn template_options(
     state: &AppState,
     user: &CurrentUser,
 ) -> Result<Vec<(String, String)>, PageError> {
-    let mut r = state.db.reader().await?;
-    Ok(day_templates::list(&mut r.conn(), user.id())
+    Ok(app::library::templates(state, user.id())
         .await?
         .into_iter()
         .map(|t| (t.id.to_string(), t.name))
@@ -490,12 +480,9 @@ pub async fn edit_plan(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let id: WeekPlanId = id.parse().map_err(|_| PageError::not_found())?;
-    let p = {
-        let mut r = state.db.reader().await?;
-        week_plans::get(&mut r.conn(), user.id(), id)
-            .await?
-            .ok_or_else(PageError::not_found)?
-    };
+    let p = app::library::plan(&state, user.id(), id)
+        .await
+        .map_err(not_found_page)?;
     let days = WEEKDAYS
         .iter()
         .enumerate()

@@ -15,10 +15,7 @@ use mealframe_core::{
         completion::CompletionStatus,
     },
 };
-use mealframe_store::plans::{
-    ops,
-    views::{self, WeekView},
-};
+use mealframe_store::plans::{ops, views::WeekView};
 use time::{Date, Duration};
 
 use super::cards::DaySheet;
@@ -273,8 +270,7 @@ pub async fn clear_override(
 }
 
 async fn slot_date(state: &AppState, user: &CurrentUser, slot: SlotId) -> Result<Date, PageError> {
-    let mut r = state.db.reader().await?;
-    views::slot(&mut r.conn(), user.id(), slot)
+    app::week::slot(state, user.id(), slot)
         .await?
         .map(|s| s.date)
         .ok_or_else(PageError::not_found)
