@@ -11,21 +11,15 @@ use axum::{
     extract::{Multipart, State, multipart::MultipartRejection},
     http::StatusCode,
 };
-use base64::Engine;
 use mealframe_core::{
-    capture::{self, AnswerError, Context, IdentifiedItem, LIBRARY_CONTEXT, Suggestion},
+    capture::{IdentifiedItem, Suggestion},
     tenths::Tenths,
-    tz::TimeZoneName,
-};
-use mealframe_store::{
-    ai_usage::{self, Usage},
-    library::{meal_types, meals},
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::limits;
 use crate::{
+    app::{self, capture::CaptureError},
     error::{ApiError, ApiResult},
     extract::{CurrentUser, upload},
     state::AppState,
@@ -103,12 +97,6 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Estimated price in millionths of a dollar, for the model whose price is known (gpt-4o:
-/// $5 per million prompt tokens, $15 per million completion tokens).
-fn cost_micro_usd(model: &str, prompt: u64, completion: u64) -> Option<i64> {
-    (model == "gpt-4o").then(|| (prompt * 5 + completion * 15).min(i64::MAX as u64) as i64)
-}
-
 /// Analyse a meal photo (multipart field `image`, JPEG or PNG up to 10 MB).
 #[utoipa::path(post, path = "/api/v1/meals/ai-capture", tag = "Meals", security(("bearer" = [])),
     request_body(content = crate::extract::upload::PhotoUpload, content_type = "multipart/form-data", description = "field `image`: a JPEG or PNG photo"),
@@ -149,91 +137,24 @@ pub async fn ai_capture(
     }
     let mime = sniff(&image)
         .ok_or_else(|| ApiError::bad_request("Image file is not a valid JPEG or PNG."))?;
-    let Some(vision) = state.vision.clone() else {
-        return Err(ApiError::detail(
+    let analysed =
+        app::capture::analyse_photo(&state, &user.user, &user.write(), image, mime).await;
+    match analysed {
+        Ok(suggestion) => Ok(Json(response(suggestion, &state.config.ai_capture.model))),
+        Err(CaptureError::NotConfigured) => Err(ApiError::detail(
             StatusCode::SERVICE_UNAVAILABLE,
             "OPENAI_API_KEY is not configured",
-        ));
-    };
-    let ai = &state.config.ai_capture;
-    limits::enforce_bucket(&state, &format!("ai-capture:{}", user.id()), ai.rate).await?;
-
-    let (type_names, recent) = {
-        let mut r = state.db.reader().await?;
-        let types: Vec<String> = meal_types::names(&mut r.conn(), user.id())
-            .await?
-            .into_iter()
-            .map(|(_, name)| name)
-            .collect();
-        let recent = meals::recent(&mut r.conn(), user.id(), LIBRARY_CONTEXT).await?;
-        (types, recent)
-    };
-    let zone = TimeZoneName::parse(&user.user.timezone).unwrap_or_else(TimeZoneName::utc);
-    let prompt = capture::user_prompt(&Context {
-        local_time: zone.local_at(state.now().into_inner()),
-        time_zone: zone.as_str(),
-        meal_types: &type_names,
-        recent_meals: &recent,
-    });
-    let data_url = format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(&image)
-    );
-    drop(image);
-    let request = ai_providers::ChatRequest {
-        system: capture::SYSTEM_PROMPT.to_owned(),
-        user: vec![
-            ai_providers::ContentPart::Text(prompt),
-            ai_providers::ContentPart::ImageDataUrl(data_url),
-        ],
-        json_mode: true,
-        max_tokens: Some(500),
-        model: None,
-    };
-    let answer = vision.chat(&request).await.map_err(|e| {
-        metrics::counter!("mealframe_ai_capture_total", "outcome" => e.class()).increment(1);
-        tracing::warn!(error = e.class(), "AI capture call failed");
-        match e {
-            ai_providers::ProviderError::Timeout => ApiError::detail(
-                StatusCode::GATEWAY_TIMEOUT,
-                "Analysis took too long. Please try again.",
-            ),
-            _ => ApiError::detail(
-                StatusCode::BAD_GATEWAY,
-                "Could not analyze image. Please try again.",
-            ),
-        }
-    })?;
-
-    // The call is paid for whatever its answer says: keep its usage even if the answer is refused.
-    let usage = Usage {
-        model: &ai.model,
-        tokens_prompt: answer.usage.input_tokens.min(i32::MAX as u64) as i32,
-        tokens_completion: answer.usage.output_tokens.min(i32::MAX as u64) as i32,
-        cost_micro_usd: cost_micro_usd(
-            &ai.model,
-            answer.usage.input_tokens,
-            answer.usage.output_tokens,
-        ),
-    };
-    let mut tx = state.begin_for(&user.write()).await?;
-    ai_usage::record(&mut tx.conn(), user.id(), &usage, state.now()).await?;
-    tx.commit().await?;
-
-    let outcome = capture::parse_answer(&answer.text, &type_names);
-    let label = match &outcome {
-        Ok(_) => "ok",
-        Err(AnswerError::LowConfidence(_)) => "no_food",
-        Err(AnswerError::Invalid) => "invalid_answer",
-    };
-    metrics::counter!("mealframe_ai_capture_total", "outcome" => label).increment(1);
-    match outcome {
-        Ok(suggestion) => Ok(Json(response(suggestion, &ai.model))),
-        Err(e @ AnswerError::LowConfidence(_)) => Err(ApiError::bad_request(e.to_string())),
-        Err(AnswerError::Invalid) => Err(ApiError::detail(
+        )),
+        Err(CaptureError::Timeout) => Err(ApiError::detail(
+            StatusCode::GATEWAY_TIMEOUT,
+            "Analysis took too long. Please try again.",
+        )),
+        Err(CaptureError::Failed) => Err(ApiError::detail(
             StatusCode::BAD_GATEWAY,
             "Could not analyze image. Please try again.",
         )),
+        Err(CaptureError::NoFood(message)) => Err(ApiError::bad_request(message)),
+        Err(CaptureError::App(e)) => Err(e.into()),
     }
 }
 
@@ -247,11 +168,5 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
         assert_eq!(sniff(b"GIF89a"), None);
         assert_eq!(sniff(b""), None);
-    }
-
-    #[test]
-    fn cost_is_estimated_for_gpt_4o_only() {
-        assert_eq!(cost_micro_usd("gpt-4o", 1000, 200), Some(8000));
-        assert_eq!(cost_micro_usd("llava", 1000, 200), None);
     }
 }

@@ -1,0 +1,139 @@
+//! AI meal capture: a photo of a meal in, the model's suggestion out (name, portion, nutrients,
+//! the items it saw, a meal type), with the user's own meal types and recent meals as context.
+//! The call's token usage is recorded whatever the answer says (it is paid for); the photo is
+//! not kept.
+
+use base64::Engine;
+use mealframe_core::{
+    capture::{self, AnswerError, Context, LIBRARY_CONTEXT, Suggestion},
+    tz::TimeZoneName,
+};
+use mealframe_store::{
+    accounts::users::User,
+    ai_usage::{self, Usage},
+    library::{meal_types, meals},
+};
+
+use super::{AppError, Write, limits};
+use crate::state::AppState;
+
+/// Why a photo got no suggestion.
+#[derive(Debug)]
+pub enum CaptureError {
+    /// No vision model is configured on this server.
+    NotConfigured,
+    /// The model took longer than the configured budget.
+    Timeout,
+    /// The model failed or answered nonsense.
+    Failed,
+    /// The model saw no food (its own words).
+    NoFood(String),
+    /// Rate limit, database.
+    App(AppError),
+}
+
+impl<E: Into<AppError>> From<E> for CaptureError {
+    fn from(e: E) -> Self {
+        CaptureError::App(e.into())
+    }
+}
+
+/// Estimated price in millionths of a dollar, for the model whose price is known (gpt-4o:
+/// $5 per million prompt tokens, $15 per million completion tokens).
+fn cost_micro_usd(model: &str, prompt: u64, completion: u64) -> Option<i64> {
+    (model == "gpt-4o").then(|| (prompt * 5 + completion * 15).min(i64::MAX as u64) as i64)
+}
+
+/// Analyse `image` (JPEG or PNG bytes, `mime` as sniffed) for `user`.
+pub async fn analyse_photo(
+    state: &AppState,
+    user: &User,
+    w: &Write,
+    image: Vec<u8>,
+    mime: &str,
+) -> Result<Suggestion, CaptureError> {
+    let Some(vision) = state.vision.clone() else {
+        return Err(CaptureError::NotConfigured);
+    };
+    let ai = &state.config.ai_capture;
+    limits::enforce(state, &format!("ai-capture:{}", user.id), ai.rate).await?;
+
+    let (type_names, recent) = {
+        let mut r = state.db.reader().await.map_err(AppError::from)?;
+        let types: Vec<String> = meal_types::names(&mut r.conn(), user.id)
+            .await?
+            .into_iter()
+            .map(|(_, name)| name)
+            .collect();
+        let recent = meals::recent(&mut r.conn(), user.id, LIBRARY_CONTEXT).await?;
+        (types, recent)
+    };
+    let zone = TimeZoneName::parse(&user.timezone).unwrap_or_else(TimeZoneName::utc);
+    let prompt = capture::user_prompt(&Context {
+        local_time: zone.local_at(state.now().into_inner()),
+        time_zone: zone.as_str(),
+        meal_types: &type_names,
+        recent_meals: &recent,
+    });
+    let data_url = format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(&image)
+    );
+    drop(image);
+    let request = ai_providers::ChatRequest {
+        system: capture::SYSTEM_PROMPT.to_owned(),
+        user: vec![
+            ai_providers::ContentPart::Text(prompt),
+            ai_providers::ContentPart::ImageDataUrl(data_url),
+        ],
+        json_mode: true,
+        max_tokens: Some(500),
+        model: None,
+    };
+    let answer = vision.chat(&request).await.map_err(|e| {
+        metrics::counter!("mealframe_ai_capture_total", "outcome" => e.class()).increment(1);
+        tracing::warn!(error = e.class(), "AI capture call failed");
+        match e {
+            ai_providers::ProviderError::Timeout => CaptureError::Timeout,
+            _ => CaptureError::Failed,
+        }
+    })?;
+
+    // The call is paid for whatever its answer says: keep its usage even if the answer is refused.
+    let usage = Usage {
+        model: &ai.model,
+        tokens_prompt: answer.usage.input_tokens.min(i32::MAX as u64) as i32,
+        tokens_completion: answer.usage.output_tokens.min(i32::MAX as u64) as i32,
+        cost_micro_usd: cost_micro_usd(
+            &ai.model,
+            answer.usage.input_tokens,
+            answer.usage.output_tokens,
+        ),
+    };
+    let mut tx = state.begin_for(w).await?;
+    ai_usage::record(&mut tx.conn(), user.id, &usage, state.now()).await?;
+    tx.commit().await.map_err(AppError::from)?;
+
+    let outcome = capture::parse_answer(&answer.text, &type_names);
+    let label = match &outcome {
+        Ok(_) => "ok",
+        Err(AnswerError::LowConfidence(_)) => "no_food",
+        Err(AnswerError::Invalid) => "invalid_answer",
+    };
+    metrics::counter!("mealframe_ai_capture_total", "outcome" => label).increment(1);
+    outcome.map_err(|e| match e {
+        e @ AnswerError::LowConfidence(_) => CaptureError::NoFood(e.to_string()),
+        AnswerError::Invalid => CaptureError::Failed,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cost_micro_usd;
+
+    #[test]
+    fn cost_is_estimated_for_gpt_4o_only() {
+        assert_eq!(cost_micro_usd("gpt-4o", 1000, 200), Some(8000));
+        assert_eq!(cost_micro_usd("llava", 1000, 200), None);
+    }
+}
