@@ -4,10 +4,8 @@
 //! reused for a different method or path is a 422; a key whose first request is still running
 //! answers 409 with `Retry-After: 1`. Server errors release the key so the client may retry.
 //!
-//! A claim names its owner (`platform::instance`) and holds for a short lease that a task renews
-//! while the request runs. A claim left by a process that died is taken over at once when the
-//! owner ran on this machine (its process is gone), and when its lease runs out otherwise — so
-//! after a crash the offline queue's retries get through within seconds, not minutes.
+//! A claim holds for a short lease that a task renews while the request runs; a claim left by a
+//! process that died is taken over within seconds, not minutes (the rules: `app::idempotency`).
 //!
 //! The claim and the stored answer are transactions of their own, around the handler's. So that a
 //! change is never applied twice, the handler's own transaction also marks the key as applied
@@ -26,16 +24,17 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use mealframe_core::ids::UserId;
-use mealframe_store::accounts::idempotency::{self, Claim, Claimant};
-use platform::instance::Instance;
+use mealframe_store::accounts::idempotency::Claim;
 use serde_json::json;
 
-use crate::{error::ApiError, extract::CurrentUser, state::AppState};
+use crate::{
+    app::idempotency::{self, Answer},
+    error::ApiError,
+    extract::CurrentUser,
+    state::AppState,
+};
 
 pub const HEADER: &str = "idempotency-key";
-/// How long a claim holds without renewal, and how often a running request renews it.
-const LEASE: time::Duration = time::Duration::seconds(10);
-const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 const MAX_STORED_BODY: usize = 1024 * 1024;
 
 const LOST_ANSWER: &str = "This request was already applied; its original answer is not available";
@@ -51,16 +50,6 @@ fn replayed(status: StatusCode, content_type: Option<HeaderValue>, body: Body) -
     r
 }
 
-/// This process as the owner of claims.
-fn owner() -> &'static str {
-    static OWNER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    OWNER.get_or_init(|| Instance::current().id())
-}
-
-fn owner_gone(other: &str) -> bool {
-    Instance::current().is_gone(other)
-}
-
 /// Renews the claim on `key` every few seconds until dropped (the request finished).
 struct Renewal(tokio::task::JoinHandle<()>);
 
@@ -68,19 +57,11 @@ impl Renewal {
     fn start(state: &AppState, user: UserId, key: &str) -> Renewal {
         let (state, key) = (state.clone(), key.to_owned());
         Renewal(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(RENEW_EVERY);
+            let mut tick = tokio::time::interval(idempotency::RENEW_EVERY);
             tick.tick().await;
             loop {
                 tick.tick().await;
-                let renewed = async {
-                    let mut tx = state.db.begin().await?;
-                    let until = state.now().plus(LEASE);
-                    idempotency::renew(&mut tx.conn(), user, &key, owner(), until).await?;
-                    tx.commit().await?;
-                    Ok::<_, ApiError>(())
-                }
-                .await;
-                if let Err(e) = renewed {
+                if let Err(e) = idempotency::renew(&state, user, &key).await {
                     tracing::warn!(error = ?e, "could not renew an Idempotency-Key claim");
                 }
             }
@@ -116,27 +97,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         return next.run(Request::from_parts(parts, body)).await;
     };
     let fingerprint = format!("{} {}", parts.method, parts.uri.path());
-    let claimed = async {
-        let mut tx = state.db.begin().await?;
-        let c = idempotency::claim(
-            &mut tx.conn(),
-            user.id(),
-            &key,
-            &fingerprint,
-            state.now(),
-            &Claimant {
-                owner: owner(),
-                lease_until: state.now().plus(LEASE),
-                owner_gone: &owner_gone,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<_, ApiError>(c)
-    }
-    .await;
+    let claimed = idempotency::claim(&state, user.id(), &key, &fingerprint).await;
     match claimed {
-        Err(e) => return e.into_response(),
+        Err(e) => return ApiError::from(e).into_response(),
         Ok(
             Claim::Done {
                 fingerprint: fp, ..
@@ -196,41 +159,28 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 .into_response();
         }
     };
-    let stored = async {
-        let mut tx = state.db.begin().await?;
-        if resp_parts.status.is_server_error() {
-            if !idempotency::release(&mut tx.conn(), user.id(), &key).await? {
-                // The change committed before the failure: a repeat must not apply it again.
-                let lost = json!({ "detail": LOST_ANSWER }).to_string();
-                idempotency::complete(
-                    &mut tx.conn(),
-                    user.id(),
-                    &key,
-                    200,
-                    Some("application/json"),
-                    &lost,
-                )
-                .await?;
-            }
-        } else {
-            let ct = resp_parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok());
-            idempotency::complete(
-                &mut tx.conn(),
-                user.id(),
-                &key,
-                resp_parts.status.as_u16(),
-                ct,
-                &String::from_utf8_lossy(&bytes),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok::<_, ApiError>(())
-    }
-    .await;
+    let stored = if resp_parts.status.is_server_error() {
+        // If the change committed before the failure, a repeat must not apply it again.
+        let lost = json!({ "detail": LOST_ANSWER }).to_string();
+        let lost = Answer {
+            status: 200,
+            content_type: Some("application/json"),
+            body: &lost,
+        };
+        idempotency::fail(&state, user.id(), &key, &lost).await
+    } else {
+        let content_type = resp_parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let body = String::from_utf8_lossy(&bytes);
+        let answer = Answer {
+            status: resp_parts.status.as_u16(),
+            content_type,
+            body: &body,
+        };
+        idempotency::finish(&state, user.id(), &key, &answer).await
+    };
     if let Err(e) = stored {
         tracing::error!(error = ?e, "could not store the answer of an idempotent request");
     }
