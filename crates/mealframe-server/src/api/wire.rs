@@ -19,7 +19,7 @@ use serde::Serialize;
 use time::Date;
 use utoipa::ToSchema;
 
-use crate::app::today::{DayTotals, totals};
+use crate::app::today::{DayTotals, marked, totals};
 
 pub fn decimal(v: Option<Tenths>) -> Option<String> {
     v.map(|t| t.to_string())
@@ -269,9 +269,9 @@ impl From<&DayView> for Day {
             is_override: d.is_override,
             override_reason: d.override_reason.clone(),
             slots: d.slots.iter().map(Slot::from).collect(),
-            completion_summary: CompletionSummary {
-                completed: d.slots.iter().filter(|s| s.status.is_some()).count() as u32,
-                total: d.slots.len() as u32,
+            completion_summary: {
+                let (completed, total) = marked(d);
+                CompletionSummary { completed, total }
             },
             macros,
             limits,

@@ -25,12 +25,18 @@ pub struct DayPlan {
 
 impl DayPlan {
     pub fn completed(&self) -> u32 {
-        self.day.slots.iter().filter(|s| s.status.is_some()).count() as u32
+        marked(&self.day).0
     }
 
     pub fn total(&self) -> u32 {
-        self.day.slots.len() as u32
+        marked(&self.day).1
     }
+}
+
+/// How many of a day's slots are marked (with any status), and how many it has.
+pub fn marked(day: &views::DayView) -> (u32, u32) {
+    let done = day.slots.iter().filter(|s| s.status.is_some()).count();
+    (done as u32, day.slots.len() as u32)
 }
 
 /// Planned and eaten totals of a day's slots, and whether they exceed its soft limits.

@@ -17,7 +17,7 @@ use mealframe_store::{
 };
 use time::{Date, Duration};
 
-pub use super::day_plan::{DayPlan, DayTotals, TodayLibrary, totals};
+pub use super::day_plan::{DayPlan, DayTotals, TodayLibrary, marked, totals};
 use super::{AppResult, meals::picker_meals};
 use crate::state::AppState;
 

@@ -10,7 +10,7 @@ use mealframe_store::{
     plans::views::{DayView, MealCompact, SlotView},
 };
 
-use crate::app::today::{DayPlan, DayTotals, totals};
+use crate::app::today::{DayPlan, DayTotals, marked, totals};
 
 pub struct NameRef {
     pub id: String,
@@ -156,10 +156,13 @@ impl DaySheet {
                 .enumerate()
                 .map(|(i, s)| SlotCard::new(s, Some(i) == next))
                 .collect(),
-            stats: Counts {
-                completed: day.slots.iter().filter(|s| s.status.is_some()).count() as u32,
-                total: day.slots.len() as u32,
-                streak_days,
+            stats: {
+                let (completed, total) = marked(day);
+                Counts {
+                    completed,
+                    total,
+                    streak_days,
+                }
             },
             macros: PlannedEaten {
                 planned: TotalsLine::from(&t.planned),
