@@ -9,6 +9,7 @@
 pub mod capture;
 pub mod csv_meals;
 pub mod email;
+pub mod grocery;
 pub mod ids;
 pub mod password;
 pub mod planning;
