@@ -796,3 +796,230 @@ fn read_line(piece: &str) -> Option<Ingredient> {
         note: (!notes.is_empty()).then(|| notes.join(", ")),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn one(text: &str) -> Ingredient {
+        match parse_portion(text).as_slice() {
+            [Line::Parsed(i)] => i.clone(),
+            other => panic!("{text:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_key_is_the_lower_case_singular_name_without_descriptors() {
+        let i = one("2 large Free-Range Eggs (scrambled)");
+        assert_eq!(i.name, "Free-Range Egg");
+        assert_eq!(i.key, "free-range egg");
+        assert_eq!(i.note.as_deref(), Some("large, scrambled"));
+        assert_eq!(one("150 g cooked rice").key, one("50 g rice (dry)").key);
+        assert_eq!(one("2 eggs").key, one("1 egg").key);
+    }
+
+    #[test]
+    fn quantities_and_units_are_exact() {
+        let i = one("1,5 l milk");
+        assert_eq!(
+            (i.quantity, i.unit),
+            (Quantity::new(3, 2).unwrap(), Unit::Litre)
+        );
+        let i = one("1 ⅓ cups flour");
+        assert_eq!(
+            (i.quantity, i.unit),
+            (Quantity::new(4, 3).unwrap(), Unit::Cup)
+        );
+        assert_eq!(one("60g oats").unit, Unit::Gram);
+        assert_eq!(one("banana").quantity, Quantity::ONE);
+    }
+
+    #[test]
+    fn unparsed_text_is_kept_verbatim() {
+        assert_eq!(
+            parse_portion("2 eggs + a bit of everything (really)"),
+            vec![
+                Line::Parsed(one("2 eggs")),
+                Line::Unparsed("a bit of everything (really)".into())
+            ]
+        );
+        assert_eq!(parse_portion("  "), vec![]);
+    }
+
+    #[test]
+    fn singular_follows_the_rules_and_the_lists() {
+        for (p, s) in [
+            ("eggs", "egg"),
+            ("tomatoes", "tomato"),
+            ("berries", "berry"),
+            ("leaves", "leaf"),
+            ("Peaches", "Peach"),
+            ("olives", "olive"),
+            ("cookies", "cookie"),
+            ("oats", "oats"),
+            ("hummus", "hummus"),
+            ("couscous", "couscous"),
+            ("glass", "glass"),
+            ("rice", "rice"),
+        ] {
+            assert_eq!(singular(p), s);
+        }
+    }
+
+    const FRAGMENTS: &[&str] = &[
+        "60",
+        "1,5",
+        "1.5",
+        "1/2",
+        "½",
+        "1½",
+        "2-3",
+        "2–3",
+        "2 to 3",
+        "2x",
+        "x2",
+        "×",
+        "a",
+        "an",
+        "half",
+        "some",
+        "of",
+        "g",
+        "kg",
+        "ml",
+        "l",
+        "tbsp",
+        "T",
+        "t",
+        "cups",
+        "slices",
+        "can",
+        "fl oz",
+        "eggs",
+        "oats",
+        "berries",
+        "Greek",
+        "yogurt",
+        "chicken",
+        "breast",
+        "cooked",
+        "grilled",
+        "frozen",
+        "everything",
+        "leftovers",
+        "+",
+        ",",
+        ";",
+        "&",
+        " and ",
+        " with ",
+        " in ",
+        "\n",
+        "(",
+        ")",
+        "[",
+        "]",
+        "-",
+        ".",
+        "   ",
+        "\u{2009}",
+        "\u{a0}",
+        "EL",
+        "žlica",
+    ];
+
+    fn portion_text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                4 => proptest::sample::select(FRAGMENTS).prop_map(str::to_string),
+                1 => "[a-zA-Z]{1,8}",
+            ],
+            0..16,
+        )
+        .prop_map(|parts| parts.join(" "))
+    }
+
+    /// Words the parser may consume: separators, number words, units, "of", multiplier and
+    /// range marks.
+    fn consumable(word: &str) -> bool {
+        const WORDS: &[&str] = &[
+            "and", "with", "in", "of", "to", "x", "a", "an", "one", "two", "three", "four", "five",
+            "six", "seven", "eight", "nine", "ten", "dozen", "half", "couple", "fl", "fluid",
+        ];
+        WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) || Unit::from_word(word).is_some()
+    }
+
+    fn kept_text(lines: &[Line]) -> String {
+        lines
+            .iter()
+            .map(|l| match l {
+                Line::Parsed(i) => format!("{} {}", i.name, i.note.as_deref().unwrap_or("")),
+                Line::Unparsed(t) => t.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_on_any_text(text in any::<String>()) {
+            let _ = parse_portion(&text);
+        }
+
+        #[test]
+        fn is_deterministic(text in portion_text()) {
+            prop_assert_eq!(parse_portion(&text), parse_portion(&text));
+        }
+
+        /// No text is lost: every alphabetic word of the input that the parser may consume
+        /// (see `consumable`) is found, lower-cased, in some line's name, note or unparsed text
+        /// — verbatim, or for words of four letters or more, all but its last three letters
+        /// (the singular may change the ending: berries → berry, leaves → leaf).
+        #[test]
+        fn never_loses_text(text in portion_text()) {
+            let lines = parse_portion(&text);
+            let kept = kept_text(&lines);
+            for word in text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()) {
+                if consumable(word) {
+                    continue;
+                }
+                let w = word.to_lowercase();
+                let n = w.chars().count();
+                let stem: String = w.chars().take(n.saturating_sub(3)).collect();
+                prop_assert!(
+                    kept.contains(&w) || (n >= 4 && kept.contains(&stem)),
+                    "{:?} lost from {:?}: {:?}", word, text, lines
+                );
+            }
+        }
+
+        /// Every parsed line names something, and an amount written as "<quantity> <unit>
+        /// <name>" reads back exactly (quantities are never negative: they are unsigned
+        /// fractions).
+        #[test]
+        fn written_amounts_read_back_exactly(
+            n in 0u64..100_000,
+            d in proptest::sample::select(vec![1u64, 2, 3, 4, 8, 10, 100, 1000]),
+            unit in proptest::sample::select(vec![
+                ("g", Unit::Gram), ("kg", Unit::Kilogram), ("ml", Unit::Millilitre),
+                ("l", Unit::Litre), ("tbsp", Unit::Tablespoon), ("cups", Unit::Cup),
+                ("oz", Unit::Ounce), ("slices", Unit::Slice), ("", Unit::Piece),
+            ]),
+            name in proptest::sample::select(vec!["oats", "rice", "chicken breast", "Greek yogurt", "olive oil"]),
+        ) {
+            let q = Quantity::new(n, d).unwrap();
+            let text = format!("{q} {} {name}", unit.0);
+            let i = one(&text);
+            prop_assert_eq!(i.quantity, q);
+            prop_assert_eq!(i.unit, unit.1);
+            prop_assert_eq!(i.key, name.to_lowercase());
+            for line in parse_portion(&format!("{text} + {text}")) {
+                if let Line::Parsed(i) = line {
+                    prop_assert!(i.name.chars().any(char::is_alphabetic));
+                }
+            }
+        }
+    }
+}
