@@ -19,16 +19,18 @@
 //!   spellings and plurals, glued to the number or not ("60g"), `T` = tbsp, `t` = tsp, German
 //!   `EL`/`TL`, a few Slovenian words, and count units (slice, clove, can, pack, handful, …).
 //!   A unit word without an amount is a unit only before "of" ("slice of bread"); "of" after
-//!   the unit is dropped. No unit is [`Unit::Piece`].
+//!   the unit is dropped. No unit is [`Unit::Piece`]. A capitalised English count word before
+//!   another capitalised word is a brand, not a unit ("1 Pot Noodle").
 //! - **Name and key.** The rest of the line. Preparation and size words (cooked, raw, grilled,
 //!   sliced, chopped, boiled, scrambled, fresh, large, dry, finely…) move to the note, as does
 //!   text in parentheses; product-defining words (frozen, dried, smoked, canned, wholegrain,
-//!   ground, Greek, and "baked" in "baked beans") stay in the name. The last word becomes
+//!   ground, Greek; "baked" in "baked beans", "minced" in "minced beef") stay in the name.
+//!   A trailing "to taste", "optional", "as needed" is a note too. The last word becomes
 //!   singular (eggs → egg, berries → berry, tomatoes → tomato, leaves → leaf) except plural-only
 //!   names (oats, noodles, greens, chips, …); "hummus", "couscous" are left alone by the rules.
 //!   The key is the name in lower case.
 //! - **Unparsed.** A line stays [`Line::Unparsed`], verbatim, when it has no name with a letter
-//!   ("60 g"), starts with digits that are not a readable number, has a name longer than six
+//!   ("60 g", "2 slices"), starts with digits that are not a readable number, has a name longer than six
 //!   words (a sentence, not an ingredient), or names something that cannot be bought
 //!   ("everything", "leftovers", "whatever", "restaurant", "out", …). Text is never dropped.
 
