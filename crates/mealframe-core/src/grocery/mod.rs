@@ -1,4 +1,6 @@
-//! Grocery lists, part 1: reading a meal's free-text portion into ingredient lines (issue 11).
+//! Grocery lists (issue 11): reading a meal's free-text portion into ingredient lines, and summing
+//! the lines of many portions into a list ([`aggregate`]: by key and addable unit, exact, with
+//! sources; see `aggregate.rs`).
 //!
 //! [`parse_portion`] turns "60 g oats + 250 ml milk + 1 banana" into lines of quantity, unit,
 //! name and aggregation key. The rules, in order:
@@ -34,10 +36,12 @@
 //!   words (a sentence, not an ingredient), or names something that cannot be bought
 //!   ("everything", "leftovers", "whatever", "restaurant", "out", …). Text is never dropped.
 
+mod aggregate;
 mod parse;
 mod quantity;
 mod units;
 
+pub use aggregate::{Item, Summed, Unread, aggregate};
 pub use parse::{Ingredient, Line, parse_portion, singular};
 pub use quantity::Quantity;
 pub use units::{Dimension, Unit, best_unit, convert, format_amount, to_base};
