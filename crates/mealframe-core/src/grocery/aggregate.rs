@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::{
     parse::{Line, parse_portion},
     quantity::Quantity,
-    units::{Dimension, Unit, format_amount, to_base},
+    units::{Dimension, Unit, convert, format_amount, to_base},
 };
 
 /// One thing to buy.
@@ -25,11 +25,24 @@ pub struct Item<S> {
     pub unit: Unit,
     /// Where it comes from, in the order first seen, each once.
     pub sources: Vec<S>,
+    /// Every amount summed was in teaspoons or tablespoons (then the sum prints in spoons).
+    pub by_the_spoon: bool,
 }
 
 impl<S> Item<S> {
-    /// The amount as a shopping list prints it ("1.5 kg", "3 cans", "6").
+    /// The amount as a shopping list prints it ("1.5 kg", "3 cans", "6"). What was measured by
+    /// the spoon stays in spoons when it comes out whole ("5 tbsp", "4 tsp"), not "75 ml".
     pub fn amount(&self) -> String {
+        if self.by_the_spoon {
+            for spoon in [Unit::Tablespoon, Unit::Teaspoon] {
+                if let Some(n) = convert(self.quantity, self.unit, spoon)
+                    && n.denominator() == 1
+                    && let Some(label) = spoon.label(n)
+                {
+                    return format!("{n} {label}");
+                }
+            }
+        }
         format_amount(self.quantity, self.unit)
     }
 }
@@ -69,6 +82,7 @@ pub fn aggregate<'a, S: Clone + PartialEq>(
                     continue;
                 }
             };
+            let spoon = matches!(ingredient.unit, Unit::Teaspoon | Unit::Tablespoon);
             let (quantity, unit) = to_base(ingredient.quantity, ingredient.unit)
                 .unwrap_or((ingredient.quantity, ingredient.unit));
             let slot = (ingredient.key.clone(), unit);
@@ -79,6 +93,7 @@ pub fn aggregate<'a, S: Clone + PartialEq>(
                 Some((i, total)) => {
                     let item = &mut items[i];
                     item.quantity = total;
+                    item.by_the_spoon &= spoon;
                     if !item.sources.contains(&source) {
                         item.sources.push(source.clone());
                     }
@@ -92,6 +107,7 @@ pub fn aggregate<'a, S: Clone + PartialEq>(
                         quantity,
                         unit,
                         sources: vec![source.clone()],
+                        by_the_spoon: spoon,
                     });
                 }
             }
@@ -150,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn counts_stay_counts_and_spoons_add_up_as_volume() {
+    fn counts_stay_counts_and_spoons_add_up_in_spoons() {
         let got = list(&[
             ("2 eggs + 1 tsp honey", 1),
             ("2 eggs (scrambled) + 1 tbsp honey", 2),
@@ -158,8 +174,16 @@ mod tests {
         ]);
         assert_eq!(
             got,
-            [row("5", "egg", &[1, 2]), row("20 ml", "honey", &[1, 2])]
+            [row("5", "egg", &[1, 2]), row("4 tsp", "honey", &[1, 2])]
         );
+    }
+
+    #[test]
+    fn spoons_mixed_with_other_volumes_print_in_ml() {
+        let got = list(&[("1 tbsp olive oil", 1), ("100 ml olive oil", 2)]);
+        assert_eq!(got, [row("115 ml", "olive oil", &[1, 2])]);
+        let got = list(&[("1/2 tsp salt", 1)]);
+        assert_eq!(got, [row("2.5 ml", "salt", &[1])]);
     }
 
     #[test]
@@ -216,7 +240,7 @@ mod tests {
                 "100 g almond",
                 "5 apple",
                 "400 g berry",
-                "75 ml chia",
+                "5 tbsp chia",
                 "750 g chicken breast",
                 "750 g green bean",
                 "1 l milk",
