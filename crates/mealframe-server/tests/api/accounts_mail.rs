@@ -70,6 +70,24 @@ async fn pending(app: &TestApp) -> i64 {
     mail_outbox::pending(&mut r.conn()).await.unwrap()
 }
 
+/// A Resend fake that accepts every message.
+async fn accepting_relay() -> MockServer {
+    let resend = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "e-1"})))
+        .mount(&resend)
+        .await;
+    resend
+}
+
+async fn register(app: &TestApp, email: &str) {
+    app.post("/api/v1/auth/register")
+        .json(json!({ "email": email, "password": "correct horse" }))
+        .send()
+        .await
+        .assert(StatusCode::CREATED);
+}
+
 async fn forgot(app: &TestApp, email: &str) {
     app.post("/api/v1/auth/forgot-password")
         .json(json!({ "email": email }))
@@ -92,11 +110,7 @@ async fn a_relay_outage_delays_mail_but_loses_none() {
         .await;
     let app = resend_app(&resend).await;
     // The request answers as usual while the relay is down.
-    app.post("/api/v1/auth/register")
-        .json(json!({"email": "ana@example.com", "password": "correct horse"}))
-        .send()
-        .await
-        .assert(StatusCode::CREATED);
+    register(&app, "ana@example.com").await;
     let first = app.send_queued_mail().await;
     assert_eq!((first.sent, first.failed), (0, 1));
     assert_eq!(pending(&app).await, 1, "the failed mail is kept");
@@ -122,17 +136,9 @@ async fn a_relay_outage_delays_mail_but_loses_none() {
 
 #[tokio::test]
 async fn no_request_touches_the_relay_so_known_and_unknown_addresses_answer_alike() {
-    let resend = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "e-1"})))
-        .mount(&resend)
-        .await;
+    let resend = accepting_relay().await;
     let app = resend_app(&resend).await;
-    app.post("/api/v1/auth/register")
-        .json(json!({"email": "ana@example.com", "password": "correct horse"}))
-        .send()
-        .await
-        .assert(StatusCode::CREATED);
+    register(&app, "ana@example.com").await;
     forgot(&app, "ana@example.com").await;
     forgot(&app, "nobody@example.com").await;
     app.post("/api/v1/auth/resend-verification")
@@ -178,11 +184,7 @@ async fn a_request_does_not_wait_for_a_relay_that_never_answers() {
         .build()
         .await;
     let requests = async {
-        app.post("/api/v1/auth/register")
-            .json(json!({"email": "ana@example.com", "password": "correct horse"}))
-            .send()
-            .await
-            .assert(StatusCode::CREATED);
+        register(&app, "ana@example.com").await;
         forgot(&app, "ana@example.com").await;
     };
     tokio::time::timeout(std::time::Duration::from_secs(10), requests)
@@ -198,17 +200,9 @@ async fn a_request_does_not_wait_for_a_relay_that_never_answers() {
 
 #[tokio::test]
 async fn mail_whose_link_expired_unsent_is_dropped() {
-    let resend = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "e-1"})))
-        .mount(&resend)
-        .await;
+    let resend = accepting_relay().await;
     let app = resend_app(&resend).await;
-    app.post("/api/v1/auth/register")
-        .json(json!({"email": "ana@example.com", "password": "correct horse"}))
-        .send()
-        .await
-        .assert(StatusCode::CREATED);
+    register(&app, "ana@example.com").await;
     // The verification link lives 24 hours; nothing sent it in that time.
     app.advance(time::Duration::hours(25));
     assert_eq!(app.send_queued_mail().await, Round::default());
@@ -232,11 +226,7 @@ async fn two_instances_send_each_queued_message_once() {
         .await;
     let app = resend_app(&resend).await;
     for n in 0..12 {
-        app.post("/api/v1/auth/register")
-            .json(json!({"email": format!("user{n}@example.com"), "password": "correct horse"}))
-            .send()
-            .await
-            .assert(StatusCode::CREATED);
+        register(&app, &format!("user{n}@example.com")).await;
     }
     let other = app.another_instance();
     let (a, b) = tokio::join!(
@@ -323,11 +313,7 @@ async fn the_smtp_transport_delivers_the_reset_link() {
         .with(move |s| s.smtp_url = Some(url))
         .build()
         .await;
-    app.post("/api/v1/auth/register")
-        .json(json!({"email": "ana@example.com", "password": "correct horse"}))
-        .send()
-        .await
-        .assert(StatusCode::CREATED);
+    register(&app, "ana@example.com").await;
     app.send_queued_mail().await;
     let verification = messages.lock().unwrap()[0].clone();
     assert!(verification.contains("Subject: Verify your MealFrame email"));
