@@ -87,3 +87,11 @@ id_type!(
     /// One planned eating occasion of a generated day.
     SlotId
 );
+id_type!(
+    /// A stored grocery list (one shopping trip: check-offs, removals, extras).
+    GroceryListId
+);
+id_type!(
+    /// An item added to a grocery list by hand.
+    GroceryExtraId
+);

@@ -2,6 +2,7 @@
 //! "today", streaks and stats.
 
 pub mod facts;
+pub mod grocery;
 pub mod ops;
 pub mod rotation;
 pub mod views;

@@ -17,6 +17,7 @@ mod accounts;
 mod ai_usage;
 mod coverage;
 mod data_version;
+mod grocery;
 mod library;
 mod plans;
 mod support;
