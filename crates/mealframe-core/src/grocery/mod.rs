@@ -1,6 +1,7 @@
 //! Grocery lists (issue 11): reading a meal's free-text portion into ingredient lines, and summing
 //! the lines of many portions into a list ([`aggregate`]: by key and addable unit, exact, with
-//! sources; see `aggregate.rs`).
+//! sources; see `aggregate.rs`), and filing each key under a store aisle ([`category_of`]) or
+//! among the pantry staples ([`is_staple`]; see `category.rs`).
 //!
 //! [`parse_portion`] turns "60 g oats + 250 ml milk + 1 banana" into lines of quantity, unit,
 //! name and aggregation key. The rules, in order:
@@ -37,11 +38,13 @@
 //!   ("everything", "leftovers", "whatever", "restaurant", "out", …). Text is never dropped.
 
 mod aggregate;
+mod category;
 mod parse;
 mod quantity;
 mod units;
 
 pub use aggregate::{Item, Summed, Unread, aggregate};
+pub use category::{Category, category_of, is_staple};
 pub use parse::{Ingredient, Line, parse_portion, singular};
 pub use quantity::Quantity;
 pub use units::{Dimension, Unit, best_unit, convert, format_amount, to_base};
