@@ -2,7 +2,7 @@
 //! what can be added — the same mass, the same volume, or the same count unit ("2 slices" and
 //! "1 pack" of bread stay apart, so do "100 g" and "1 can" of chickpeas). Amounts are summed
 //! exactly in the base unit of their dimension (g, ml) and printed in the unit that reads best
-//! (`format_amount`: 1500 g → 1.5 kg). Every item keeps where it came from; lines the parser
+//! (`print_amount`: 1500 g → 1.5 kg). Every item keeps where it came from; lines the parser
 //! could not read pass through with their source, never dropped.
 
 use std::collections::HashMap;
@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use super::{
     parse::{Line, parse_portion},
     quantity::Quantity,
-    units::{Dimension, Unit, convert, format_amount, to_base},
+    units::{Dimension, Unit, convert, format_amount, readable, to_base},
 };
 
 /// One thing to buy.
@@ -33,18 +33,33 @@ impl<S> Item<S> {
     /// The amount as a shopping list prints it ("1.5 kg", "3 cans", "6"). What was measured by
     /// the spoon stays in spoons when it comes out whole ("5 tbsp", "4 tsp"), not "75 ml".
     pub fn amount(&self) -> String {
-        if self.by_the_spoon {
-            for spoon in [Unit::Tablespoon, Unit::Teaspoon] {
-                if let Some(n) = convert(self.quantity, self.unit, spoon)
-                    && n.denominator() == 1
-                    && let Some(label) = spoon.label(n)
-                {
-                    return format!("{n} {label}");
-                }
+        print_amount(self.quantity, self.unit, self.by_the_spoon)
+    }
+}
+
+/// The quantity and unit an amount is shown in: whole spoons when it was measured only by the
+/// spoon (`by_the_spoon`) and comes out whole, else the unit that reads best ([`readable`]).
+pub fn shown_in(quantity: Quantity, unit: Unit, by_the_spoon: bool) -> (Quantity, Unit) {
+    if by_the_spoon {
+        for spoon in [Unit::Tablespoon, Unit::Teaspoon] {
+            if let Some(n) = convert(quantity, unit, spoon)
+                && n.denominator() == 1
+            {
+                return (n, spoon);
             }
         }
-        format_amount(self.quantity, self.unit)
     }
+    readable(quantity, unit)
+}
+
+/// An amount as a shopping list prints it ("1.5 kg", "5 tbsp", "6", "2 slices"); see
+/// [`shown_in`].
+pub fn print_amount(quantity: Quantity, unit: Unit, by_the_spoon: bool) -> String {
+    let (q, u) = shown_in(quantity, unit, by_the_spoon);
+    if by_the_spoon && matches!(u, Unit::Tablespoon | Unit::Teaspoon) {
+        return format!("{q} {}", u.label(q).unwrap_or_default());
+    }
+    format_amount(q, u)
 }
 
 /// A line of a portion that could not be read, and where it comes from.

@@ -1,7 +1,9 @@
 //! Grocery lists (issue 11): reading a meal's free-text portion into ingredient lines, and summing
 //! the lines of many portions into a list ([`aggregate`]: by key and addable unit, exact, with
-//! sources; see `aggregate.rs`), and filing each key under a store aisle ([`category_of`]) or
-//! among the pantry staples ([`is_staple`]; see `category.rs`).
+//! sources; see `aggregate.rs`), filing each key under a store aisle ([`category_of`]) or
+//! among the pantry staples ([`is_staple`]; see `category.rs`), and the list as a person sees
+//! it ([`build`]: check-offs that cover an amount, removals, staples, what changed since last
+//! time; see `list.rs`).
 //!
 //! [`parse_portion`] turns "60 g oats + 250 ml milk + 1 banana" into lines of quantity, unit,
 //! name and aggregation key. The rules, in order:
@@ -39,12 +41,17 @@
 
 mod aggregate;
 mod category;
+mod list;
 mod parse;
 mod quantity;
 mod units;
 
-pub use aggregate::{Item, Summed, Unread, aggregate};
+pub use aggregate::{Item, Summed, Unread, aggregate, print_amount, shown_in};
 pub use category::{Category, category_of, is_staple};
+pub use list::{
+    Change, Decision, Gone, ListItem, Mark, ShoppingList, build, fraction, item_key,
+    parse_fraction, snapshot,
+};
 pub use parse::{Ingredient, Line, parse_portion, singular};
 pub use quantity::Quantity;
-pub use units::{Dimension, Unit, best_unit, convert, format_amount, to_base};
+pub use units::{Dimension, Unit, best_unit, convert, format_amount, readable, to_base};

@@ -329,15 +329,20 @@ pub fn best_unit(quantity: Quantity, unit: Unit) -> (Quantity, Unit) {
     (quantity, unit)
 }
 
-/// A shopping-list amount: [`best_unit`], rounded to two decimals for reading (`1.5 kg`,
-/// `283.5 g`, `3 cans`, `2` for pieces).
-pub fn format_amount(quantity: Quantity, unit: Unit) -> String {
+/// The quantity and unit an amount reads best in: [`best_unit`], rounded to two decimals
+/// (a count keeps a simple fraction such as 1/3).
+pub fn readable(quantity: Quantity, unit: Unit) -> (Quantity, Unit) {
     let (q, u) = best_unit(quantity, unit);
-    let q = if q.denominator() > 100 || u.dimension() != Dimension::Count {
-        q.round_to(100)
+    if q.denominator() > 100 || u.dimension() != Dimension::Count {
+        (q.round_to(100), u)
     } else {
-        q
-    };
+        (q, u)
+    }
+}
+
+/// A shopping-list amount, [`readable`] (`1.5 kg`, `283.5 g`, `3 cans`, `2` for pieces).
+pub fn format_amount(quantity: Quantity, unit: Unit) -> String {
+    let (q, u) = readable(quantity, unit);
     match u.label(q) {
         Some(label) => format!("{q} {label}"),
         None => q.to_string(),

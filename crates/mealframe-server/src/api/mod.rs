@@ -8,6 +8,7 @@ mod common_responses;
 pub mod daily;
 pub mod day_templates;
 pub mod export;
+pub mod grocery;
 pub mod health;
 pub mod idempotency;
 pub mod limits;
@@ -54,6 +55,7 @@ use crate::state::AppState;
         (name = "Day Templates", description = "Ordered meal-type slots with soft limits"),
         (name = "Week Plans", description = "Weekday to template mappings"),
         (name = "Stats", description = "Adherence, streaks, macros"),
+        (name = "Grocery List", description = "What the plan needs from the shop, checkable"),
     )
 )]
 struct ApiDoc;
@@ -138,6 +140,12 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(week_plans::set_default))
         .routes(routes!(stats::stats))
+        .routes(routes!(grocery::get))
+        .routes(routes!(grocery::put_item))
+        .routes(routes!(grocery::add_extra))
+        .routes(routes!(grocery::check_extra, grocery::delete_extra))
+        .routes(routes!(grocery::put_ingredient))
+        .routes(routes!(grocery::seen))
         .merge(uploads)
         .merge(photos)
 }

@@ -13,6 +13,7 @@ pub mod capture;
 pub mod day_plan;
 pub mod error;
 pub mod export;
+pub mod grocery;
 pub mod idempotency;
 pub mod library;
 pub mod limits;

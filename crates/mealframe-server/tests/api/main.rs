@@ -20,6 +20,7 @@ mod library_templates;
 mod library_week_plans;
 mod planning_days;
 mod planning_generate;
+mod planning_grocery;
 mod planning_slots;
 mod planning_stats;
 mod planning_support;

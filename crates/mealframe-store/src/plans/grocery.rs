@@ -76,6 +76,27 @@ pub async fn planned_portions(
         .collect())
 }
 
+/// The Mondays of the user's generated weeks that overlap `from..=to`.
+pub async fn generated_weeks(
+    c: &mut Conn<'_>,
+    user: UserId,
+    from: Date,
+    to: Date,
+) -> Result<Vec<Date>> {
+    Ok(fetch_all!(
+        c,
+        (Date,),
+        "SELECT week_start_date FROM weekly_plan_instances
+         WHERE user_id = $1 AND week_start_date BETWEEN $2 AND $3 ORDER BY week_start_date",
+        user.uuid(),
+        monday_of(from),
+        to
+    )?
+    .into_iter()
+    .map(|(d,)| d)
+    .collect())
+}
+
 /// What is stored about one item of a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemMark {
