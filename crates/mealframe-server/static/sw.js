@@ -1,12 +1,13 @@
-// MealFrame service worker: static assets cache-first (their URLs are versioned); the Today and
-// Week pages network-first, kept per user so that an offline start shows the last page at once;
-// everything else straight from the network (API data is never served stale from a cache).
+// MealFrame service worker: static assets cache-first (their URLs are versioned); the Today,
+// Week and Groceries pages network-first, kept per user (and per query string) so that an
+// offline start shows the last page at once; everything else straight from the network (API
+// data is never served stale from a cache).
 // Signing out (or another user signing in) drops the cached pages.
 
 const VERSION = '__VERSION__';
 const ASSETS = `mf-assets-${VERSION}`;
 const PRECACHE = [__PRECACHE__];
-const PAGES = ['/', '/week'];
+const PAGES = ['/', '/week', '/groceries'];
 const META = 'mf-meta';
 
 self.addEventListener('install', (e) => {
@@ -36,7 +37,7 @@ async function rememberUser(user) {
 function offlinePage() {
   const html = `<!doctype html><html lang="en" data-theme="dark"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Offline · MealFrame</title><body style="font-family:system-ui;background:#241e19;color:#f0ece6;display:grid;place-content:center;min-height:100vh;padding:1rem;text-align:center">
-<h1>You are offline</h1><p>Today and Week open offline once you have opened them online. Everything else needs a connection.</p><p><a style="color:#e6b766" href="/">Open Today</a></p>`;
+<h1>You are offline</h1><p>Today, Week and Groceries open offline once you have opened them online. Everything else needs a connection.</p><p><a style="color:#e6b766" href="/">Open Today</a></p>`;
   return new Response(html, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
 }
 
@@ -77,7 +78,7 @@ self.addEventListener('fetch', (e) => {
   }
   const html = req.mode === 'navigate' || (req.headers.get('accept') || '').includes('text/html');
   if (html && PAGES.includes(url.pathname)) {
-    const key = url.pathname === '/week' ? `/week${url.search}` : '/';
+    const key = url.pathname === '/' ? '/' : `${url.pathname}${url.search}`;
     e.respondWith(pageNetworkFirst(req, key));
   } else if (req.mode === 'navigate') {
     e.respondWith(fetch(req).catch(() => offlinePage()));

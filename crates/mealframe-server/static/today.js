@@ -3,6 +3,7 @@
 
 import { toast } from 'mf/app';
 import * as queue from 'mf/queue';
+import { syncer } from 'mf/sync';
 import { startCapture } from 'mf/capture';
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -136,88 +137,15 @@ function apply(a) {
 
 // ----- queue and sync ----------------------------------------------------------------------------
 
-// `body[data-sync]` is "busy" from the moment an action is taken (synchronously, before its
-// IndexedDB write) until the sync pass that sends it has ended; "idle" otherwise. Tests and
-// assistive tooling can wait on it instead of guessing.
-let acting = 0;
-const setSyncState = (state) => { document.body.dataset.sync = state; };
-
-async function act(action, undo) {
-  acting += 1;
-  setSyncState('busy');
-  try {
-    action.user = data.user;
-    action.created = Date.now();
-    action.seq = await queue.add(action);
-    apply(action);
-    toast(action.label, undo ? { label: 'Undo', run: () => undo(action) } : null);
-  } finally {
-    acting -= 1;
-  }
-  sync();
-  return action;
-}
-
-// One flush at a time; an action queued during a flush asks for another pass once it ends.
-let syncing = false;
-let again = false;
-async function sync() {
-  if (!navigator.onLine) {
-    if (!syncing && !acting) setSyncState('idle');
-    return;
-  }
-  if (syncing) {
-    again = true;
-    return;
-  }
-  syncing = true;
-  try {
-    let changed = false;
-    let waiting = 0;
-    do {
-      again = false;
-      const report = await queue.flush(data.user);
-      for (const a of report.results) if (a.vars?.slot) created.set(a.seq, a.vars.slot);
-      for (const d of report.dropped) toast(`Not saved: ${d.label} (${d.message})`, null, 7000);
-      changed ||= report.done > 0 || report.dropped.length > 0;
-      waiting = report.waiting;
-      // Reload only when nothing new arrived meanwhile (an action taken during the reload also
-      // sets `again`, and gets its own pass).
-      if (!again && changed && waiting === 0) {
-        await refresh();
-        changed = false;
-      }
-    } while (again && navigator.onLine);
-  } catch {
-    /* stays queued */
-  } finally {
-    syncing = false;
-    if (!acting) setSyncState('idle');
-  }
-}
-
-/** Reload the page's content from the server (after a sync), keeping any still-pending actions. */
-async function refresh() {
-  let resp;
-  try {
-    resp = await fetch('/', { headers: { Accept: 'text/html' }, credentials: 'same-origin' });
-  } catch {
-    return;
-  }
-  if (!resp.ok || resp.redirected) return;
-  const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
-  const main = doc.getElementById('main');
-  if (!main) return;
-  document.getElementById('main').replaceWith(main);
-  data = readData();
-  await showPending();
-}
-
-async function showPending() {
-  const items = await queue.pending(data.user);
-  items.forEach(apply);
-  relayout();
-}
+const sync = syncer({
+  user: () => data.user,
+  apply,
+  url: () => '/',
+  loaded: () => { data = readData(); },
+  shown: relayout,
+  results: (report) => { for (const a of report.results) if (a.vars?.slot) created.set(a.seq, a.vars.slot); },
+});
+const act = sync.act;
 
 // ----- the sheets ----------------------------------------------------------------------------------
 
@@ -508,5 +436,4 @@ document.addEventListener('pointercancel', cancel);
 
 // ----- start ---------------------------------------------------------------------------------------
 
-addEventListener('online', sync);
-showPending().then(sync);
+sync.showPending().then(sync.sync);

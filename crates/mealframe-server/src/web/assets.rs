@@ -40,11 +40,13 @@ pub fn importmap() -> &'static str {
     static MAP: OnceLock<String> = OnceLock::new();
     MAP.get_or_init(|| {
         format!(
-            "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\"}}}}",
+            "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\",\"mf/sync\":\"{}\",\"mf/grocery\":\"{}\"}}}}",
             url("today.js"),
             url("queue.js"),
             url("app.js"),
-            url("capture.js")
+            url("capture.js"),
+            url("sync.js"),
+            url("grocery.js")
         )
     })
 }
@@ -109,6 +111,8 @@ pub async fn service_worker() -> Response {
                         "today.js",
                         "queue.js",
                         "capture.js",
+                        "sync.js",
+                        "grocery.js",
                         "icons/icon.svg",
                         "icons/icon-192.png",
                     ]

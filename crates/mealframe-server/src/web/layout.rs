@@ -25,7 +25,8 @@ pub struct Flash {
 
 pub struct Layout {
     pub title: String,
-    /// The active tab: `today`, `week`, `meals`, `setup`, `stats`, `settings`, or empty.
+    /// The active tab: `today`, `week`, `groceries`, `meals`, `setup`, `stats`, `settings`, or
+    /// empty.
     pub nav: &'static str,
     pub signed_in: bool,
     pub email: String,

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth_pages;
 pub mod cards;
 pub mod forms;
+pub mod grocery;
 pub mod headers;
 pub mod icons;
 pub mod layout;
@@ -85,6 +86,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/logout", post(auth_pages::logout))
         .route("/oauth/callback", get(auth_pages::oauth_callback))
         .route("/setup/starter", post(today::install_starter))
+        .route("/groceries", get(grocery::page))
         .route("/meals", get(meals::list))
         .route("/meals/new", get(meals::new_form).post(meals::create))
         .route(

@@ -49,6 +49,7 @@ pub struct MealOption {
 struct WeekPage {
     layout: Layout,
     monday: String,
+    sunday: String,
     range: String,
     relative: String,
     prev: String,
@@ -133,6 +134,7 @@ pub async fn page(
     let page = WeekPage {
         layout,
         monday: monday.to_string(),
+        sunday: (monday + Duration::days(6)).to_string(),
         range: format!("{} – {}", short(monday), short(monday + Duration::days(6))),
         relative,
         prev: (monday - Duration::days(7)).to_string(),

@@ -220,3 +220,61 @@ async fn an_ended_or_expired_session_is_refused_even_when_remembered() {
     app.advance(time::Duration::days(31));
     today().await.assert(StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_groceries_page_lists_the_plan_by_aisle_for_its_user_only() {
+    let app = TestApp::new().await;
+    let r = app
+        .get("/groceries")
+        .header("accept", "text/html")
+        .send()
+        .await;
+    assert!(r.status.is_redirection(), "signed out: to the sign-in page");
+
+    sign_in(&app, "ana@example.com").await;
+    app.post("/setup/starter")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    app.post("/week/generate")
+        .header("origin", "https://meals.example.org")
+        .raw(FORM, "week_start_date=this")
+        .send()
+        .await;
+    // Now is Wednesday 2026-11-18: the default list runs to Sunday.
+    let r = app.get("/groceries").send().await;
+    r.assert(StatusCode::OK);
+    let html = r.text();
+    assert!(
+        r.header("x-mf-user").is_some(),
+        "kept per user by the service worker"
+    );
+    assert!(html.contains(r#"data-from="2026-11-18" data-to="2026-11-22""#));
+    assert!(html.contains(r#"data-aisle="produce""#));
+    assert!(html.contains(r#"data-key="milk|millilitre""#));
+    assert!(html.contains("At home: 2 staples"));
+    let r = app
+        .get("/groceries?from=2026-11-23&to=2026-11-29")
+        .send()
+        .await;
+    assert!(
+        r.text()
+            .contains("The week of Mon 23 Nov is not planned yet")
+    );
+    // A range the list cannot show falls back to the default one.
+    let r = app
+        .get("/groceries?from=2026-11-20&to=2026-11-01")
+        .send()
+        .await;
+    r.assert(StatusCode::OK);
+    assert!(r.text().contains(r#"data-from="2026-11-18""#));
+
+    sign_out(&app).await;
+    sign_in(&app, "bob@example.com").await;
+    let html = app.get("/groceries").send().await.text();
+    assert!(
+        !html.contains("data-key="),
+        "Bob has no plan: nothing of Ana's"
+    );
+    assert!(html.contains("Nothing to buy"));
+}

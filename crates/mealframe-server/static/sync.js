@@ -1,0 +1,103 @@
+// What every page that changes data offline shares (Today, Groceries): an action is stored in
+// the offline queue, shown at once, and sent when the network allows; after a pass that changed
+// something, the page's content is reloaded from the server and the actions still waiting are
+// shown on top of it again.
+//
+// `body[data-sync]` is "busy" from the moment an action is taken (synchronously, before its
+// IndexedDB write) until the sync pass that sends it has ended; "idle" otherwise. Tests and
+// assistive tooling can wait on it instead of guessing.
+
+import { toast } from 'mf/app';
+import * as queue from 'mf/queue';
+
+/**
+ * `user()` names whose queue this is; `apply(action)` shows one action on the page; `url()` is
+ * the page to reload after a sync; `loaded()` runs once reloaded content is in place, before the
+ * pending actions are shown on it; `shown()` after they were; `results(report)` sees each
+ * flush's report.
+ */
+export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, results = () => {} }) {
+  let acting = 0;
+  let syncing = false;
+  let again = false;
+  const setState = (state) => { document.body.dataset.sync = state; };
+
+  async function showPending() {
+    const items = await queue.pending(user());
+    items.forEach(apply);
+    shown();
+  }
+
+  /** Reload the page's content from the server, keeping any still-pending actions. */
+  async function refresh() {
+    let resp;
+    try {
+      resp = await fetch(url(), { headers: { Accept: 'text/html' }, credentials: 'same-origin' });
+    } catch {
+      return;
+    }
+    if (!resp.ok || resp.redirected) return;
+    const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
+    const main = doc.getElementById('main');
+    if (!main) return;
+    document.getElementById('main').replaceWith(main);
+    loaded();
+    await showPending();
+  }
+
+  // One flush at a time; an action queued during a flush asks for another pass once it ends.
+  async function sync() {
+    if (!navigator.onLine) {
+      if (!syncing && !acting) setState('idle');
+      return;
+    }
+    if (syncing) {
+      again = true;
+      return;
+    }
+    syncing = true;
+    try {
+      let changed = false;
+      let waiting = 0;
+      do {
+        again = false;
+        const report = await queue.flush(user());
+        results(report);
+        for (const d of report.dropped) toast(`Not saved: ${d.label} (${d.message})`, null, 7000);
+        changed ||= report.done > 0 || report.dropped.length > 0;
+        waiting = report.waiting;
+        // Reload only when nothing new arrived meanwhile (an action taken during the reload
+        // also sets `again`, and gets its own pass).
+        if (!again && changed && waiting === 0) {
+          await refresh();
+          changed = false;
+        }
+      } while (again && navigator.onLine);
+    } catch {
+      /* stays queued */
+    } finally {
+      syncing = false;
+      if (!acting) setState('idle');
+    }
+  }
+
+  /** Queue an action, show it, say so (with Undo when `undo` is given), and try to send it. */
+  async function act(action, undo) {
+    acting += 1;
+    setState('busy');
+    try {
+      action.user = user();
+      action.created = Date.now();
+      action.seq = await queue.add(action);
+      apply(action);
+      if (action.label && !action.quiet) toast(action.label, undo ? { label: 'Undo', run: () => undo(action) } : null);
+    } finally {
+      acting -= 1;
+    }
+    sync();
+    return action;
+  }
+
+  addEventListener('online', sync);
+  return { act, sync, showPending };
+}
