@@ -20,6 +20,58 @@ use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
 const MEAL_TYPES: [&str; 4] = ["Breakfast", "Lunch", "Snack", "Dinner"];
+
+/// Realistic portion texts, ten per meal type (what the grocery list parses and sums).
+const PORTIONS: [[&str; 10]; 4] = [
+    [
+        "60 g oats + 200 ml milk + 1 tbsp chia + 80 g berries",
+        "200 g Greek yogurt + 30 g granola + 1 tsp honey",
+        "2 eggs + 1 slice wholegrain toast + 5 g butter",
+        "2 slices rye bread + 30 g cream cheese + 50 g smoked salmon",
+        "1 bagel + 1 tbsp peanut butter + 1 banana",
+        "40 g porridge oats, 300 ml oat milk, 1 tsp cinnamon",
+        "3 egg whites + 1 egg + 50 g spinach + 1 slice toast",
+        "1 cup muesli + 1/2 cup milk + 1 apple",
+        "2 pancakes + 1 tbsp maple syrup + 100 g strawberries",
+        "150 g cottage cheese + 1 peach + 10 g walnuts",
+    ],
+    [
+        "150 g chicken breast + 150 g cooked rice + 100 g vegetables",
+        "400 ml lentil soup + 1 slice rye bread",
+        "1 can tuna + 150 g mixed salad + 100 g chickpeas + 1 tbsp olive oil",
+        "1 wholemeal wrap + 100 g turkey + 30 g hummus + 50 g lettuce",
+        "200 g tofu + 250 g vegetables + 60 g noodles (dry)",
+        "120 g quinoa + 100 g feta + 1 cucumber + 10 cherry tomatoes",
+        "2 slices bread + 60 g ham + 20 g cheese + 1 tomato",
+        "300 g minestrone + 1 bread roll",
+        "150 g salmon + 200 g sweet potato + 100 g broccoli",
+        "100 g couscous + 150 g roasted vegetables + 50 g halloumi",
+    ],
+    [
+        "1 apple + 20 g almonds",
+        "200 g cottage cheese + 1 tsp honey",
+        "1 banana + 30 g whey in 300 ml water",
+        "2 rice cakes + 1 tbsp peanut butter",
+        "1 protein bar",
+        "150 g skyr + 50 g blueberries",
+        "30 g dark chocolate + 1 orange",
+        "2 carrots + 50 g hummus",
+        "1 pear + 25 g cashews",
+        "1 boiled egg + 5 cherry tomatoes",
+    ],
+    [
+        "150 g salmon + 250 g potatoes + 150 g green beans",
+        "350 g turkey chili + 50 g rice (dry)",
+        "125 g pasta (dry) + 150 g minced beef + 200 g passata",
+        "200 g chicken thighs + 200 g roasted vegetables + 1 tbsp olive oil",
+        "2 corn tortillas + 120 g black beans + 50 g avocado + 30 g cheese",
+        "180 g cod + 200 g potatoes + 100 g peas",
+        "1 pizza base + 80 g mozzarella + 100 g tomato sauce + 50 g pepperoni",
+        "150 g tofu + 100 g rice noodles + 150 g pak choi + 1 tbsp soy sauce",
+        "250 g beef stew + 1 slice bread",
+        "2 veggie burgers + 2 buns + 1 tomato + 30 g lettuce",
+    ],
+];
 /// Weeks of history before the current week (the current week and the next are generated too).
 const HISTORY_WEEKS: i64 = 51;
 
@@ -99,7 +151,7 @@ async fn seed_library(api: &Api) -> Vec<Vec<String>> {
                     "/api/v1/meals",
                     json!({
                         "name": format!("{} option {}", MEAL_TYPES[ti], m + 1),
-                        "portion_description": format!("{} g, one plate, plus a piece of fruit", 150 + 10 * m),
+                        "portion_description": PORTIONS[ti][m],
                         "calories_kcal": kcal,
                         "protein_g": 12.5 + m as f64, "carbs_g": 40.0, "sugar_g": 8.2,
                         "fat_g": 11.0, "saturated_fat_g": 3.1, "fiber_g": 6.0,
@@ -390,6 +442,27 @@ async fn main() {
                 .header("accept", "text/html")
         })
     };
+    // The grocery list of 28 generated days: the two weeks before this one, this week, next week.
+    let (g_from, g_to) = (
+        monday_of(today) - time::Duration::weeks(2),
+        monday_of(today) + time::Duration::days(13),
+    );
+    let grocery_query = format!("from={g_from}&to={g_to}");
+    let grocery = api
+        .get(&format!("/api/v1/grocery-list?{grocery_query}"))
+        .await;
+    let grocery_api: Job = {
+        let (b, t, q) = (base.clone(), token.clone(), grocery_query.clone());
+        Arc::new(move |_, _| Req::get(format!("{b}/api/v1/grocery-list?{q}")).bearer(&t))
+    };
+    let grocery_page: Job = {
+        let (b, c, q) = (base.clone(), cookie.clone(), grocery_query.clone());
+        Arc::new(move |_, _| {
+            Req::get(format!("{b}/groceries?{q}"))
+                .header("cookie", c.clone())
+                .header("accept", "text/html")
+        })
+    };
     let complete: Job = {
         let (b, t, slots) = (base.clone(), token.clone(), Arc::new(live.clone()));
         let statuses = ["followed", "skipped", "social", "followed"];
@@ -442,6 +515,36 @@ async fn main() {
     phases.push(run_phase("GET / (Today page), 1 connection", 1, phase_len, page, None).await);
     phases.push(
         run_phase(
+            "GET /api/v1/grocery-list (28 days)",
+            concurrency,
+            phase_len,
+            grocery_api.clone(),
+            None,
+        )
+        .await,
+    );
+    phases.push(
+        run_phase(
+            "GET /api/v1/grocery-list (28 days), 1 connection",
+            1,
+            phase_len,
+            grocery_api,
+            None,
+        )
+        .await,
+    );
+    phases.push(
+        run_phase(
+            "GET /groceries (28 days, page), 1 connection",
+            1,
+            phase_len,
+            grocery_page,
+            None,
+        )
+        .await,
+    );
+    phases.push(
+        run_phase(
             "POST /api/v1/slots/{id}/complete",
             concurrency,
             phase_len,
@@ -487,12 +590,18 @@ async fn main() {
     println!();
     let page1 = phases
         .iter()
-        .find(|p| p.name.ends_with("1 connection"))
+        .find(|p| p.name == "GET / (Today page), 1 connection")
         .unwrap();
     println!(
         "Today page, one connection (≈ server render + loopback): p50 {} ms, p99 {} ms",
         ms(page1.p(50.0)),
         ms(page1.p(99.0))
+    );
+    println!(
+        "grocery list of {g_from}..{g_to}: {} items, {} unread lines, {} staples left off",
+        grocery["items"].as_array().map_or(0, Vec::len),
+        grocery["unparsed"].as_array().map_or(0, Vec::len),
+        grocery["staples"].as_array().map_or(0, Vec::len),
     );
     println!(
         "Today page on the wire (gzip): {:.1} KiB in all ({:.1} KiB uncompressed)",
