@@ -144,14 +144,14 @@ async fn seed_library(api: &Api) -> Vec<Vec<String>> {
     }
     let mut meals = vec![Vec::new(); types.len()];
     for (ti, tid) in types.iter().enumerate() {
-        for m in 0..10 {
+        for (m, portion) in PORTIONS[ti].iter().enumerate() {
             let kcal = 250 + 40 * m + 100 * ti;
             let meal = api
                 .post(
                     "/api/v1/meals",
                     json!({
                         "name": format!("{} option {}", MEAL_TYPES[ti], m + 1),
-                        "portion_description": PORTIONS[ti][m],
+                        "portion_description": portion,
                         "calories_kcal": kcal,
                         "protein_g": 12.5 + m as f64, "carbs_g": 40.0, "sugar_g": 8.2,
                         "fat_g": 11.0, "saturated_fat_g": 3.1, "fiber_g": 6.0,

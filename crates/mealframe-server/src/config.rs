@@ -55,6 +55,9 @@ pub struct Settings {
     pub ai_capture_timeout_seconds: u64,
     /// Per user, e.g. `30/hour`: each capture is a paid model call.
     pub ai_capture_rate_limit: String,
+    /// Let the configured model read grocery-list lines the parser could not read (each line
+    /// once per user). Off by default; needs the model of AI capture.
+    pub grocery_ai: bool,
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
     /// Largest accepted CSV upload, in bytes.
@@ -101,6 +104,7 @@ impl Default for Settings {
             openai_model: "gpt-4o".into(),
             ai_capture_timeout_seconds: 15,
             ai_capture_rate_limit: "30/hour".into(),
+            grocery_ai: false,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 5 * 1024 * 1024,
             metrics_token: None,
@@ -140,6 +144,8 @@ pub struct Config {
     pub mail_from: String,
     pub google: Option<GoogleConfig>,
     pub ai_capture: AiCaptureConfig,
+    /// The grocery list asks the model of AI capture about lines it could not read.
+    pub grocery_ai: bool,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub metrics_token: Option<String>,
@@ -248,6 +254,18 @@ impl Settings {
                 Err(format!("MEALFRAME_{name} must be at least 1"))
             }
         };
+        let ai_capture = AiCaptureConfig {
+            api_key: nonempty(&self.openai_api_key),
+            base_url: self.openai_base_url.trim().trim_end_matches('/').to_owned(),
+            model: nonempty(&Some(self.openai_model))
+                .ok_or("MEALFRAME_OPENAI_MODEL must not be empty")?,
+            timeout: Duration::from_secs(positive(
+                "AI_CAPTURE_TIMEOUT_SECONDS",
+                self.ai_capture_timeout_seconds as i64,
+            )?),
+            rate: rate("AI_CAPTURE_RATE_LIMIT", &self.ai_capture_rate_limit)?,
+        };
+        let grocery_ai = self.grocery_ai && ai_capture.enabled();
         Ok(Config {
             addr,
             data_dir: self.data_dir,
@@ -285,17 +303,8 @@ impl Settings {
             resend_base_url: self.resend_base_url.trim_end_matches('/').to_owned(),
             mail_from: self.mail_from,
             google,
-            ai_capture: AiCaptureConfig {
-                api_key: nonempty(&self.openai_api_key),
-                base_url: self.openai_base_url.trim().trim_end_matches('/').to_owned(),
-                model: nonempty(&Some(self.openai_model))
-                    .ok_or("MEALFRAME_OPENAI_MODEL must not be empty")?,
-                timeout: Duration::from_secs(positive(
-                    "AI_CAPTURE_TIMEOUT_SECONDS",
-                    self.ai_capture_timeout_seconds as i64,
-                )?),
-                rate: rate("AI_CAPTURE_RATE_LIMIT", &self.ai_capture_rate_limit)?,
-            },
+            ai_capture,
+            grocery_ai,
             max_body_bytes: self.max_body_bytes.max(1024),
             max_upload_bytes: self.max_upload_bytes.max(1024),
             metrics_token: nonempty(&self.metrics_token),

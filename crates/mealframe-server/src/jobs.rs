@@ -6,6 +6,9 @@
 //!   deleted. Idempotent, so instances may overlap.
 //! * The mail sender: resolves mail asked for by address and sends queued mail (`mail::outbox`),
 //!   at once when a request wakes it, otherwise every few seconds.
+//! * The grocery-line reader (only with `MEALFRAME_GROCERY_AI`): asks the model about portion
+//!   lines the grocery list could not read (`app::grocery::read_lines_once`), at once when a
+//!   list wakes it, otherwise every few seconds (retries, other instances' lines).
 
 use std::time::Duration;
 
@@ -20,6 +23,8 @@ use crate::{
 
 /// How often the mail sender looks without being woken (retries, other instances' mail).
 const MAIL_POLL: Duration = Duration::from_secs(5);
+/// How often the grocery-line reader looks without being woken.
+const GROCERY_POLL: Duration = Duration::from_secs(10);
 
 pub async fn housekeeping_once(state: &AppState) -> Result<(), String> {
     let now = state.now();
@@ -103,6 +108,27 @@ pub async fn run_mail_sender(state: AppState, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = state.mail_wake.notified() => {}
             _ = tokio::time::sleep(MAIL_POLL) => {}
+        }
+    }
+}
+
+/// Run the grocery-line reader until `stop` is cancelled (returns at once when the grocery AI is
+/// off). Lines claimed by a round cut short by a stop are read again once their lease ends.
+pub async fn run_grocery_reader(state: AppState, stop: CancellationToken) {
+    if !state.config.grocery_ai {
+        return;
+    }
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            done = crate::app::grocery::read_lines_once(&state) => if let Err(e) = done {
+                tracing::warn!(error = %e, "grocery reader failed; will try again");
+            },
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = state.grocery_wake.notified() => {}
+            _ = tokio::time::sleep(GROCERY_POLL) => {}
         }
     }
 }

@@ -93,6 +93,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let stop = CancellationToken::new();
     let jobs = tokio::spawn(jobs::run(state.clone(), stop.clone()));
     let mail_sender = tokio::spawn(jobs::run_mail_sender(state.clone(), stop.clone()));
+    let grocery_reader = tokio::spawn(jobs::run_grocery_reader(state.clone(), stop.clone()));
     let db = state.db.clone();
     let app = router::router(state);
     axum::serve(
@@ -105,6 +106,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     stop.cancel();
     let _ = jobs.await;
     let _ = mail_sender.await;
+    let _ = grocery_reader.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -34,6 +34,8 @@ pub struct Inner {
     pub views: ViewCache,
     /// Wakes this instance's mail sender when a request queued mail (`mail::outbox`).
     pub mail_wake: tokio::sync::Notify,
+    /// Wakes this instance's grocery-line reader when a list queued lines for the AI.
+    pub grocery_wake: tokio::sync::Notify,
 }
 
 impl Deref for AppState {
@@ -127,6 +129,7 @@ impl AppState {
             vision,
             views: ViewCache::default(),
             mail_wake: tokio::sync::Notify::new(),
+            grocery_wake: tokio::sync::Notify::new(),
         })))
     }
 

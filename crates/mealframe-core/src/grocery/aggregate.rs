@@ -85,8 +85,11 @@ pub fn aggregate<'a, S: Clone + PartialEq>(
     let mut items: Vec<Item<S>> = Vec::new();
     let mut index: HashMap<(String, Unit), usize> = HashMap::new();
     let mut unread = Vec::new();
+    // A plan repeats its meals: each distinct portion text is parsed once per call.
+    let mut parsed: HashMap<&str, Vec<Line>> = HashMap::new();
     for (text, source) in portions {
-        for line in parse_portion(text) {
+        let lines = parsed.entry(text).or_insert_with(|| parse_portion(text));
+        for line in lines.iter().cloned() {
             let ingredient = match line {
                 Line::Parsed(i) => i,
                 Line::Unparsed(text) => {

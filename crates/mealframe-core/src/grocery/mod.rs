@@ -40,6 +40,7 @@
 //!   ("everything", "leftovers", "whatever", "restaurant", "out", …). Text is never dropped.
 
 mod aggregate;
+pub mod assist;
 mod category;
 mod list;
 mod parse;

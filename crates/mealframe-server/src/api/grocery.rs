@@ -13,7 +13,7 @@ use mealframe_core::{
     grocery::{Category, Change, Decision, ListItem, Quantity},
     ids::GroceryExtraId,
 };
-use mealframe_store::plans::grocery::Extra;
+use mealframe_store::plans::grocery::{AiStatus, Extra};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -156,6 +156,9 @@ pub struct UnparsedLine {
     #[schema(format = Uuid)]
     pub meal_id: String,
     pub meal_name: String,
+    /// The optional AI reading of the line: `waiting` (asked, no answer yet), `failed`,
+    /// `nothing_to_buy` (the model found nothing to buy in it); null when not asked.
+    pub assist: Option<String>,
 }
 
 /// An item added by hand.
@@ -222,6 +225,14 @@ fn response(g: &GroceryList) -> GroceryListResponse {
                 date: u.source.date.to_string(),
                 meal_id: u.source.meal_id.to_string(),
                 meal_name: u.source.meal_name.clone(),
+                assist: g.assist.get(&u.text).map(|s| {
+                    match s {
+                        AiStatus::Waiting => "waiting",
+                        AiStatus::Failed => "failed",
+                        AiStatus::Done => "nothing_to_buy",
+                    }
+                    .to_owned()
+                }),
             })
             .collect(),
         extras: g.extras.iter().map(extra).collect(),

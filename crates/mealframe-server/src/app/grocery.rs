@@ -12,12 +12,13 @@ use std::collections::HashMap;
 
 use mealframe_core::{
     grocery::{
-        self, Category, Decision, Mark, ShoppingList, aggregate, fraction, parse_fraction, snapshot,
+        self, Category, Decision, Mark, ShoppingList, aggregate, assist, fraction, parse_fraction,
+        snapshot,
     },
     ids::{GroceryExtraId, MealId, UserId},
     planning::calendar::monday_of,
 };
-use mealframe_store::plans::grocery::{self as store, Extra, ListState, Preference};
+use mealframe_store::plans::grocery::{self as store, AiStatus, Extra, ListState, Preference};
 use time::{Date, Duration};
 
 use super::{AppError, AppResult, Write};
@@ -88,6 +89,9 @@ pub struct GroceryList {
     pub missing_weeks: Vec<Date>,
     /// The person acted on this list before (changes are reported against that).
     pub stored: bool,
+    /// Where the AI reading of each unread line stands (a line without an entry was never
+    /// asked about).
+    pub assist: HashMap<String, AiStatus>,
 }
 
 /// The list for `range`.
@@ -97,8 +101,39 @@ pub async fn list(
     range: Range,
     options: Options,
 ) -> AppResult<GroceryList> {
-    let mut r = state.db.reader().await?;
-    compute(&mut r.conn(), user, range, options).await
+    let mut g = {
+        let mut r = state.db.reader().await?;
+        compute(&mut r.conn(), user, range, options).await?
+    };
+    if state.config.grocery_ai {
+        ask_about_unread(state, user, &mut g).await?;
+    }
+    Ok(g)
+}
+
+/// Queue the unread lines the AI reader was never asked about, and wake it. The list does not
+/// wait: it shows the raw lines until the readings are in.
+async fn ask_about_unread(state: &AppState, user: UserId, g: &mut GroceryList) -> AppResult<()> {
+    let mut new: Vec<String> = g
+        .list
+        .unread
+        .iter()
+        .map(|u| u.text.clone())
+        .filter(|t| !g.assist.contains_key(t) && t.chars().count() <= assist::MAX_LINE)
+        .collect();
+    new.sort_unstable();
+    new.dedup();
+    if new.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<&str> = new.iter().map(String::as_str).collect();
+    let mut tx = state.begin_for(&Write::by(user)).await?;
+    store::queue_ai_lines(&mut tx.conn(), user, &lines, state.now()).await?;
+    tx.commit().await?;
+    state.grocery_wake.notify_one();
+    g.assist
+        .extend(new.into_iter().map(|line| (line, AiStatus::Waiting)));
+    Ok(())
 }
 
 async fn compute(
@@ -112,21 +147,49 @@ async fn compute(
     let state = store::list(&mut c.reborrow(), user, range.to).await?;
     let prefs = store::preferences(c, user).await?;
 
-    let summed = aggregate(
-        portions
+    let counted: Vec<(&str, Source)> = portions
+        .iter()
+        .filter(|p| !options.only_unmarked || p.status.is_none())
+        .map(|p| {
+            (
+                p.portion.as_str(),
+                Source {
+                    date: p.date,
+                    meal_id: p.meal_id,
+                    meal_name: p.meal_name.clone(),
+                },
+            )
+        })
+        .collect();
+    let mut summed = aggregate(counted.iter().map(|(t, s)| (*t, s.clone())));
+    // Lines the parser could not read: the AI's readings, where there are any (read by our parser
+    // in their place; the raw line stays when the reading is empty, "nothing to buy").
+    let mut assist = HashMap::new();
+    if !summed.unread.is_empty() {
+        let known = store::ai_lines(&mut c.reborrow(), user).await?;
+        let readings: HashMap<&str, &str> = known
             .iter()
-            .filter(|p| !options.only_unmarked || p.status.is_none())
-            .map(|p| {
-                (
-                    p.portion.as_str(),
-                    Source {
-                        date: p.date,
-                        meal_id: p.meal_id,
-                        meal_name: p.meal_name.clone(),
-                    },
-                )
-            }),
-    );
+            .filter(|l| l.status == AiStatus::Done)
+            .filter_map(|l| {
+                Some((
+                    l.line.as_str(),
+                    l.reading.as_deref().filter(|r| !r.is_empty())?,
+                ))
+            })
+            .collect();
+        let read: Vec<(&str, Source)> = summed
+            .unread
+            .iter()
+            .filter_map(|u| Some((*readings.get(u.text.as_str())?, u.source.clone())))
+            .collect();
+        if !read.is_empty() {
+            summed = aggregate(counted.iter().map(|(t, s)| (*t, s.clone())).chain(read));
+            summed
+                .unread
+                .retain(|u| !readings.contains_key(u.text.as_str()));
+        }
+        assist = known.into_iter().map(|l| (l.line, l.status)).collect();
+    }
     let marks: HashMap<String, Mark> = state
         .iter()
         .flat_map(|s| &s.items)
@@ -172,6 +235,7 @@ async fn compute(
         range,
         options,
         list,
+        assist,
         extras: state.map(|s: ListState| s.extras).unwrap_or_default(),
         missing_weeks,
         stored,
@@ -390,4 +454,111 @@ pub fn as_text(g: &GroceryList) -> String {
         }
     }
     out
+}
+
+// ----- the AI reader (background) -----------------------------------------------------------------
+
+/// How long a reader holds the lines it claimed.
+const AI_LEASE: time::Duration = time::Duration::minutes(2);
+/// Attempts on provider errors before a line is given up.
+const AI_ATTEMPTS: i32 = 6;
+
+/// One round of the AI reader: claim due lines (any users'), ask the model about each user's in
+/// one call, store the readings. Returns how many lines were settled. Does nothing when the
+/// grocery AI is off.
+pub async fn read_lines_once(state: &AppState) -> AppResult<usize> {
+    let Some(model) = state.vision.clone().filter(|_| state.config.grocery_ai) else {
+        return Ok(0);
+    };
+    let now = state.now();
+    let claim = uuid::Uuid::new_v4().to_string();
+    let claimed = {
+        let mut tx = state.db.begin().await?;
+        let c = store::claim_ai_lines(
+            &mut tx.conn(),
+            &claim,
+            now,
+            now.plus(AI_LEASE),
+            assist::BATCH as i64,
+        )
+        .await?;
+        tx.commit().await?;
+        c
+    };
+    let mut users: Vec<UserId> = claimed.iter().map(|l| l.user).collect();
+    users.sort_unstable_by_key(|u| u.uuid());
+    users.dedup();
+    for user in users {
+        let lines: Vec<&store::ClaimedLine> = claimed.iter().filter(|l| l.user == user).collect();
+        let asked: Vec<&str> = lines.iter().map(|l| l.line.as_str()).collect();
+        let request =
+            ai_providers::ChatRequest::text(assist::SYSTEM_PROMPT, assist::user_prompt(&asked))
+                .json()
+                .max_tokens(800);
+        let answer = model.chat(&request).await;
+        let mut tx = state.begin_for(&Write::by(user)).await?;
+        match answer {
+            Ok(answer) => {
+                let model_name = &state.config.ai_capture.model;
+                let usage = mealframe_store::ai_usage::Usage {
+                    model: model_name,
+                    tokens_prompt: answer.usage.input_tokens.min(i32::MAX as u64) as i32,
+                    tokens_completion: answer.usage.output_tokens.min(i32::MAX as u64) as i32,
+                    cost_micro_usd: None,
+                };
+                mealframe_store::ai_usage::record(&mut tx.conn(), user, &usage, state.now())
+                    .await?;
+                let readings = assist::parse_answer(&answer.text, &asked).unwrap_or_default();
+                for l in &lines {
+                    let reading = readings
+                        .iter()
+                        .find(|(t, _)| *t == l.line)
+                        .map(|(_, r)| r.as_str());
+                    let outcome = if reading.is_some() {
+                        AiStatus::Done
+                    } else {
+                        AiStatus::Failed
+                    };
+                    store::finish_ai_line(
+                        &mut tx.conn(),
+                        user,
+                        &l.line,
+                        &claim,
+                        outcome,
+                        reading,
+                        now,
+                    )
+                    .await?;
+                }
+                metrics::counter!("mealframe_grocery_ai_total", "outcome" => "answered")
+                    .increment(1);
+            }
+            Err(e) => {
+                tracing::warn!(error = e.class(), "grocery AI call failed; will retry");
+                metrics::counter!("mealframe_grocery_ai_total", "outcome" => e.class())
+                    .increment(1);
+                for l in &lines {
+                    let give_up = l.attempts + 1 >= AI_ATTEMPTS;
+                    let wait = time::Duration::seconds(30 * (1i64 << l.attempts.clamp(0, 10)));
+                    let outcome = if give_up {
+                        AiStatus::Failed
+                    } else {
+                        AiStatus::Waiting
+                    };
+                    store::finish_ai_line(
+                        &mut tx.conn(),
+                        user,
+                        &l.line,
+                        &claim,
+                        outcome,
+                        None,
+                        now.plus(wait),
+                    )
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(claimed.len())
 }

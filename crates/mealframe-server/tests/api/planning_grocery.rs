@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use mealframe_server::app::{self, Write};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, count};
 
 const MONDAY: &str = "2026-11-16";
 const WEEK: &str = "from=2026-11-16&to=2026-11-22";
@@ -19,6 +19,11 @@ struct Kitchen {
 }
 
 async fn kitchen(app: &TestApp, email: &str) -> Kitchen {
+    kitchen_with(app, email, "2 slices rye bread + 20 g butter + leftovers").await
+}
+
+/// [`kitchen`] with Toast's portion text given.
+async fn kitchen_with(app: &TestApp, email: &str, toast: &str) -> Kitchen {
     let token = app.signup(email).await;
     let t = app
         .create(&token, "/api/v1/meal-types", json!({"name": "Breakfast"}))
@@ -28,7 +33,7 @@ async fn kitchen(app: &TestApp, email: &str) -> Kitchen {
     for (name, portion) in [
         ("Oats", "60 g oats + 200 ml milk"),
         ("Eggs", "2 eggs + 1 slice rye bread + 1 tsp salt"),
-        ("Toast", "2 slices rye bread + 20 g butter + leftovers"),
+        ("Toast", toast),
     ] {
         app.advance(time::Duration::seconds(1));
         let m = app
@@ -640,4 +645,169 @@ async fn the_starter_library_week_makes_a_list_a_person_would_shop_from() {
     insta::assert_snapshot!("starter_week_grocery_list", r.text());
     let l = list(&app, &token, WEEK).await;
     assert_eq!(l["unparsed"], json!([]));
+}
+
+// ----- the optional AI reading of unread lines ---------------------------------------------------
+
+fn completion(content: &str) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200).set_body_json(json!({
+        "id": "chatcmpl-test", "object": "chat.completion", "model": "gpt-4o",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 120, "completion_tokens": 30}
+    }))
+}
+
+async fn ai_app(fake: &wiremock::MockServer) -> TestApp {
+    let base = format!("{}/v1", fake.uri());
+    TestApp::builder()
+        .with(|s| {
+            s.openai_api_key = Some("sk-test".into());
+            s.openai_base_url = base;
+            s.grocery_ai = true;
+        })
+        .build()
+        .await
+}
+
+#[tokio::test]
+async fn lines_the_parser_cannot_read_are_read_by_the_model_once_without_blocking_the_list() {
+    use wiremock::{
+        Mock,
+        matchers::{method, path},
+    };
+    let fake = wiremock::MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(
+            &json!({"lines": [
+                {"text": "whatever the canteen serves", "ingredients": "300 g chili con carne + 1 slice rye bread"},
+                {"text": "leftovers", "ingredients": ""}
+            ]})
+            .to_string(),
+        ))
+        .mount(&fake)
+        .await;
+    let app = ai_app(&fake).await;
+    let k = kitchen_with(
+        &app,
+        "ana@example.com",
+        "whatever the canteen serves + leftovers",
+    )
+    .await;
+
+    // The list answers at once with the raw lines, asked about in the background.
+    let l = list(&app, &k.token, WEEK).await;
+    let unread: Vec<(&str, &str)> = l["unparsed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["text"].as_str().unwrap(), u["assist"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        unread,
+        [
+            ("whatever the canteen serves", "waiting"),
+            ("leftovers", "waiting"),
+            ("whatever the canteen serves", "waiting"),
+            ("leftovers", "waiting")
+        ]
+    );
+    assert!(fake.received_requests().await.unwrap().is_empty());
+
+    assert_eq!(app::grocery::read_lines_once(&app.state).await.unwrap(), 2);
+    let l = list(&app, &k.token, WEEK).await;
+    assert_eq!(
+        item(&l, "chili con carne|gram")["amount"],
+        "600 g",
+        "Wed and Sat"
+    );
+    assert_eq!(
+        item(&l, "rye bread|slice")["amount"],
+        "4 slices",
+        "2 from Eggs, 2 read"
+    );
+    let unread: Vec<(&str, &str)> = l["unparsed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["text"].as_str().unwrap(), u["assist"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        unread,
+        [
+            ("leftovers", "nothing_to_buy"),
+            ("leftovers", "nothing_to_buy")
+        ]
+    );
+
+    // Each text went to the model once, in one call; reading again asks nothing.
+    list(&app, &k.token, WEEK).await;
+    assert_eq!(app::grocery::read_lines_once(&app.state).await.unwrap(), 0);
+    let sent = fake.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 1);
+    let body: Value = serde_json::from_slice(&sent[0].body).unwrap();
+    assert_eq!(
+        body["messages"][1]["content"],
+        json!(["leftovers", "whatever the canteen serves"]).to_string()
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM openai_usage").await, 1);
+}
+
+#[tokio::test]
+async fn a_provider_error_is_retried_later_and_a_garbled_answer_is_not_sent_again() {
+    use wiremock::{
+        Mock, ResponseTemplate,
+        matchers::{method, path},
+    };
+    let fake = wiremock::MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(400).set_body_string("bad request"))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion("I think it is chili"))
+        .mount(&fake)
+        .await;
+    let app = ai_app(&fake).await;
+    let k = kitchen_with(&app, "ana@example.com", "leftovers").await;
+    list(&app, &k.token, WEEK).await;
+
+    assert_eq!(app::grocery::read_lines_once(&app.state).await.unwrap(), 1);
+    let l = list(&app, &k.token, WEEK).await;
+    assert_eq!(l["unparsed"][0]["assist"], "waiting", "asked again later");
+    assert_eq!(
+        app::grocery::read_lines_once(&app.state).await.unwrap(),
+        0,
+        "not due yet"
+    );
+    app.advance(time::Duration::seconds(31));
+    assert_eq!(app::grocery::read_lines_once(&app.state).await.unwrap(), 1);
+    let l = list(&app, &k.token, WEEK).await;
+    assert_eq!(l["unparsed"][0]["text"], "leftovers", "the raw line stays");
+    assert_eq!(l["unparsed"][0]["assist"], "failed");
+    app.advance(time::Duration::hours(1));
+    assert_eq!(app::grocery::read_lines_once(&app.state).await.unwrap(), 0);
+    assert_eq!(fake.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn without_the_setting_no_line_leaves_the_server() {
+    let app = TestApp::builder()
+        .with(|s| {
+            s.openai_api_key = Some("sk-test".into());
+            s.openai_base_url = "http://127.0.0.1:9/v1".into();
+        })
+        .build()
+        .await;
+    let k = kitchen(&app, "ana@example.com").await;
+    let l = list(&app, &k.token, WEEK).await;
+    assert_eq!(l["unparsed"][0]["assist"], Value::Null);
+    assert_eq!(app::grocery::read_lines_once(&app.state).await.unwrap(), 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM grocery_ai_lines").await,
+        0
+    );
 }

@@ -42,3 +42,22 @@ CREATE TABLE grocery_preferences (
     staple INTEGER,
     PRIMARY KEY (user_id, ingredient_key)
 );
+
+-- The optional AI reading of portion lines the parser could not read (off unless configured),
+-- one row per user and line text, so that a text is sent to the model once: `waiting` until a
+-- reader on any instance claims it (with a lease) and stores the model's reading as a portion
+-- text the parser reads (`done`; empty when the line names nothing to buy), or gives up
+-- (`failed`, after retries on provider errors or on an answer that could not be read).
+CREATE TABLE grocery_ai_lines (
+    user_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    line TEXT NOT NULL CHECK (length(line) BETWEEN 1 AND 500),
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'done', 'failed')),
+    reading TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    claim TEXT,
+    lease_until INTEGER,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, line)
+);
+CREATE INDEX ix_grocery_ai_lines_due ON grocery_ai_lines (status, next_attempt_at);

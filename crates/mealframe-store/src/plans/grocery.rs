@@ -414,3 +414,155 @@ pub async fn set_preference(c: &mut Conn<'_>, user: UserId, p: &Preference) -> R
     )?;
     Ok(())
 }
+
+/// Where the AI reading of a line stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AiStatus {
+    Waiting,
+    Done,
+    Failed,
+}
+
+impl AiStatus {
+    fn parse(s: &str) -> AiStatus {
+        match s {
+            "done" => AiStatus::Done,
+            "failed" => AiStatus::Failed,
+            _ => AiStatus::Waiting,
+        }
+    }
+}
+
+/// A portion line sent (or to be sent) to the model, and its reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AiLine {
+    pub line: String,
+    pub status: AiStatus,
+    /// A portion text (`done`); empty when the line names nothing to buy.
+    pub reading: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AiLineRow {
+    line: String,
+    status: String,
+    reading: Option<String>,
+}
+
+/// Every line of the user's known to the AI reader.
+pub async fn ai_lines(c: &mut Conn<'_>, user: UserId) -> Result<Vec<AiLine>> {
+    let rows = fetch_all!(
+        c,
+        AiLineRow,
+        "SELECT line, status, reading FROM grocery_ai_lines WHERE user_id = $1 ORDER BY line",
+        user.uuid()
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AiLine {
+            line: r.line,
+            status: AiStatus::parse(&r.status),
+            reading: r.reading,
+        })
+        .collect())
+}
+
+/// Queue lines for the AI reader (a line already known is left as it is); returns how many were
+/// new.
+pub async fn queue_ai_lines(
+    c: &mut Conn<'_>,
+    user: UserId,
+    lines: &[&str],
+    now: Timestamp,
+) -> Result<u64> {
+    let mut added = 0;
+    for line in lines {
+        added += execute!(
+            c.reborrow(),
+            "INSERT INTO grocery_ai_lines (user_id, line, status, attempts, next_attempt_at, created_at)
+             VALUES ($1, $2, 'waiting', 0, $3, $3) ON CONFLICT (user_id, line) DO NOTHING",
+            user.uuid(),
+            *line,
+            now
+        )?;
+    }
+    Ok(added)
+}
+
+/// A claimed line: whose, which, and how many attempts it had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedLine {
+    pub user: UserId,
+    pub line: String,
+    pub attempts: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    user_id: Uuid,
+    line: String,
+    attempts: i32,
+}
+
+/// Claim up to `limit` due waiting lines (of any users) for `claim` until `lease_until`.
+pub async fn claim_ai_lines(
+    c: &mut Conn<'_>,
+    claim: &str,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: i64,
+) -> Result<Vec<ClaimedLine>> {
+    let rows = fetch_all!(
+        c,
+        ClaimedRow,
+        "UPDATE grocery_ai_lines SET claim = $1, lease_until = $2
+         WHERE (user_id, line) IN (SELECT user_id, line FROM grocery_ai_lines
+                                   WHERE status = 'waiting' AND next_attempt_at <= $3
+                                     AND (lease_until IS NULL OR lease_until < $3)
+                                   ORDER BY next_attempt_at LIMIT $4)
+           AND (lease_until IS NULL OR lease_until < $3)
+         RETURNING user_id, line, attempts",
+        claim,
+        lease_until,
+        now,
+        limit
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ClaimedLine {
+            user: UserId(r.user_id),
+            line: r.line,
+            attempts: r.attempts,
+        })
+        .collect())
+}
+
+/// Store the outcome of a claimed line: its reading (`done`), given up (`failed`, no reading),
+/// or try again at `retry_at` (`Waiting`). Returns whether the claim was still held.
+pub async fn finish_ai_line(
+    c: &mut Conn<'_>,
+    user: UserId,
+    line: &str,
+    claim: &str,
+    outcome: AiStatus,
+    reading: Option<&str>,
+    retry_at: Timestamp,
+) -> Result<bool> {
+    let status = match outcome {
+        AiStatus::Waiting => "waiting",
+        AiStatus::Done => "done",
+        AiStatus::Failed => "failed",
+    };
+    Ok(execute!(
+        c,
+        "UPDATE grocery_ai_lines SET status = $4, reading = $5, attempts = attempts + 1,
+                                     next_attempt_at = $6, claim = NULL, lease_until = NULL
+         WHERE user_id = $1 AND line = $2 AND claim = $3",
+        user.uuid(),
+        line,
+        claim,
+        status,
+        reading,
+        retry_at
+    )? == 1)
+}

@@ -86,6 +86,24 @@ async fn planned_portions_follow_the_plan_as_changed() {
         names(&late),
         [(day(4), "Oats".into()), (day(4), "Soup".into())]
     );
+    assert_eq!(
+        grocery::generated_weeks(c, alice, day(3), day(20))
+            .await
+            .unwrap(),
+        [day(0)]
+    );
+    assert!(
+        grocery::generated_weeks(c, alice, day(7), day(20))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        grocery::generated_weeks(c, bob, day(0), day(6))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -243,4 +261,104 @@ async fn ingredient_decisions_are_per_user_and_clearing_both_forgets_them() {
     };
     grocery::set_preference(c, alice, &cleared).await.unwrap();
     assert_eq!(grocery::preferences(c, alice).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn ai_lines_are_queued_once_claimed_by_one_reader_and_finished() {
+    use mealframe_store::plans::grocery::AiStatus;
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let c = &mut tx.conn();
+    let alice = user(c, "alice@example.org").await;
+    let bob = user(c, "bob@example.org").await;
+
+    assert_eq!(
+        grocery::queue_ai_lines(c, alice, &["a bowl of chili", "leftovers"], at(0))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        grocery::queue_ai_lines(c, alice, &["leftovers"], at(1))
+            .await
+            .unwrap(),
+        0,
+        "a line is queued once"
+    );
+    grocery::queue_ai_lines(c, bob, &["leftovers"], at(2))
+        .await
+        .unwrap();
+
+    let first = grocery::claim_ai_lines(c, "r1", at(10), at(130), 2)
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|l| l.user == alice && l.attempts == 0));
+    let second = grocery::claim_ai_lines(c, "r2", at(10), at(130), 10)
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 1, "what r1 holds is not claimed again");
+    assert_eq!(second[0].user, bob);
+
+    assert!(
+        grocery::finish_ai_line(
+            c,
+            alice,
+            "a bowl of chili",
+            "r1",
+            AiStatus::Done,
+            Some("300 g chili"),
+            at(11)
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !grocery::finish_ai_line(
+            c,
+            alice,
+            "leftovers",
+            "r2",
+            AiStatus::Done,
+            Some(""),
+            at(11)
+        )
+        .await
+        .unwrap(),
+        "not r2's claim"
+    );
+    grocery::finish_ai_line(c, alice, "leftovers", "r1", AiStatus::Waiting, None, at(60))
+        .await
+        .unwrap();
+    assert!(
+        grocery::claim_ai_lines(c, "r3", at(30), at(150), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "retry not due"
+    );
+    let again = grocery::claim_ai_lines(c, "r3", at(61), at(181), 10)
+        .await
+        .unwrap();
+    assert_eq!((again.len(), again[0].attempts), (1, 1));
+    grocery::finish_ai_line(c, alice, "leftovers", "r3", AiStatus::Failed, None, at(62))
+        .await
+        .unwrap();
+
+    let lines = grocery::ai_lines(c, alice).await.unwrap();
+    let got: Vec<(&str, AiStatus, Option<&str>)> = lines
+        .iter()
+        .map(|l| (l.line.as_str(), l.status, l.reading.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a bowl of chili", AiStatus::Done, Some("300 g chili")),
+            ("leftovers", AiStatus::Failed, None)
+        ]
+    );
+    assert_eq!(
+        grocery::ai_lines(c, bob).await.unwrap()[0].status,
+        AiStatus::Waiting
+    );
 }
