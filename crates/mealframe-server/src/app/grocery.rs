@@ -390,9 +390,15 @@ pub async fn decide(
     decision: Decision,
 ) -> AppResult<Decision> {
     let ingredient = ingredient.trim().to_lowercase();
-    if ingredient.is_empty() || ingredient.chars().count() > MAX_INGREDIENT {
+    if ingredient.is_empty()
+        || ingredient.chars().count() > MAX_INGREDIENT
+        || ingredient.chars().any(char::is_control)
+    {
         return Err(AppError::Invalid(
-            format!("ingredient must be 1 to {MAX_INGREDIENT} characters").into(),
+            format!(
+                "ingredient must be 1 to {MAX_INGREDIENT} characters, without control characters"
+            )
+            .into(),
         ));
     }
     let mut tx = state.begin_for(w).await?;

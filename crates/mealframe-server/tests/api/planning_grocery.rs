@@ -526,6 +526,13 @@ async fn a_person_moves_ingredients_between_aisles_and_decides_what_is_a_staple(
     put("oats", json!({"staple": "no"}))
         .await
         .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    // PostgreSQL cannot store NUL: refused before it gets there, as everywhere.
+    put("oat%00s", json!({"staple": true}))
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    put(&"x".repeat(201), json!({"staple": true}))
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
 
     let l = list(&app, &k.token, WEEK).await;
     assert_eq!(item(&l, "oats|gram")["category"], "snacks");
