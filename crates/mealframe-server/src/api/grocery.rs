@@ -65,7 +65,14 @@ fn read_query(
     let staples = staples.unwrap_or(Some(false));
     let parsed = (|| Some((from?, to?, only?, staples?)))();
     let (from, to, only_unmarked, include_staples) = v.finish(parsed)?;
-    let range = Range::resolve(user.today(state.now()), from, to)?;
+    let range = Range::check(user.today(state.now()), from, to).map_err(|msg| {
+        let mut v = Issues::query();
+        let input = q
+            .get("to")
+            .map_or(Value::Null, |t| Value::String(t.to_owned()));
+        v.push("value_error", "to", msg, input, None);
+        v.into_error()
+    })?;
     Ok((
         range,
         Options {
@@ -491,9 +498,20 @@ pub async fn put_ingredient(
     Path(ingredient): Path<String>,
     ApiJson(decision): ApiJson<Decision>,
 ) -> ApiResult<Json<IngredientResponse>> {
-    let d = app::grocery::decide(&state, &user.write(), &ingredient, decision).await?;
+    let key = app::grocery::ingredient_key(&ingredient).map_err(|msg| {
+        let mut v = Issues::path();
+        v.push(
+            "value_error",
+            "ingredient",
+            msg,
+            Value::String(ingredient.clone()),
+            None,
+        );
+        v.into_error()
+    })?;
+    let d = app::grocery::decide(&state, &user.write(), &key, decision).await?;
     Ok(Json(IngredientResponse {
-        ingredient: ingredient.trim().to_lowercase(),
+        ingredient: key,
         category: d.category.map(|c| c.slug().to_owned()),
         staple: d.staple,
     }))

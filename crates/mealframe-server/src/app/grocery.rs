@@ -38,15 +38,18 @@ impl Range {
     /// `from`/`to` as asked for; each defaults from the user's `today`: from today, to the end of
     /// the week of `from`. Refused when `to` is before `from` or the range is over 28 days.
     pub fn resolve(today: Date, from: Option<Date>, to: Option<Date>) -> AppResult<Range> {
+        Range::check(today, from, to).map_err(|e| AppError::Invalid(e.into()))
+    }
+
+    /// [`Range::resolve`], the refusal as words (for the front doors' own error shapes).
+    pub fn check(today: Date, from: Option<Date>, to: Option<Date>) -> Result<Range, String> {
         let from = from.unwrap_or(today);
         let to = to.unwrap_or_else(|| monday_of(from) + Duration::days(6));
         if to < from {
-            return Err(AppError::Invalid("to must not be before from".into()));
+            return Err("to must not be before from".into());
         }
         if (to - from).whole_days() >= MAX_DAYS {
-            return Err(AppError::Invalid(
-                format!("A grocery list covers at most {MAX_DAYS} days").into(),
-            ));
+            return Err(format!("A grocery list covers at most {MAX_DAYS} days"));
         }
         Ok(Range { from, to })
     }
@@ -381,6 +384,17 @@ fn extra_not_found() -> AppError {
 /// The longest ingredient key a decision is stored for.
 pub const MAX_INGREDIENT: usize = 200;
 
+/// An ingredient key as decisions are stored under it (trimmed, lower case), or why not.
+pub fn ingredient_key(raw: &str) -> Result<String, String> {
+    let key = raw.trim().to_lowercase();
+    if key.is_empty() || key.chars().count() > MAX_INGREDIENT || key.chars().any(char::is_control) {
+        return Err(format!(
+            "ingredient must be 1 to {MAX_INGREDIENT} characters, without control characters"
+        ));
+    }
+    Ok(key)
+}
+
 /// Decide, for every list, an ingredient's aisle and whether it is a staple kept at home
 /// (`None`: back to the built-in rules).
 pub async fn decide(
@@ -389,18 +403,7 @@ pub async fn decide(
     ingredient: &str,
     decision: Decision,
 ) -> AppResult<Decision> {
-    let ingredient = ingredient.trim().to_lowercase();
-    if ingredient.is_empty()
-        || ingredient.chars().count() > MAX_INGREDIENT
-        || ingredient.chars().any(char::is_control)
-    {
-        return Err(AppError::Invalid(
-            format!(
-                "ingredient must be 1 to {MAX_INGREDIENT} characters, without control characters"
-            )
-            .into(),
-        ));
-    }
+    let ingredient = ingredient_key(ingredient).map_err(|e| AppError::Invalid(e.into()))?;
     let mut tx = state.begin_for(w).await?;
     store::set_preference(
         &mut tx.conn(),

@@ -40,6 +40,22 @@ async fn another_users_ids_behave_exactly_like_unknown_ids_on_every_route() {
         .to_owned();
     let bob_today = app.get_json(&bob.token, "/api/v1/today").await;
     let bob_slot = bob_today["slots"][0]["id"].as_str().unwrap().to_owned();
+    let ana_extra = app
+        .create(
+            &ana.token,
+            "/api/v1/grocery-list/extras?from=2026-11-16&to=2026-11-22",
+            json!({"name": "Tea"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.create(
+        &bob.token,
+        "/api/v1/grocery-list/extras?from=2026-11-16&to=2026-11-22",
+        json!({"name": "Coffee"}),
+    )
+    .await;
     let before = (
         count(&app, "SELECT COUNT(*) FROM meals").await,
         count(
@@ -116,6 +132,16 @@ async fn another_users_ids_behave_exactly_like_unknown_ids_on_every_route() {
             "/api/v1/slots/{id}/reassign".into(),
             json!({"meal_id": bob.meals["Oats"]}),
         ),
+        (
+            Method::PUT,
+            "/api/v1/grocery-list/extras/{id}?from=2026-11-16&to=2026-11-22".into(),
+            json!({"checked": true}),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/grocery-list/extras/{id}?from=2026-11-16&to=2026-11-22".into(),
+            Value::Null,
+        ),
     ];
     let ana_ids = [
         &ana.types["Lunch"],
@@ -135,6 +161,8 @@ async fn another_users_ids_behave_exactly_like_unknown_ids_on_every_route() {
         &ana_slot,
         &ana_slot,
         &ana_slot,
+        &ana_extra,
+        &ana_extra,
     ];
     for ((method, path, body), ana_id) in path_cases.iter().zip(ana_ids) {
         let random = uuid::Uuid::new_v4().to_string();
@@ -268,6 +296,16 @@ async fn another_users_ids_behave_exactly_like_unknown_ids_on_every_route() {
         app.get_json(&ana.token, &format!("/api/v1/meals/{}", ana.meals["Oats"]))
             .await["name"],
         "Oats"
+    );
+    let ana_list = app
+        .get_json(
+            &ana.token,
+            "/api/v1/grocery-list?from=2026-11-16&to=2026-11-22",
+        )
+        .await;
+    assert_eq!(
+        ana_list["extras"],
+        json!([{"id": ana_extra, "name": "Tea", "checked": false, "created_at": ana_list["extras"][0]["created_at"]}])
     );
     let bob_meals = app
         .get_json(&bob.token, "/api/v1/meals?page_size=100")

@@ -252,6 +252,8 @@ async fn bad_ranges_and_options_are_refused_with_422() {
             "{q}: {}",
             r.text()
         );
+        // The documented 422 shape: a list of issues, as for every query parameter.
+        assert!(r.json()["detail"].is_array(), "{q}: {}", r.text());
     }
     // 28 days is the most.
     let r = app
@@ -527,9 +529,9 @@ async fn a_person_moves_ingredients_between_aisles_and_decides_what_is_a_staple(
         .await
         .assert(StatusCode::UNPROCESSABLE_ENTITY);
     // PostgreSQL cannot store NUL: refused before it gets there, as everywhere.
-    put("oat%00s", json!({"staple": true}))
-        .await
-        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    let r = put("oat%00s", json!({"staple": true})).await;
+    r.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["detail"][0]["loc"], json!(["path", "ingredient"]));
     put(&"x".repeat(201), json!({"staple": true}))
         .await
         .assert(StatusCode::UNPROCESSABLE_ENTITY);
@@ -664,6 +666,16 @@ fn completion(content: &str) -> wiremock::ResponseTemplate {
     }))
 }
 
+/// `(text, assist)` of each unread line.
+fn unread(l: &Value) -> Vec<(&str, &str)> {
+    l["unparsed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["text"].as_str().unwrap(), u["assist"].as_str().unwrap()))
+        .collect()
+}
+
 async fn ai_app(fake: &wiremock::MockServer) -> TestApp {
     let base = format!("{}/v1", fake.uri());
     TestApp::builder()
@@ -704,14 +716,8 @@ async fn lines_the_parser_cannot_read_are_read_by_the_model_once_without_blockin
 
     // The list answers at once with the raw lines, asked about in the background.
     let l = list(&app, &k.token, WEEK).await;
-    let unread: Vec<(&str, &str)> = l["unparsed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| (u["text"].as_str().unwrap(), u["assist"].as_str().unwrap()))
-        .collect();
     assert_eq!(
-        unread,
+        unread(&l),
         [
             ("whatever the canteen serves", "waiting"),
             ("leftovers", "waiting"),
@@ -733,14 +739,8 @@ async fn lines_the_parser_cannot_read_are_read_by_the_model_once_without_blockin
         "4 slices",
         "2 from Eggs, 2 read"
     );
-    let unread: Vec<(&str, &str)> = l["unparsed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| (u["text"].as_str().unwrap(), u["assist"].as_str().unwrap()))
-        .collect();
     assert_eq!(
-        unread,
+        unread(&l),
         [
             ("leftovers", "nothing_to_buy"),
             ("leftovers", "nothing_to_buy")
