@@ -14,6 +14,7 @@ use mealframe_core::{
     grocery::{Category, Change, ListItem},
     planning::calendar::weekday_name,
 };
+use mealframe_store::plans::grocery::AiStatus;
 use time::{Date, Duration};
 
 use super::layout::{Layout, PageError, PageUser, render};
@@ -67,7 +68,8 @@ struct GroceryPage {
     extras: Vec<(String, String, bool)>,
     staples: Vec<Row>,
     removed: Vec<Row>,
-    unread: Vec<(String, String)>,
+    /// (line, meal, what the AI reader says about it)
+    unread: Vec<(String, String, &'static str)>,
     gone: Vec<String>,
     changed: usize,
     missing: Vec<(String, String)>,
@@ -206,7 +208,14 @@ pub async fn page(
             .list
             .unread
             .iter()
-            .map(|u| (u.text.clone(), u.source.meal_name.clone()))
+            .map(|u| {
+                let note = match g.assist.get(&u.text) {
+                    Some(AiStatus::Waiting) => "being read…",
+                    Some(AiStatus::Done) => "nothing to buy",
+                    Some(AiStatus::Failed) | None => "",
+                };
+                (u.text.clone(), u.source.meal_name.clone(), note)
+            })
             .collect(),
         gone: g
             .list
