@@ -498,7 +498,10 @@ pub async fn read_lines_once(state: &AppState) -> AppResult<usize> {
     users.sort_unstable_by_key(|u| u.uuid());
     users.dedup();
     for user in users {
-        let lines: Vec<&store::ClaimedLine> = claimed.iter().filter(|l| l.user == user).collect();
+        // In text order, so that a request is the same whatever order the claim returned.
+        let mut lines: Vec<&store::ClaimedLine> =
+            claimed.iter().filter(|l| l.user == user).collect();
+        lines.sort_by(|a, b| a.line.cmp(&b.line));
         let asked: Vec<&str> = lines.iter().map(|l| l.line.as_str()).collect();
         let request =
             ai_providers::ChatRequest::text(assist::SYSTEM_PROMPT, assist::user_prompt(&asked))
