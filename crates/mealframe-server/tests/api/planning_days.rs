@@ -248,3 +248,34 @@ async fn a_past_day_can_be_excused_retroactively() {
     assert_eq!(week["days"][1]["is_override"], true);
     assert_eq!(week["days"][1]["slots"], json!([]));
 }
+
+#[tokio::test]
+async fn restoring_a_no_plan_day_brings_the_template_back_and_keeps_the_meals_added_meanwhile() {
+    let app = TestApp::new().await;
+    let lib = app.seed("ana@example.com").await;
+    app.generate(&lib.token, "2026-11-16").await;
+    let url = "/api/v1/weekly-plans/current/days/2026-11-19/override";
+    app.put(url)
+        .bearer(&lib.token)
+        .json(json!({"reason": "Dinner out"}))
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    let added = app
+        .create(
+            &lib.token,
+            "/api/v1/today/slots",
+            json!({"meal_id": lib.meals["Yogurt"], "date": "2026-11-19"}),
+        )
+        .await;
+
+    let r = app.delete(url).bearer(&lib.token).send().await;
+    r.assert(StatusCode::OK);
+    let day = r.json();
+    assert_eq!(day["is_override"], false);
+    let slots = day["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 3, "{day}");
+    assert_eq!(slots[2]["id"], added["id"], "the added meal stays, last");
+    assert_eq!(slots[2]["is_adhoc"], true);
+    assert!(slots[..2].iter().all(|s| s["is_adhoc"] == false));
+}

@@ -151,8 +151,13 @@ pub async fn set_override(
     Ok(())
 }
 
-/// Restore a "No Plan" day from its template with fresh round-robin meals. Refused when the day
-/// still has slots (the original crashed on the position clash) or has no template.
+/// Where meals added to a "No Plan" day wait while its template's slots are filled in.
+const ASIDE: i32 = 100_000;
+
+/// Restore a "No Plan" day from its template with fresh round-robin meals. Meals added to the
+/// day while it had no plan stay, after the template's slots, marks included. Refused when the
+/// day is not a "No Plan" day and still has slots (the original crashed on the position clash),
+/// or has no template.
 pub async fn clear_override(
     c: &mut Conn<'_>,
     user: UserId,
@@ -160,15 +165,24 @@ pub async fn clear_override(
     now: Timestamp,
 ) -> Result<()> {
     let week = week_of(&mut c.reborrow(), user, date).await?;
-    let (day, template, _) = writes::day_record(&mut c.reborrow(), week, date)
+    let (day, template, is_override) = writes::day_record(&mut c.reborrow(), week, date)
         .await?
         .ok_or(Rejection::NoDay(date))?;
-    if writes::slot_count(&mut c.reborrow(), week, date).await? > 0 {
+    let added = writes::slot_count(&mut c.reborrow(), week, date).await?;
+    if added > 0 && !is_override {
         return Err(Rejection::DayHasSlots(date).into());
     }
     let template = template.ok_or(Rejection::NoTemplateForDay(date))?;
     writes::set_day_override(&mut c.reborrow(), day, false, None, now).await?;
-    fill_day(c, user, week, date, template, now).await
+    if added == 0 {
+        return fill_day(c, user, week, date, template, now).await;
+    }
+    // Added meals step aside, the template's slots take their positions, the added meals follow.
+    writes::shift_slots(&mut c.reborrow(), week, date, 0, ASIDE).await?;
+    fill_day(&mut c.reborrow(), user, week, date, template, now).await?;
+    let last = writes::last_position_below(&mut c.reborrow(), week, date, ASIDE).await?;
+    writes::shift_slots(c, week, date, ASIDE, last.map_or(0, |p| p + 1) - ASIDE).await?;
+    Ok(())
 }
 
 async fn owned_slot(c: &mut Conn<'_>, user: UserId, slot: SlotId) -> Result<writes::SlotRef> {

@@ -136,6 +136,43 @@ pub async fn delete_slots(c: &mut Conn<'_>, week: WeekId, date: Date) -> Result<
     )?)
 }
 
+/// Move the slots of a date at `from` or after by `by` positions (keeping their order).
+pub async fn shift_slots(
+    c: &mut Conn<'_>,
+    week: WeekId,
+    date: Date,
+    from: i32,
+    by: i32,
+) -> Result<u64> {
+    Ok(execute!(
+        c,
+        "UPDATE weekly_plan_slots SET position = position + $4
+         WHERE weekly_plan_instance_id = $1 AND date = $2 AND position >= $3",
+        week.uuid(),
+        date,
+        from,
+        by
+    )?)
+}
+
+/// The highest slot position of a date below `below`, if any.
+pub async fn last_position_below(
+    c: &mut Conn<'_>,
+    week: WeekId,
+    date: Date,
+    below: i32,
+) -> Result<Option<i32>> {
+    Ok(fetch_scalar!(
+        c,
+        Option<i32>,
+        "SELECT MAX(position) FROM weekly_plan_slots
+         WHERE weekly_plan_instance_id = $1 AND date = $2 AND position < $3",
+        week.uuid(),
+        date,
+        below
+    )?)
+}
+
 pub async fn slot_count(c: &mut Conn<'_>, week: WeekId, date: Date) -> Result<i64> {
     Ok(fetch_scalar!(
         c,

@@ -377,12 +377,81 @@ async fn a_no_plan_day_loses_its_slots_and_gets_them_back_from_its_template() {
 }
 
 #[tokio::test]
-async fn clearing_an_override_needs_a_day_record_no_slots_and_a_template() {
+async fn restoring_a_no_plan_day_keeps_the_meals_added_to_it_after_the_templates_slots() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
     let c = &mut tx.conn();
     let alice = user(c, "alice@example.org").await;
     let w = generated_week(c, alice).await;
+    let l = &w.lib;
+
+    ops::set_override(c, alice, day(3), Some("Out"), at(3))
+        .await
+        .unwrap();
+    let soup = ops::add_adhoc(c, alice, day(3), l.soup, at(3))
+        .await
+        .unwrap();
+    ops::complete(c, alice, soup, CompletionStatus::Followed, None, at(4))
+        .await
+        .unwrap();
+    let wrap = ops::add_adhoc(c, alice, day(3), l.wrap, at(4))
+        .await
+        .unwrap();
+    ops::clear_override(c, alice, day(3), at(5)).await.unwrap();
+
+    let slots = slots_of(c, alice, day(3)).await;
+    let got: Vec<(i32, bool, Option<CompletionStatus>)> = slots
+        .iter()
+        .map(|s| (s.position, s.is_adhoc, s.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, false, None),
+            (2, false, None),
+            (3, true, Some(CompletionStatus::Followed)),
+            (4, true, None)
+        ],
+        "the template's two slots, then the added meals in their order, marks kept"
+    );
+    assert_eq!((slots[2].id, slots[3].id), (soup, wrap));
+    let (_, thu) = views::day(c, alice, day(3)).await.unwrap().unwrap();
+    assert!(!thu.unwrap().is_override);
+
+    // The statements underneath: a shift keeps order, the last position below a bound.
+    let before = slots_of(c, alice, day(3)).await;
+    assert_eq!(
+        writes::shift_slots(c, w.id, day(3), 3, 10).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        writes::last_position_below(c, w.id, day(3), 10)
+            .await
+            .unwrap(),
+        Some(2)
+    );
+    assert_eq!(
+        writes::last_position_below(c, w.id, day(3), 1)
+            .await
+            .unwrap(),
+        None
+    );
+    let after: Vec<i32> = slots_of(c, alice, day(3))
+        .await
+        .iter()
+        .map(|s| s.position)
+        .collect();
+    assert_eq!(after, [1, 2, 13, 14]);
+    assert_eq!(before.len(), 4);
+}
+
+#[tokio::test]
+async fn clearing_an_override_needs_a_day_record_no_slots_and_a_template() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let c = &mut tx.conn();
+    let alice = user(c, "alice@example.org").await;
+    generated_week(c, alice).await;
 
     assert_eq!(
         rejection(ops::clear_override(c, alice, day(5), at(1)).await),
@@ -399,16 +468,6 @@ async fn clearing_an_override_needs_a_day_record_no_slots_and_a_template() {
         rejection(ops::clear_override(c, alice, day(2), at(2)).await),
         Rejection::DayHasSlots(day(2)),
         "a day that still has its slots"
-    );
-    ops::set_override(c, alice, day(3), None, at(3))
-        .await
-        .unwrap();
-    ops::add_adhoc(c, alice, day(3), w.lib.soup, at(3))
-        .await
-        .unwrap();
-    assert_eq!(
-        rejection(ops::clear_override(c, alice, day(3), at(4)).await),
-        Rejection::DayHasSlots(day(3))
     );
     assert_eq!(
         rejection(ops::clear_override(c, alice, day(8), at(4)).await),
