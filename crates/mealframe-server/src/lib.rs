@@ -85,6 +85,23 @@ pub async fn serve(config: Config) -> Result<(), String> {
         "MealFrame is running at http://{local}  (public URL {})",
         state.config.public_url
     );
+    match state.db.engine() {
+        dbkit::Engine::Sqlite => println!(
+            "Data: {} (SQLite database, keys and uploads; back this folder up)",
+            state.config.data_dir.display()
+        ),
+        dbkit::Engine::Postgres => println!(
+            "Data: PostgreSQL; data directory {} (keys and uploads)",
+            state.config.data_dir.display()
+        ),
+    }
+    if local.ip().is_loopback() {
+        println!(
+            "Only this computer can reach it. To use it from a phone, listen on the network \
+             (--addr 0.0.0.0:{}) behind an HTTPS proxy: see `mealframe serve --help`.",
+            local.port()
+        );
+    }
     if !state.mailer.is_on() {
         tracing::info!(
             "no mail transport configured: e-mail verification is not required for new accounts"

@@ -21,7 +21,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (the default).
-    Serve,
+    #[command(after_help = SERVE_HELP)]
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080 to be reachable from a phone on the same
+        /// network [env: MEALFRAME_ADDR; default 127.0.0.1:8080]
+        #[arg(long, value_name = "HOST:PORT")]
+        addr: Option<String>,
+        /// Where the SQLite database and generated keys live [env: MEALFRAME_DATA_DIR; default
+        /// ./mealframe-data]
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<std::path::PathBuf>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage accounts.
@@ -52,9 +62,37 @@ enum UserCommand {
     },
 }
 
+/// The settings `serve --help` lists (all of them are in the README).
+const SERVE_HELP: &str = "\
+Settings come from environment variables (or a TOML file named by MEALFRAME_CONFIG, see
+deploy/mealframe.example.toml); flags above win over both. The most used:
+  MEALFRAME_ADDR               address to listen on (127.0.0.1:8080)
+  MEALFRAME_DATA_DIR           data directory (./mealframe-data)
+  MEALFRAME_DATABASE_URL       postgres://… to use PostgreSQL instead of SQLite
+  MEALFRAME_PUBLIC_URL         the URL people open, e.g. https://meals.example.org
+  MEALFRAME_SMTP_URL           mail relay (or MEALFRAME_RESEND_API_KEY, MEALFRAME_MAIL_DIR)
+  MEALFRAME_OPENAI_API_KEY     AI capture (and MEALFRAME_OPENAI_BASE_URL, _OPENAI_MODEL)
+  MEALFRAME_GROCERY_AI         true: the AI reads grocery lines the parser cannot
+  MEALFRAME_LOG_FORMAT         pretty | json
+  MEALFRAME_LOG_LEVEL          info, debug, …
+
+On a phone, installing the app and using it offline need HTTPS: put a reverse proxy in front
+(deploy/Caddyfile) and set MEALFRAME_PUBLIC_URL to its https:// address.";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Settings::load().and_then(Settings::validate) {
+    let settings = Settings::load().map(|mut s| {
+        if let Some(Command::Serve { addr, data_dir }) = &cli.command {
+            if let Some(a) = addr {
+                s.addr = a.clone();
+            }
+            if let Some(d) = data_dir {
+                s.data_dir = d.clone();
+            }
+        }
+        s
+    });
+    let config = match settings.and_then(Settings::validate) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("configuration error: {e}");
@@ -67,8 +105,11 @@ fn main() -> ExitCode {
         .build()
         .expect("tokio runtime");
     let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve) {
-            Command::Serve => mealframe_server::serve(config).await,
+        match cli.command.unwrap_or(Command::Serve {
+            addr: None,
+            data_dir: None,
+        }) {
+            Command::Serve { .. } => mealframe_server::serve(config).await,
             Command::Migrate => {
                 std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
                 let db = open_db(&config).await?;

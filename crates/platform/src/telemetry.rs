@@ -19,11 +19,25 @@ pub enum LogFormat {
     Json,
 }
 
-/// A subscriber writing to `writer`; `filter` is an `EnvFilter` directive such as `"info"`.
+/// A subscriber writing to `writer` (plain text, no colour codes); `filter` is an `EnvFilter`
+/// directive such as `"info"`.
 pub fn subscriber<W>(
     format: LogFormat,
     filter: &str,
     writer: W,
+) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    build(format, filter, writer, false)
+}
+
+/// [`subscriber`], with terminal colours in the pretty format when `ansi`.
+fn build<W>(
+    format: LogFormat,
+    filter: &str,
+    writer: W,
+    ansi: bool,
 ) -> Box<dyn Subscriber + Send + Sync>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
@@ -44,6 +58,7 @@ where
             registry.with(
                 tracing_subscriber::fmt::layer()
                     .compact()
+                    .with_ansi(ansi)
                     .with_writer(writer),
             ),
         ),
@@ -51,9 +66,12 @@ where
 }
 
 /// Install the process-wide subscriber writing to stderr. `RUST_LOG` overrides `default_filter`.
+/// Colours only when stderr is a terminal: a file, a pipe or journald gets plain text.
 pub fn init(format: LogFormat, default_filter: &str) {
+    use std::io::IsTerminal;
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter.to_owned());
-    let _ = subscriber(format, &filter, std::io::stderr).try_init();
+    let ansi = std::io::stderr().is_terminal();
+    let _ = build(format, &filter, std::io::stderr, ansi).try_init();
 }
 
 /// An in-memory log sink for tests that assert on what was (not) logged.
@@ -80,5 +98,20 @@ impl<'a> MakeWriter<'a> for CapturedLogs {
     type Writer = CapturedLogs;
     fn make_writer(&'a self) -> Self::Writer {
         self.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pretty_format_writes_no_colour_codes_where_no_terminal_reads_it() {
+        let logs = CapturedLogs::default();
+        let sub = subscriber(LogFormat::Pretty, "info", logs.clone());
+        tracing::subscriber::with_default(sub, || tracing::info!(user = "x", "hello"));
+        let text = logs.contents();
+        assert!(text.contains("hello"), "{text}");
+        assert!(!text.contains('\x1b'), "{text:?}");
     }
 }

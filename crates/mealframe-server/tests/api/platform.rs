@@ -318,3 +318,59 @@ async fn logs_never_contain_passwords_tokens_or_cookies() {
         );
     }
 }
+
+#[test]
+fn serve_help_lists_the_flags_and_the_settings_that_matter() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mealframe"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "--addr <HOST:PORT>",
+        "--data-dir <DIR>",
+        "MEALFRAME_DATABASE_URL",
+        "MEALFRAME_PUBLIC_URL",
+        "deploy/Caddyfile",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn serve_flags_choose_the_address_and_data_directory_and_the_start_says_so() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("meals");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mealframe"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .env_remove("MEALFRAME_DATABASE_URL")
+        .env_remove("MEALFRAME_ADDR")
+        .env_remove("MEALFRAME_DATA_DIR")
+        .env("MEALFRAME_LOG_LEVEL", "info")
+        .env("MEALFRAME_LOG_FORMAT", "pretty")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: Vec<String> = (0..3).map_while(|_| lines.next()?.ok()).collect();
+    let _ = child.kill();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let _ = child.wait();
+    assert!(
+        first[0].starts_with("MealFrame is running at http://127.0.0.1:"),
+        "{first:?}"
+    );
+    assert!(first[1].contains(&data.display().to_string()), "{first:?}");
+    assert!(first[2].contains("--addr 0.0.0.0:"), "{first:?}");
+    assert!(data.join("mealframe.sqlite3").exists());
+    assert!(stderr.contains("MealFrame is listening"), "{stderr:?}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "no colour codes into a pipe: {stderr:?}"
+    );
+}
