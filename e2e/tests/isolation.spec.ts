@@ -25,7 +25,7 @@ test('two users on one browser see only their own data', async ({ page }) => {
   const r = await page.request.get(`/api/v1/meals/${anaMeal.id}`, { headers: { Accept: 'application/json' } });
   expect(r.status()).toBe(404);
   await page.goto('/week');
-  await expect(page.getByRole('heading', { name: 'Generate this week' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Set up your week first' })).toBeVisible();
   await signOut(page);
 
   await login(page, ana);

@@ -53,3 +53,12 @@ pub async fn week_with_choices(
         meals: picker_meals(&mut r.conn(), user).await?,
     })
 }
+
+/// How far the user's setup is (what generating a week needs).
+pub async fn setup_progress(
+    state: &AppState,
+    user: UserId,
+) -> AppResult<mealframe_store::library::SetupProgress> {
+    let mut r = state.db.reader().await?;
+    Ok(mealframe_store::library::progress(&mut r.conn(), user).await?)
+}

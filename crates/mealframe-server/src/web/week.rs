@@ -15,7 +15,10 @@ use mealframe_core::{
         completion::CompletionStatus,
     },
 };
-use mealframe_store::plans::{ops, views::WeekView};
+use mealframe_store::{
+    Rejection,
+    plans::{ops, views::WeekView},
+};
 use time::{Date, Duration};
 
 use super::cards::DaySheet;
@@ -60,6 +63,10 @@ struct WeekPage {
     templates: Vec<(String, String)>,
     meals: Vec<MealOption>,
     has_unmarked: bool,
+    /// With no generated week: the setup steps generating still needs (label, link).
+    missing: Vec<(&'static str, &'static str)>,
+    /// The library is empty: the starter library is offered.
+    starter: bool,
 }
 
 impl WeekPage {
@@ -129,6 +136,33 @@ pub async fn page(
     let has_unmarked = days
         .iter()
         .any(|d| d.day.slots.iter().any(|s| s.completion_status.is_none()));
+    let (missing, starter) = if week.is_none() {
+        let p = app::week::setup_progress(&state, user.id()).await?;
+        let steps = [
+            (p.meal_types > 0, "Add meal types", "/setup?tab=types"),
+            (p.meals > 0, "Add meals", "/meals"),
+            (
+                p.templates > 0,
+                "Create a day template",
+                "/setup?tab=templates",
+            ),
+            (
+                p.default_plan,
+                "Create a default week plan",
+                "/setup?tab=plans",
+            ),
+        ];
+        (
+            steps
+                .iter()
+                .filter(|(done, _, _)| !done)
+                .map(|(_, label, link)| (*label, *link))
+                .collect(),
+            p.meal_types == 0 && p.meals == 0 && p.templates == 0,
+        )
+    } else {
+        (Vec::new(), false)
+    };
     let layout = Layout::new("Week", "week", Some(&user), &headers).wide();
     let had_flash = layout.flash.is_some();
     let page = WeekPage {
@@ -155,6 +189,8 @@ pub async fn page(
             })
             .collect(),
         has_unmarked,
+        missing,
+        starter,
     };
     let mut resp = render(&page, had_flash);
     if let Ok(v) = HeaderValue::from_str(&user.id().to_string()) {
@@ -212,6 +248,12 @@ pub async fn generate(
             };
             Ok(redirect_with(&to, "ok", text))
         }
+        Err(AppError::Refused(Rejection::NoDefaultPlan)) => Ok(redirect_with(
+            "/setup?tab=plans",
+            "error",
+            "A week is generated from your default week plan (which day template each weekday \
+             uses), and there is none yet: create one here first.",
+        )),
         Err(AppError::Refused(r)) => Ok(redirect_with(
             &back(monday, None),
             "error",

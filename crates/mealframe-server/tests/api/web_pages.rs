@@ -278,3 +278,37 @@ async fn the_groceries_page_lists_the_plan_by_aisle_for_its_user_only() {
     );
     assert!(html.contains("Nothing to buy"));
 }
+
+#[tokio::test]
+async fn week_says_what_setup_is_missing_before_it_offers_to_generate() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let html = app.get("/week").send().await.text();
+    assert!(html.contains("Set up your week first"), "{html}");
+    assert!(html.contains(r#"href="/setup?tab=plans">Create a default week plan"#));
+    assert!(html.contains("Use the starter library"));
+    assert!(!html.contains("Generate week"));
+
+    // Posting anyway leads to where the missing piece is made, saying what it is.
+    let r = app
+        .post("/week/generate")
+        .header("origin", "https://meals.example.org")
+        .raw(FORM, "week_start_date=this&from=week")
+        .send()
+        .await;
+    assert!(r.status.is_redirection());
+    assert_eq!(r.header("location"), Some("/setup?tab=plans"));
+    let html = app.get("/setup?tab=plans").send().await.text();
+    assert!(
+        html.contains("there is none yet: create one here first"),
+        "{html}"
+    );
+
+    app.post("/setup/starter")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    let html = app.get("/week").send().await.text();
+    assert!(html.contains("Generate week"));
+    assert!(!html.contains("Set up your week first"));
+}
