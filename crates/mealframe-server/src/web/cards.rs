@@ -1,10 +1,7 @@
 //! What the Today and Week pages show of a day and its slots: page types built from the use
 //! cases' domain values (`app::today`), with every text ready to print.
 
-use mealframe_core::{
-    planning::macros::{MacroTotals, Macros},
-    tenths::format_scaled,
-};
+use mealframe_core::planning::macros::{MacroTotals, Macros};
 use mealframe_store::{
     library::NamedRef,
     plans::views::{DayView, MealCompact, SlotView},
@@ -51,11 +48,17 @@ impl From<&MealCompact> for MealLine {
             name: m.name.clone(),
             portion_description: m.portion_description.clone(),
             calories_kcal,
-            protein_g: protein.map(|t| t.to_string()),
-            carbs_g: carbs.map(|t| t.to_string()),
-            fat_g: fat.map(|t| t.to_string()),
+            protein_g: protein.map(short),
+            carbs_g: carbs.map(short),
+            fat_g: fat.map(short),
         }
     }
+}
+
+/// A macro value without a needless decimal: 22.0 → "22", 12.5 → "12.5".
+fn short(t: mealframe_core::tenths::Tenths) -> String {
+    let text = t.to_string();
+    text.strip_suffix(".0").map(str::to_owned).unwrap_or(text)
 }
 
 /// One slot of a day.
@@ -88,7 +91,8 @@ impl SlotCard {
     }
 }
 
-/// Totals in kcal and grams with one decimal.
+/// Totals as a day's summary shows them: kcal, and whole grams with their unit ("132 g"); tenths
+/// of a gram mean nothing to someone reading what a day holds.
 pub struct TotalsLine {
     pub calories_kcal: i64,
     pub protein_g: String,
@@ -99,16 +103,21 @@ pub struct TotalsLine {
     pub fiber_g: String,
 }
 
+/// Tenths of a gram as whole grams, rounded half up: `1325` → "133 g".
+fn grams(tenths: i64) -> String {
+    format!("{} g", (tenths.max(0) + 5) / 10)
+}
+
 impl From<&MacroTotals> for TotalsLine {
     fn from(t: &MacroTotals) -> Self {
         TotalsLine {
             calories_kcal: t.calories_kcal,
-            protein_g: format_scaled(t.protein_dg, 1),
-            carbs_g: format_scaled(t.carbs_dg, 1),
-            sugar_g: format_scaled(t.sugar_dg, 1),
-            fat_g: format_scaled(t.fat_dg, 1),
-            saturated_fat_g: format_scaled(t.saturated_fat_dg, 1),
-            fiber_g: format_scaled(t.fiber_dg, 1),
+            protein_g: grams(t.protein_dg),
+            carbs_g: grams(t.carbs_dg),
+            sugar_g: grams(t.sugar_dg),
+            fat_g: grams(t.fat_dg),
+            saturated_fat_g: grams(t.saturated_fat_dg),
+            fiber_g: grams(t.fiber_dg),
         }
     }
 }

@@ -312,3 +312,48 @@ async fn week_says_what_setup_is_missing_before_it_offers_to_generate() {
     assert!(html.contains("Generate week"));
     assert!(!html.contains("Set up your week first"));
 }
+
+#[tokio::test]
+async fn today_shows_totals_in_whole_grams_and_no_soft_limit_warning() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    app.post("/setup/starter")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    app.post("/week/generate")
+        .header("origin", "https://meals.example.org")
+        .raw(FORM, "week_start_date=this")
+        .send()
+        .await;
+    // Every day of the plan is far above its limit now.
+    let mut tx = app.state.db.begin().await.unwrap();
+    dbkit::execute!(
+        &mut tx.conn(),
+        "UPDATE day_templates SET max_calories_kcal = 100"
+    )
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let html = app
+        .get("/")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .text();
+    let totals = html
+        .split(r#"aria-label="Planned totals""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .unwrap_or_else(|| panic!("no planned totals line in {html}"));
+    assert!(totals.contains(" g protein"), "{totals}");
+    assert!(!totals.contains(".0"), "{totals}");
+    assert!(!html.contains("soft limit"), "limits stay off Today");
+    // Each meal's macros: whole values without ".0" (the starter's are all whole grams).
+    assert!(html.contains("<span>P "), "{html}");
+    assert!(!html.contains(".0 g</span>"), "{html}");
+    assert!(
+        !html.contains("Eaten totals"),
+        "nothing eaten yet: no eaten line"
+    );
+}
