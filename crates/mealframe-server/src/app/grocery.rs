@@ -15,7 +15,7 @@ use mealframe_core::{
         self, Category, Decision, Mark, ShoppingList, aggregate, assist, fraction, parse_fraction,
         snapshot,
     },
-    ids::{GroceryExtraId, MealId, UserId},
+    ids::{GroceryExtraId, GroceryListId, MealId, UserId},
     planning::calendar::monday_of,
 };
 use mealframe_store::plans::grocery::{self as store, AiStatus, Extra, ListState, Preference};
@@ -85,13 +85,10 @@ pub struct Source {
 #[derive(Debug, Clone)]
 pub struct GroceryList {
     pub range: Range,
-    pub options: Options,
     pub list: ShoppingList<Source>,
     pub extras: Vec<Extra>,
     /// Mondays of weeks in the range that are not generated (nothing of them is counted).
     pub missing_weeks: Vec<Date>,
-    /// The person acted on this list before (changes are reported against that).
-    pub stored: bool,
     /// Where the AI reading of each unread line stands (a line without an entry was never
     /// asked about).
     pub assist: HashMap<String, AiStatus>,
@@ -233,15 +230,12 @@ async fn compute(
         }
         monday += Duration::days(7);
     }
-    let stored = state.is_some();
     Ok(GroceryList {
         range,
-        options,
         list,
         assist,
         extras: state.map(|s: ListState| s.extras).unwrap_or_default(),
         missing_weeks,
-        stored,
     })
 }
 
@@ -252,7 +246,7 @@ async fn open(
     c: &mut dbkit::Conn<'_>,
     user: UserId,
     range: Range,
-) -> AppResult<mealframe_core::ids::GroceryListId> {
+) -> AppResult<GroceryListId> {
     store::delete_lists_before(&mut c.reborrow(), user, range.from - Duration::days(7)).await?;
     Ok(store::touch(c, user, range.to, state.now()).await?)
 }
@@ -262,19 +256,16 @@ async fn open(
 async fn remember(
     c: &mut dbkit::Conn<'_>,
     user: UserId,
+    list: GroceryListId,
     range: Range,
     options: Options,
 ) -> AppResult<GroceryList> {
-    let now = compute(&mut c.reborrow(), user, range, options).await?;
-    if let Some(list) = store::list(&mut c.reborrow(), user, range.to).await? {
-        store::set_seen(c, user, list.id, &snapshot(&now.list.items)).await?;
-    }
-    let mut shown = now;
+    let mut shown = compute(&mut c.reborrow(), user, range, options).await?;
+    store::set_seen(c, user, list, &snapshot(&shown.list.items)).await?;
     for i in &mut shown.list.items {
         i.change = None;
     }
     shown.list.gone.clear();
-    shown.stored = true;
     Ok(shown)
 }
 
@@ -311,7 +302,7 @@ pub async fn change_item(
     let covered = checked.then(|| fraction(item.quantity));
     let id = open(state, &mut tx.conn(), w.user, range).await?;
     store::set_item(&mut tx.conn(), w.user, id, key, covered.as_deref(), removed).await?;
-    let shown = remember(&mut tx.conn(), w.user, range, options).await?;
+    let shown = remember(&mut tx.conn(), w.user, id, range, options).await?;
     tx.commit().await?;
     Ok(shown)
 }
@@ -427,8 +418,8 @@ pub async fn mark_seen(
     options: Options,
 ) -> AppResult<GroceryList> {
     let mut tx = state.begin_for(w).await?;
-    open(state, &mut tx.conn(), w.user, range).await?;
-    let shown = remember(&mut tx.conn(), w.user, range, options).await?;
+    let id = open(state, &mut tx.conn(), w.user, range).await?;
+    let shown = remember(&mut tx.conn(), w.user, id, range, options).await?;
     tx.commit().await?;
     Ok(shown)
 }
@@ -509,19 +500,32 @@ pub async fn read_lines_once(state: &AppState) -> AppResult<usize> {
                 .max_tokens(800);
         let answer = model.chat(&request).await;
         let mut tx = state.begin_for(&Write::by(user)).await?;
-        match answer {
+        // The readings of an answer (the call is paid for: its usage is recorded whatever it
+        // says), or none when the call failed.
+        let readings = match &answer {
             Ok(answer) => {
-                let model_name = &state.config.ai_capture.model;
                 let usage = mealframe_store::ai_usage::Usage {
-                    model: model_name,
+                    model: &state.config.ai_capture.model,
                     tokens_prompt: answer.usage.input_tokens.min(i32::MAX as u64) as i32,
                     tokens_completion: answer.usage.output_tokens.min(i32::MAX as u64) as i32,
                     cost_micro_usd: None,
                 };
                 mealframe_store::ai_usage::record(&mut tx.conn(), user, &usage, state.now())
                     .await?;
-                let readings = assist::parse_answer(&answer.text, &asked).unwrap_or_default();
-                for l in &lines {
+                metrics::counter!("mealframe_grocery_ai_total", "outcome" => "answered")
+                    .increment(1);
+                Some(assist::parse_answer(&answer.text, &asked).unwrap_or_default())
+            }
+            Err(e) => {
+                tracing::warn!(error = e.class(), "grocery AI call failed; will retry");
+                metrics::counter!("mealframe_grocery_ai_total", "outcome" => e.class())
+                    .increment(1);
+                None
+            }
+        };
+        for l in &lines {
+            let (outcome, reading, at) = match &readings {
+                Some(readings) => {
                     let reading = readings
                         .iter()
                         .find(|(t, _)| *t == l.line)
@@ -531,44 +535,16 @@ pub async fn read_lines_once(state: &AppState) -> AppResult<usize> {
                     } else {
                         AiStatus::Failed
                     };
-                    store::finish_ai_line(
-                        &mut tx.conn(),
-                        user,
-                        &l.line,
-                        &claim,
-                        outcome,
-                        reading,
-                        now,
-                    )
-                    .await?;
+                    (outcome, reading, now)
                 }
-                metrics::counter!("mealframe_grocery_ai_total", "outcome" => "answered")
-                    .increment(1);
-            }
-            Err(e) => {
-                tracing::warn!(error = e.class(), "grocery AI call failed; will retry");
-                metrics::counter!("mealframe_grocery_ai_total", "outcome" => e.class())
-                    .increment(1);
-                for l in &lines {
-                    let give_up = l.attempts + 1 >= AI_ATTEMPTS;
+                None if l.attempts + 1 >= AI_ATTEMPTS => (AiStatus::Failed, None, now),
+                None => {
                     let wait = time::Duration::seconds(30 * (1i64 << l.attempts.clamp(0, 10)));
-                    let outcome = if give_up {
-                        AiStatus::Failed
-                    } else {
-                        AiStatus::Waiting
-                    };
-                    store::finish_ai_line(
-                        &mut tx.conn(),
-                        user,
-                        &l.line,
-                        &claim,
-                        outcome,
-                        None,
-                        now.plus(wait),
-                    )
-                    .await?;
+                    (AiStatus::Waiting, None, now.plus(wait))
                 }
-            }
+            };
+            store::finish_ai_line(&mut tx.conn(), user, &l.line, &claim, outcome, reading, at)
+                .await?;
         }
         tx.commit().await?;
     }
