@@ -28,6 +28,23 @@ async fn sign_in(app: &TestApp, email: &str) {
     );
 }
 
+/// The starter library and this week generated from it, through the pages.
+async fn starter_week(app: &TestApp) {
+    let r = app
+        .post("/setup/starter")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    let r = app
+        .post("/week/generate")
+        .header("origin", "https://meals.example.org")
+        .raw(FORM, "week_start_date=this")
+        .send()
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+}
+
 async fn sign_out(app: &TestApp) {
     let r = app
         .post("/logout")
@@ -232,15 +249,7 @@ async fn the_groceries_page_lists_the_plan_by_aisle_for_its_user_only() {
     assert!(r.status.is_redirection(), "signed out: to the sign-in page");
 
     sign_in(&app, "ana@example.com").await;
-    app.post("/setup/starter")
-        .header("origin", "https://meals.example.org")
-        .send()
-        .await;
-    app.post("/week/generate")
-        .header("origin", "https://meals.example.org")
-        .raw(FORM, "week_start_date=this")
-        .send()
-        .await;
+    starter_week(&app).await;
     // Now is Wednesday 2026-11-18: the default list runs to Sunday.
     let r = app.get("/groceries").send().await;
     r.assert(StatusCode::OK);
@@ -317,15 +326,7 @@ async fn week_says_what_setup_is_missing_before_it_offers_to_generate() {
 async fn today_shows_totals_in_whole_grams_and_no_soft_limit_warning() {
     let app = TestApp::new().await;
     sign_in(&app, "ana@example.com").await;
-    app.post("/setup/starter")
-        .header("origin", "https://meals.example.org")
-        .send()
-        .await;
-    app.post("/week/generate")
-        .header("origin", "https://meals.example.org")
-        .raw(FORM, "week_start_date=this")
-        .send()
-        .await;
+    starter_week(&app).await;
     // Every day of the plan is far above its limit now.
     let mut tx = app.state.db.begin().await.unwrap();
     dbkit::execute!(
