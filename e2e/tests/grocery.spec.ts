@@ -20,6 +20,9 @@ test('the week is shopped offline and synced once', async ({ page, context }) =>
   await expect(page.getByRole('heading', { name: 'Groceries' })).toBeVisible();
   await expect(page.locator('section.aisle[data-aisle] .gitem').first()).toBeVisible();
   await page.screenshot({ path: 'screenshots/groceries-phone.png', fullPage: true });
+  await page.evaluate(() => { document.documentElement.dataset.theme = 'light'; });
+  await page.screenshot({ path: 'screenshots/groceries-light-phone.png' });
+  await page.evaluate(() => { document.documentElement.dataset.theme = 'dark'; });
   const root = page.locator('#grocery');
   const range = `from=${await root.getAttribute('data-from')}&to=${await root.getAttribute('data-to')}`;
 
