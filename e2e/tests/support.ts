@@ -88,3 +88,50 @@ export async function markNext(page: Page, status: string): Promise<string> {
   await expect(page.locator(`.slot[data-slot="${id}"]`)).toHaveAttribute('data-status', status);
   return id;
 }
+
+/**
+ * Every visible control on the page is at least 44×44 CSS px (WCAG 2.5.5, Apple's HIG). Exempt, as
+ * WCAG 2.5.8 exempts them: links inside a sentence (an inline `a` within running text), and
+ * controls inside a closed `details` or dialog (not visible). Fails with the offenders listed.
+ */
+export async function expectTapTargets(page: Page, min = 44) {
+  const small = await page.evaluate((min) => {
+    const sel = 'a[href], button, input:not([type="hidden"]), select, textarea, summary, [role="button"], [tabindex]:not([tabindex="-1"])';
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>(sel))) {
+      const style = getComputedStyle(el);
+      if (style.visibility === 'hidden' || style.display === 'none') continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // not rendered (hidden ancestor)
+      if (el.closest('.visually-hidden')) continue;
+      // A checkbox or radio counts with its label when the label wraps it.
+      const label = (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) ? el.closest('label') : null;
+      const box = label ? label.getBoundingClientRect() : r;
+      if (box.width >= min - 0.5 && box.height >= min - 0.5) continue;
+      if (el.tagName === 'A' && style.display === 'inline') {
+        const parent = el.parentElement;
+        const text = (parent?.textContent || '').trim();
+        if (text.length > (el.textContent || '').trim().length + 10) continue; // a link in a sentence
+      }
+      const name = (el.getAttribute('aria-label') || el.textContent || el.getAttribute('name') || el.id || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+      out.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} "${name}" ${Math.round(box.width)}×${Math.round(box.height)}`);
+    }
+    return out;
+  }, min);
+  expect(small, `controls under ${min}×${min} px on ${page.url()}`).toEqual([]);
+}
+
+/** axe-core finds no serious or critical accessibility violation on the page as it is now. */
+export async function expectAccessible(page: Page) {
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad, `axe on ${page.url()}`).toEqual([]);
+}
+
+/** Show the page in one colour theme (what the Settings choice puts on `<html data-theme>`). */
+export async function setTheme(page: Page, theme: 'dark' | 'light') {
+  await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, theme);
+}
