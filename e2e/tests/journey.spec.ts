@@ -94,10 +94,9 @@ test('from sign-up to stats on a phone', async ({ page }) => {
   const generate = page.getByRole('button', { name: 'Generate week' });
   if (await generate.isVisible()) await generate.click();
   const day = page.locator(`#day-${yesterday}`);
-  await day.locator('summary').first().click();
-  await day.getByText('Change this day').click();
+  await day.locator('.day-menu summary').click();
   await day.getByPlaceholder('Reason').fill('Team dinner');
-  await day.getByRole('button', { name: 'No Plan' }).click();
+  await day.getByRole('button', { name: 'Set No Plan' }).click();
   await expect(page.getByText('Marked as No Plan.')).toBeVisible();
   await expect(page.locator(`#day-${yesterday}`).getByText('No Plan · Team dinner')).toBeVisible();
 

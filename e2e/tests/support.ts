@@ -83,7 +83,7 @@ export async function synced(page: Page) {
 export async function markNext(page: Page, status: string): Promise<string> {
   const next = page.locator('.slot.next');
   const id = (await next.getAttribute('data-slot'))!;
-  await next.click();
+  await next.locator('.slot-main').click();
   await page.locator(`#complete-sheet [data-status="${status}"]`).click();
   await expect(page.locator(`.slot[data-slot="${id}"]`)).toHaveAttribute('data-status', status);
   return id;
@@ -101,8 +101,12 @@ export async function expectTapTargets(page: Page, min = 44) {
     for (const el of Array.from(document.querySelectorAll<HTMLElement>(sel))) {
       const style = getComputedStyle(el);
       if (style.visibility === 'hidden' || style.display === 'none') continue;
+      // Not rendered: a hidden ancestor, or the inside of a closed <details>.
+      if (!el.checkVisibility({ visibilityProperty: true, contentVisibilityAuto: true })) continue;
+      const closed = el.closest('details:not([open])');
+      if (closed && !(el.tagName === 'SUMMARY' && el.parentElement === closed)) continue;
       const r = el.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) continue; // not rendered (hidden ancestor)
+      if (r.width === 0 && r.height === 0) continue;
       if (el.closest('.visually-hidden')) continue;
       // A checkbox or radio counts with its label when the label wraps it.
       const label = (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) ? el.closest('label') : null;

@@ -61,6 +61,7 @@ for (const input of document.querySelectorAll('input[name="theme"]')) {
 
 if (document.body.dataset.page === 'today') import('mf/today');
 if (document.body.dataset.page === 'groceries') import('mf/grocery');
+if (document.body.dataset.page === 'week') import('mf/week');
 
 // Day-template editor: add, remove and reorder slot rows.
 for (const list of document.querySelectorAll('[data-slots]')) {

@@ -42,12 +42,25 @@ function setStatus(el, status, actualName) {
     if (!line && actualName) {
       line = document.createElement('span');
       line.dataset.actual = '';
-      line.className = 'muted';
-      line.style.cssText = 'display:block;font-size:.85rem';
+      line.className = 'actual muted';
       $('.status', el).before(line);
     }
     if (line) line.textContent = actualName ? `Actually ate: ${actualName}` : '';
   }
+}
+
+const calm = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
+let celebrating = null; // the slot marked by a tap just now: it shows its mark before moving
+
+/** A short check animation and a tick of haptic feedback, unless the user asked for less motion. */
+function celebrate(el) {
+  if (!el || calm()) return false;
+  el.classList.remove('celebrate');
+  void el.offsetWidth; // restart the animation
+  el.classList.add('celebrate');
+  navigator.vibrate?.(15);
+  setTimeout(() => el.classList.remove('celebrate'), 500);
+  return true;
 }
 
 /** The first unmarked slot is the hero; the rest follow, unmarked first, each by position. */
@@ -58,14 +71,15 @@ function relayout() {
   const open = slots.filter((s) => !s.dataset.status).sort((a, b) => pos(a) - pos(b));
   const done = slots.filter((s) => s.dataset.status).sort((a, b) => pos(a) - pos(b));
   const list = $('[data-list]');
-  let heroBox = $('section[aria-labelledby="next-title"]');
+  let heroBox = $('section[data-hero]');
   slots.forEach((s) => s.classList.remove('next'));
   if (open.length) {
     if (!heroBox) {
       heroBox = document.createElement('section');
       heroBox.setAttribute('aria-labelledby', 'next-title');
-      heroBox.innerHTML = '<p id="next-title" class="eyebrow">Next</p>';
-      list.before(heroBox);
+      heroBox.dataset.hero = '';
+      heroBox.innerHTML = '<p id="next-title" class="eyebrow">Next meal</p>';
+      ($('#yesterday') || list).before(heroBox);
     }
     open[0].classList.add('next');
     heroBox.querySelector('.slot')?.remove();
@@ -91,12 +105,11 @@ function updateRing() {
 
 function pendingSlot(action) {
   const meal = mealById(action.meal) || { name: action.mealName || 'Meal', portion: action.mealPortion || '' };
-  const el = document.createElement('button');
-  el.type = 'button';
+  const el = document.createElement('article');
   el.className = 'slot adhoc pending';
   el.dataset.slot = `pending-${action.seq}`;
   el.dataset.pos = '999';
-  el.innerHTML = '<span class="type">Added</span><span class="name" style="display:block"></span><span class="portion" style="display:block"></span><span class="status"></span>';
+  el.innerHTML = '<div class="slot-main"><span class="type">Added</span><span class="name"></span><span class="portion"></span><span class="status"></span></div>';
   $('.name', el).textContent = meal.name;
   $('.portion', el).textContent = meal.portion;
   $('[data-list]').append(el);
@@ -132,7 +145,11 @@ function apply(a) {
   }
   if (el && a.kind !== 'remove') el.classList.add('pending');
   updateYesterdayCount();
-  relayout();
+  // A slot marked by a tap just now shows its check where it is, then moves down.
+  if (a.kind === 'mark' && a.slot === celebrating && celebrate(el)) {
+    celebrating = null;
+    setTimeout(relayout, 450);
+  } else relayout();
 }
 
 // ----- queue and sync ----------------------------------------------------------------------------
@@ -287,6 +304,13 @@ let pendingStatus = null;
 document.addEventListener('click', (e) => {
   const t = e.target;
   if (t.closest('[data-close]')) { closeSheets(); return; }
+  const quick = t.closest('[data-quick]');
+  if (quick) {
+    const el = quick.closest('.slot[data-slot]');
+    celebrating = el.dataset.slot;
+    mark(el.dataset.slot, quick.dataset.quick, null, { status: el.dataset.status || null });
+    return;
+  }
   const slot = t.closest('.slot[data-slot]');
   if (slot && !slot.dataset.slot.startsWith('pending-')) {
     if (Date.now() < cooldownUntil || slot.dataset.suppress) { delete slot.dataset.suppress; return; }
@@ -391,7 +415,7 @@ function updateYesterdayCount() {
   if (!box) return;
   const left = $$('[data-y-slot]', box).length;
   const count = $('[data-y-count]', box);
-  if (count) count.textContent = `${left} unmarked`;
+  if (count) count.textContent = `${left} not marked`;
   if (!left) box.remove();
 }
 
@@ -400,7 +424,7 @@ function updateYesterdayCount() {
 let gesture = null;
 document.addEventListener('pointerdown', (e) => {
   const el = e.target.closest('.slot[data-slot]');
-  if (!el || el.dataset.status || el.dataset.slot.startsWith('pending-') || Date.now() < cooldownUntil) return;
+  if (!el || e.target.closest('.slot-actions') || el.dataset.status || el.dataset.slot.startsWith('pending-') || Date.now() < cooldownUntil) return;
   const bar = $('.progress', el);
   gesture = { el, bar, x: e.clientX, y: e.clientY, timer: setTimeout(() => finish(), 600), start: performance.now() };
   if (bar) {
@@ -421,6 +445,7 @@ function finish() {
   cancel();
   el.dataset.suppress = '1';
   cooldownUntil = Date.now() + 400;
+  celebrating = el.dataset.slot;
   mark(el.dataset.slot, 'followed', null, { status: null });
 }
 document.addEventListener('pointermove', (e) => {

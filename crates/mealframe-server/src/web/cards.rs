@@ -76,6 +76,11 @@ pub struct SlotCard {
 }
 
 impl SlotCard {
+    /// The planned meal's name, or "Unassigned" for a slot whose type has no meal yet.
+    pub fn meal_name(&self) -> &str {
+        self.meal.as_ref().map_or("Unassigned", |m| m.name.as_str())
+    }
+
     fn new(s: &SlotView, is_next: bool) -> SlotCard {
         SlotCard {
             id: s.id.to_string(),

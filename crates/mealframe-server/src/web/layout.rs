@@ -83,6 +83,12 @@ impl Layout {
         self
     }
 
+    /// As wide as the screen allows (the Week's seven columns).
+    pub fn widest(mut self) -> Layout {
+        self.width = "widest";
+        self
+    }
+
     pub fn icon(&self, name: &str) -> &'static str {
         super::icons::icon(name)
     }

@@ -40,6 +40,15 @@ pub fn glyph(status: &str) -> &'static str {
     }
 }
 
+/// The five statuses with the word a button shows, in the order the sheets list them.
+pub const STATUS_WORDS: [(&str, &str); 5] = [
+    ("followed", "Followed"),
+    ("equivalent", "Equivalent"),
+    ("skipped", "Skipped"),
+    ("deviated", "Deviated"),
+    ("social", "Social"),
+];
+
 /// Whether a request is a browser navigation (wants HTML).
 pub fn wants_html(req: &Request) -> bool {
     req.headers()

@@ -112,7 +112,6 @@ struct TodayPage {
     next: Option<SlotCard>,
     rest: Vec<SlotCard>,
     yesterday: Vec<SlotCard>,
-    yesterday_label: String,
     checklist: Option<Checklist>,
     ring_offset: String,
     planned: TotalsLine,
@@ -147,6 +146,9 @@ pub async fn page(
     let today = today_of(&user.user, state.now());
     let plan = app::today::day(&state, &user.user, today).await?;
     let before = app::today::day(&state, &user.user, today - Duration::days(1)).await?;
+    // Yesterday is only reviewed when the account existed then: a week generated on the first
+    // day of use fills the days before it too, and those were never anyone's to follow.
+    let yesterday_counts = today - Duration::days(1) >= today_of(&user.user, user.user.created_at);
     let library = app::today::library(&state, &user.user, today).await?;
     let mut day = DaySheet::of_plan(&plan);
     let checklist = (day.slots.is_empty() && !day.is_override)
@@ -168,12 +170,15 @@ pub async fn page(
         ring_offset: format!("{:.2}", RING * (1.0 - completed / total)),
         next: next.pop(),
         rest,
-        yesterday: DaySheet::of_plan(&before)
-            .slots
-            .into_iter()
-            .filter(|s| s.completion_status.is_none())
-            .collect(),
-        yesterday_label: long_date(today - Duration::days(1)),
+        yesterday: if yesterday_counts {
+            DaySheet::of_plan(&before)
+                .slots
+                .into_iter()
+                .filter(|s| s.completion_status.is_none())
+                .collect()
+        } else {
+            Vec::new()
+        },
         checklist,
         data: page_data(&state, &user, today, &library),
         day,

@@ -32,13 +32,20 @@ use crate::{
     state::AppState,
 };
 
+/// One of the seven days: its place in the day strip, and its plan when it has one.
 pub struct DayCard {
-    pub day: DaySheet,
+    pub date: String,
     pub label: String,
+    /// "Mon", and the day of the month, for the day strip.
+    pub short_weekday: &'static str,
+    pub day_of_month: u8,
     pub is_today: bool,
     pub is_past: bool,
-    pub open: bool,
+    /// The day the page opens on: `open=` of a redirect after a change, else today.
+    pub focus: bool,
     pub percent: u32,
+    /// `None`: the week exists but this day has no plan ("Plan it").
+    pub plan: Option<DaySheet>,
 }
 
 pub struct MealOption {
@@ -51,6 +58,8 @@ pub struct MealOption {
 #[template(path = "week.html")]
 struct WeekPage {
     layout: Layout,
+    /// Whose offline queue the page's marks go to.
+    user_id: String,
     monday: String,
     sunday: String,
     range: String,
@@ -59,7 +68,6 @@ struct WeekPage {
     next: String,
     week: Option<WeekView>,
     days: Vec<DayCard>,
-    unplanned: Vec<(String, String)>,
     templates: Vec<(String, String)>,
     meals: Vec<MealOption>,
     has_unmarked: bool,
@@ -109,33 +117,37 @@ pub async fn page(
         n if n > 0 => format!("{n} weeks ahead"),
         n => format!("{} weeks ago", -n),
     };
-    let days: Vec<DayCard> = week
-        .iter()
-        .flat_map(|w| &w.days)
-        .map(|d| {
-            let date = d.date;
-            let sheet = DaySheet::of_day(d);
-            let total = sheet.stats.total.max(1);
-            DayCard {
-                label: format!("{}, {}", weekday_name(date), short(date)),
-                is_today: date == today,
-                is_past: date < today,
-                open: open == Some(date) || (open.is_none() && date == today),
-                percent: sheet.stats.completed * 100 / total,
-                day: sheet,
-            }
-        })
-        .collect();
-    let unplanned = match &week {
-        Some(w) => week_dates(monday)
-            .filter(|d| !w.days.iter().any(|x| x.date == *d))
-            .map(|d| (d.to_string(), format!("{}, {}", weekday_name(d), short(d))))
-            .collect(),
-        None => vec![],
+    let days: Vec<DayCard> = match &week {
+        None => Vec::new(),
+        Some(w) => {
+            let focus = open
+                .filter(|d| monday_of(*d) == monday)
+                .or_else(|| (monday_of(today) == monday).then_some(today))
+                .unwrap_or(monday);
+            week_dates(monday)
+                .map(|date| {
+                    let plan = w.days.iter().find(|x| x.date == date).map(DaySheet::of_day);
+                    DayCard {
+                        date: date.to_string(),
+                        label: format!("{}, {}", weekday_name(date), short(date)),
+                        short_weekday: &weekday_name(date)[..3],
+                        day_of_month: date.day(),
+                        is_today: date == today,
+                        is_past: date < today,
+                        focus: date == focus,
+                        percent: plan
+                            .as_ref()
+                            .map_or(0, |p| p.stats.completed * 100 / p.stats.total.max(1)),
+                        plan,
+                    }
+                })
+                .collect()
+        }
     };
     let has_unmarked = days
         .iter()
-        .any(|d| d.day.slots.iter().any(|s| s.completion_status.is_none()));
+        .flat_map(|d| &d.plan)
+        .any(|p| p.slots.iter().any(|s| s.completion_status.is_none()));
     let (missing, starter) = if week.is_none() {
         let p = app::week::setup_progress(&state, user.id()).await?;
         let steps = [
@@ -163,10 +175,11 @@ pub async fn page(
     } else {
         (Vec::new(), false)
     };
-    let layout = Layout::new("Week", "week", Some(&user), &headers).wide();
+    let layout = Layout::new("Week", "week", Some(&user), &headers).widest();
     let had_flash = layout.flash.is_some();
     let page = WeekPage {
         layout,
+        user_id: user.id().to_string(),
         monday: monday.to_string(),
         sunday: (monday + Duration::days(6)).to_string(),
         range: format!("{} – {}", short(monday), short(monday + Duration::days(6))),
@@ -175,7 +188,6 @@ pub async fn page(
         next: (monday + Duration::days(7)).to_string(),
         week,
         days,
-        unplanned,
         templates: templates
             .iter()
             .map(|t| (t.id.to_string(), t.name.clone()))

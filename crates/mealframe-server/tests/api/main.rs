@@ -29,3 +29,4 @@ mod planning_view_cache;
 mod platform;
 mod platform_idempotency;
 mod web_pages;
+mod web_today_week;

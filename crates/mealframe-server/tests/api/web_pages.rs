@@ -7,9 +7,9 @@ use serde_json::json;
 
 use crate::helpers::{TestApp, count};
 
-const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
+pub(crate) const FORM: Option<&str> = Some("application/x-www-form-urlencoded");
 
-async fn sign_in(app: &TestApp, email: &str) {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) {
     app.signup(email).await;
     let r = app
         .post("/login")
@@ -29,7 +29,7 @@ async fn sign_in(app: &TestApp, email: &str) {
 }
 
 /// The starter library and this week generated from it, through the pages.
-async fn starter_week(app: &TestApp) {
+pub(crate) async fn starter_week(app: &TestApp) {
     let r = app
         .post("/setup/starter")
         .header("origin", "https://meals.example.org")
@@ -347,7 +347,10 @@ async fn today_shows_totals_in_whole_grams_and_no_soft_limit_warning() {
         .nth(1)
         .and_then(|rest| rest.split("</div>").next())
         .unwrap_or_else(|| panic!("no planned totals line in {html}"));
-    assert!(totals.contains(" g protein"), "{totals}");
+    assert!(
+        totals.contains("<span>P ") && totals.contains(" g</span>"),
+        "{totals}"
+    );
     assert!(!totals.contains(".0"), "{totals}");
     assert!(!html.contains("soft limit"), "limits stay off Today");
     // Each meal's macros: whole values without ".0" (the starter's are all whole grams).
