@@ -21,6 +21,7 @@ use crate::{
 pub fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))
+        .routes(routes!(health::ready))
         .routes(routes!(sessions::create))
         .routes(routes!(apple::sign_in))
         .routes(routes!(ai::breakdown))

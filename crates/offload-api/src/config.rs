@@ -22,6 +22,9 @@ pub struct Settings {
     pub data_dir: String,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub database_url: Option<String>,
+    /// How long a request waits for a database connection (or SQLite's write lock) before it
+    /// answers 503 `service_unavailable`.
+    pub db_acquire_timeout_seconds: f64,
     /// The original's SQLite path; used when `database_url` is not set.
     #[serde(deserialize_with = "lenient::opt_string")]
     pub usage_db_path: Option<String>,
@@ -108,6 +111,7 @@ impl Default for Settings {
             addr: "127.0.0.1:8081".into(),
             data_dir: "./offload-data".into(),
             database_url: None,
+            db_acquire_timeout_seconds: 2.0,
             usage_db_path: None,
             environment: "development".into(),
             build_version: "dev".into(),
@@ -243,6 +247,8 @@ pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    /// See `OFFLOAD_DB_ACQUIRE_TIMEOUT_SECONDS`.
+    pub db_acquire_timeout: Duration,
     pub environment: String,
     pub build_version: String,
     pub tokens: TokenSettings,
@@ -489,6 +495,17 @@ impl Config {
             addr,
             data_dir,
             database_url,
+            db_acquire_timeout: match seconds(
+                "OFFLOAD_DB_ACQUIRE_TIMEOUT_SECONDS",
+                s.db_acquire_timeout_seconds,
+            )? {
+                d if d.is_zero() => {
+                    return Err(ConfigError::Invalid(
+                        "OFFLOAD_DB_ACQUIRE_TIMEOUT_SECONDS must be above 0".into(),
+                    ));
+                }
+                d => d,
+            },
             environment: s.environment.trim().to_owned(),
             build_version: s.build_version,
             tokens: TokenSettings {

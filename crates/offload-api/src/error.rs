@@ -62,6 +62,10 @@ pub enum ApiError {
     /// The model answered, but not in the shape the route promises.
     #[error("provider output did not match the response shape")]
     ProviderOutput,
+    /// The database is out of reach (no connection within the acquire timeout, or refused): a
+    /// 503 the app treats as "fall back on-device", with `Retry-After`.
+    #[error("service unavailable")]
+    Unavailable,
     /// A bug or an infrastructure failure; the detail is logged by class, never sent.
     #[error("internal error: {0}")]
     Internal(&'static str),
@@ -87,7 +91,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Unavailable(e) => {
                 tracing::error!(error = %e, "database unavailable");
-                ApiError::Internal("database unavailable")
+                ApiError::Unavailable
             }
             StoreError::Db(e) => {
                 tracing::error!(error = %e, "database error");
@@ -124,6 +128,7 @@ impl ApiError {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY)
             }
             ApiError::ProviderOutput => StatusCode::BAD_GATEWAY,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -186,6 +191,10 @@ impl ApiError {
                 "provider_invalid_response",
                 "Provider returned invalid response".into(),
             ),
+            ApiError::Unavailable => (
+                "service_unavailable",
+                "Service temporarily unavailable; retry later".into(),
+            ),
             ApiError::Internal(_) => ("internal_error", "Internal server error".into()),
         };
         WireError { code, message }
@@ -197,10 +206,14 @@ impl ApiError {
             | ApiError::InferenceRateLimited { retry_after }
             | ApiError::ReconcileRateLimited { retry_after }
             | ApiError::QuotaExceeded { retry_after } => Some((*retry_after).max(1)),
+            ApiError::Unavailable => Some(UNAVAILABLE_RETRY_AFTER),
             _ => None,
         }
     }
 }
+
+/// Seconds a client is asked to wait after a 503 `service_unavailable`.
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 2;
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -255,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn store_errors_map_to_404_409_or_500() {
+    fn store_errors_map_to_404_409_503_or_500() {
         use dbkit::ConstraintKind;
         let cases = [
             (StoreError::NotFound, 404, "not_found"),
@@ -267,8 +280,8 @@ mod tests {
             (StoreError::Conflict(ConstraintKind::Check), 409, "conflict"),
             (
                 StoreError::Unavailable(sqlx::Error::PoolTimedOut),
-                500,
-                "internal_error",
+                503,
+                "service_unavailable",
             ),
             (
                 StoreError::Db(sqlx::Error::Protocol("x".into())),

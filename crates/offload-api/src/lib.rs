@@ -36,7 +36,10 @@ pub async fn connect(config: Config) -> Result<AppState, dbkit::DbError> {
     let db = dbkit::Db::connect(
         &config.database_url,
         store::migrations(),
-        &dbkit::DbOptions::default(),
+        &dbkit::DbOptions {
+            acquire_timeout: config.db_acquire_timeout,
+            ..dbkit::DbOptions::default()
+        },
     )
     .await?;
     Ok(AppState::new(config, db, Arc::new(SystemClock)))

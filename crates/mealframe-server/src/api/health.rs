@@ -61,7 +61,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         dbkit::Engine::Sqlite => "sqlite",
         dbkit::Engine::Postgres => "postgres",
     };
-    match tokio::time::timeout(std::time::Duration::from_secs(3), state.db.ping()).await {
+    match tokio::time::timeout(std::time::Duration::from_secs(1), state.db.ping()).await {
         Ok(Ok(())) => Json(ReadyResponse {
             status: "ready",
             database,

@@ -273,7 +273,7 @@ pub async fn handle<Op: Operation>(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn breakdown(
     State(state): State<AppState>,
@@ -293,7 +293,7 @@ pub async fn breakdown(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn braindump(
     State(state): State<AppState>,
@@ -313,7 +313,7 @@ pub async fn braindump(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn decide(
     State(state): State<AppState>,
@@ -333,7 +333,7 @@ pub async fn decide(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn execfunction(
     State(state): State<AppState>,
@@ -353,7 +353,7 @@ pub async fn execfunction(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn draft(
     State(state): State<AppState>,

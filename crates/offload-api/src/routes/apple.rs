@@ -45,6 +45,7 @@ pub struct AppleAuthResponse {
         (status = 413, description = "request_too_large (body bytes)", body = super::ErrorEnvelope),
         (status = 422, description = "validation_error", body = super::ErrorEnvelope),
         (status = 500, description = "internal_error", body = super::ErrorEnvelope),
+        (status = 503, description = "service_unavailable: the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
     ))]
 pub async fn sign_in(
     State(state): State<AppState>,

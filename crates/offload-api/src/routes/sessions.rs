@@ -55,6 +55,7 @@ pub fn issue(state: &AppState, install_id: &str, user_id: Option<&str>) -> (Stri
         (status = 422, description = "validation_error", body = super::ErrorEnvelope),
         (status = 429, description = "session_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
         (status = 500, description = "internal_error", body = super::ErrorEnvelope),
+        (status = 503, description = "service_unavailable: the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
     ))]
 pub async fn create(
     State(state): State<AppState>,

@@ -75,6 +75,7 @@ fn is_iso_datetime(s: &str) -> bool {
         (status = 422, description = "validation_error, too_many_features", body = super::ErrorEnvelope),
         (status = 429, description = "reconcile_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
         (status = 500, description = "internal_error", body = super::ErrorEnvelope),
+        (status = 503, description = "service_unavailable: the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
     ))]
 pub async fn reconcile(
     State(state): State<AppState>,

@@ -350,3 +350,43 @@ async fn difference_10_the_quota_period_can_be_monthly() {
     let token = app.token().await;
     assert_eq!(app.ai(BREAKDOWN, &token, &body).await.status, 200);
 }
+
+#[tokio::test]
+async fn difference_11_an_unreachable_database_answers_a_retryable_503_not_a_500() {
+    let app = TestApp::new().await;
+    let token = app.token().await;
+    assert_eq!(app.get("/v1/ready").await.status.as_u16(), 200);
+    app.state.db.close().await;
+
+    let session = app.session_reply(INSTALL).await;
+    let ai = app
+        .ai(
+            "/v1/ai/braindump/compile",
+            &token,
+            &json!({"input_text": "x"}),
+        )
+        .await;
+    let reconcile = app
+        .reconcile(
+            &token,
+            &json!({"install_id": INSTALL, "feature": "breakdown", "local_count": 1}),
+        )
+        .await;
+    for r in [session, ai, reconcile] {
+        // A 5xx outside the client's "do not fall back" codes: the app answers on-device.
+        r.assert_error(503, "service_unavailable");
+        assert_eq!(r.headers["retry-after"], "2");
+        let request_id = r.headers["x-request-id"].to_str().unwrap();
+        assert_eq!(
+            r.body,
+            json!({"error": {
+                "code": "service_unavailable",
+                "message": "Service temporarily unavailable; retry later",
+                "request_id": request_id,
+            }})
+        );
+    }
+    let ready = app.get("/v1/ready").await;
+    assert_eq!(ready.status.as_u16(), 503);
+    assert_eq!(ready.body["status"], "unavailable");
+}

@@ -124,15 +124,15 @@ async fn every_status_a_route_answers_is_documented() {
     }
     assert_eq!(
         statuses(&doc, "/v1/usage/reconcile"),
-        ["200", "401", "403", "413", "422", "429", "500"]
+        ["200", "401", "403", "413", "422", "429", "500", "503"]
     );
     assert_eq!(
         statuses(&doc, "/v1/sessions/anonymous"),
-        ["200", "413", "422", "429", "500"]
+        ["200", "413", "422", "429", "500", "503"]
     );
     assert_eq!(
         statuses(&doc, "/v1/auth/apple"),
-        ["200", "401", "413", "422", "500"]
+        ["200", "401", "413", "422", "500", "503"]
     );
 }
 

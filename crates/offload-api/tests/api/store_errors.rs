@@ -1,9 +1,9 @@
 //! The store answers typed errors (`store::StoreError`), classified the same on both engines, and
-//! a database that cannot be reached answers what any unhandled failure answers: the enveloped
-//! 500 `internal_error` with the request id.
+//! a database that cannot be reached (closed, refusing, or silent) answers a retryable 503
+//! `service_unavailable` with `Retry-After` — never a long stall, never a 500.
 
 use dbkit::{ConstraintKind, Db, Timestamp, execute};
-use offload_api::store::StoreError;
+use offload_api::{Settings, store::StoreError};
 use serde_json::json;
 
 use crate::support::*;
@@ -48,36 +48,45 @@ async fn broken_integrity_rules_are_conflicts_on_both_engines() {
     assert_eq!(app.count("breakdown").await, 1, "nothing was written");
 }
 
+/// A PostgreSQL that accepts connections and then says nothing (a hung server, a black-holed
+/// network): requests answer 503 after the acquire timeout instead of stalling, and readiness
+/// says so within its own second. Needs no PostgreSQL: the "server" is a silent socket.
 #[tokio::test]
-async fn an_unreachable_database_answers_the_enveloped_500() {
-    let app = TestApp::new().await;
+async fn a_silent_database_answers_503_after_the_acquire_timeout_not_a_stall() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((conn, _)) = silent.accept().await {
+            open.push(conn); // accepted, never answered
+        }
+    });
+    let mut app = TestApp::with(|s| Settings {
+        db_acquire_timeout_seconds: 0.5,
+        ..s
+    })
+    .await;
     let token = app.token().await;
-    app.state.db.close().await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(app.state.config.db_acquire_timeout)
+        .connect_lazy(&format!("postgres://u:p@127.0.0.1:{port}/offload"))
+        .unwrap();
+    app.state.db = Db::Postgres(pool);
 
-    let session = app.session_reply(INSTALL).await;
-    let ai = app
-        .ai(
-            "/v1/ai/braindump/compile",
-            &token,
-            &json!({"input_text": "x"}),
-        )
-        .await;
-    let reconcile = app
+    let started = std::time::Instant::now();
+    let r = app
         .reconcile(
             &token,
             &json!({"install_id": INSTALL, "feature": "breakdown", "local_count": 1}),
         )
         .await;
-    for r in [session, ai, reconcile] {
-        r.assert_error(500, "internal_error");
-        let request_id = r.headers["x-request-id"].to_str().unwrap();
-        assert_eq!(
-            r.body,
-            json!({"error": {
-                "code": "internal_error",
-                "message": "Internal server error",
-                "request_id": request_id,
-            }})
-        );
-    }
+    let waited = started.elapsed();
+    r.assert_error(503, "service_unavailable");
+    assert!(waited < std::time::Duration::from_secs(2), "{waited:?}");
+
+    let started = std::time::Instant::now();
+    let ready = app.get("/v1/ready").await;
+    assert_eq!(ready.status.as_u16(), 503);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    held.abort();
 }
