@@ -108,7 +108,7 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 5 * 1024 * 1024,
             metrics_token: None,
-            log_format: LogFormat::Pretty,
+            log_format: LogFormat::Auto,
             log_level: "info".into(),
             api_version: "0.1.0".into(),
         }

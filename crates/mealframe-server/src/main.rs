@@ -73,7 +73,7 @@ deploy/mealframe.example.toml); flags above win over both. The most used:
   MEALFRAME_SMTP_URL           mail relay (or MEALFRAME_RESEND_API_KEY, MEALFRAME_MAIL_DIR)
   MEALFRAME_OPENAI_API_KEY     AI capture (and MEALFRAME_OPENAI_BASE_URL, _OPENAI_MODEL)
   MEALFRAME_GROCERY_AI         true: the AI reads grocery lines the parser cannot
-  MEALFRAME_LOG_FORMAT         pretty | json
+  MEALFRAME_LOG_FORMAT         auto (pretty on a terminal, else json) | pretty | json
   MEALFRAME_LOG_LEVEL          info, debug, …
 
 On a phone, installing the app and using it offline need HTTPS: put a reverse proxy in front

@@ -155,7 +155,7 @@ impl Default for Settings {
             apple_jwks_url: "https://appleid.apple.com/auth/keys".into(),
             trusted_proxies: String::new(),
             docs_enabled: true,
-            log_format: LogFormat::Pretty,
+            log_format: LogFormat::Auto,
             log_level: "info".into(),
         }
     }

@@ -1,4 +1,5 @@
-//! Log output: JSON lines for machines or a compact pretty format for people.
+//! Log output: JSON lines for machines or a compact pretty format for people — by default the
+//! one that suits where stderr goes (a terminal: pretty; a file, a pipe, journald: JSON).
 //!
 //! What gets logged is decided elsewhere (the access line in [`crate::observe`], errors at their
 //! source); here we only choose the format and the filter. Request fields are carried by the
@@ -14,13 +15,26 @@ use tracing_subscriber::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
+    /// Pretty on a terminal, JSON anywhere else.
     #[default]
+    Auto,
     Pretty,
     Json,
 }
 
-/// A subscriber writing to `writer` (plain text, no colour codes); `filter` is an `EnvFilter`
-/// directive such as `"info"`.
+impl LogFormat {
+    /// The format to write when stderr is (`terminal`) or is not a terminal.
+    pub fn resolve(self, terminal: bool) -> LogFormat {
+        match self {
+            LogFormat::Auto if terminal => LogFormat::Pretty,
+            LogFormat::Auto => LogFormat::Json,
+            f => f,
+        }
+    }
+}
+
+/// A subscriber writing to `writer` (not a terminal: no colour codes, `Auto` is JSON); `filter` is
+/// an `EnvFilter` directive such as `"info"`.
 pub fn subscriber<W>(
     format: LogFormat,
     filter: &str,
@@ -44,7 +58,7 @@ where
 {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
-    match format {
+    match format.resolve(ansi) {
         LogFormat::Json => Box::new(
             registry.with(
                 tracing_subscriber::fmt::layer()
@@ -54,7 +68,7 @@ where
                     .with_writer(writer),
             ),
         ),
-        LogFormat::Pretty => Box::new(
+        LogFormat::Pretty | LogFormat::Auto => Box::new(
             registry.with(
                 tracing_subscriber::fmt::layer()
                     .compact()
@@ -66,7 +80,8 @@ where
 }
 
 /// Install the process-wide subscriber writing to stderr. `RUST_LOG` overrides `default_filter`.
-/// Colours only when stderr is a terminal: a file, a pipe or journald gets plain text.
+/// On a terminal: colours, and `Auto` is pretty; a file, a pipe or journald gets no colour codes,
+/// and `Auto` writes JSON lines.
 pub fn init(format: LogFormat, default_filter: &str) {
     use std::io::IsTerminal;
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter.to_owned());
@@ -113,5 +128,17 @@ mod tests {
         let text = logs.contents();
         assert!(text.contains("hello"), "{text}");
         assert!(!text.contains('\x1b'), "{text:?}");
+    }
+
+    #[test]
+    fn auto_writes_json_where_no_terminal_reads_it_and_pretty_on_one() {
+        assert_eq!(LogFormat::Auto.resolve(false), LogFormat::Json);
+        assert_eq!(LogFormat::Auto.resolve(true), LogFormat::Pretty);
+        assert_eq!(LogFormat::Pretty.resolve(false), LogFormat::Pretty);
+        let logs = CapturedLogs::default();
+        let sub = subscriber(LogFormat::Auto, "info", logs.clone());
+        tracing::subscriber::with_default(sub, || tracing::info!(user = "x", "hello"));
+        let line: serde_json::Value = serde_json::from_str(logs.contents().trim()).unwrap();
+        assert_eq!(line["fields"]["message"], "hello");
     }
 }
