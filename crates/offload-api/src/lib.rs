@@ -7,6 +7,7 @@
 //! * [`ai`] — the five operations: request rules, prompts, output shaping.
 //! * [`store`] — usage counters and quota, users (SQLite or PostgreSQL via dbkit).
 //! * [`routes`] — the handlers; [`app`] — the router.
+//! * [`operator`] — what `offload-api usage show | reset | top` prints.
 //!
 //! Privacy by construction: request bodies and model outputs live only in memory for the length
 //! of a request; logs, metrics, errors and the database carry ids, counts, classes and timings.
@@ -19,6 +20,7 @@ pub mod error;
 pub mod http;
 pub mod model;
 pub mod openapi;
+pub mod operator;
 pub mod routes;
 pub mod state;
 pub mod store;
@@ -31,9 +33,9 @@ pub use app::router;
 pub use config::{Config, Settings};
 pub use state::AppState;
 
-/// Open (and migrate) the configured database and build the application state.
-pub async fn connect(config: Config) -> Result<AppState, dbkit::DbError> {
-    let db = dbkit::Db::connect(
+/// Open (and migrate) the configured database.
+pub async fn open_db(config: &Config) -> Result<dbkit::Db, dbkit::DbError> {
+    dbkit::Db::connect(
         &config.database_url,
         store::migrations(),
         &dbkit::DbOptions {
@@ -41,6 +43,11 @@ pub async fn connect(config: Config) -> Result<AppState, dbkit::DbError> {
             ..dbkit::DbOptions::default()
         },
     )
-    .await?;
+    .await
+}
+
+/// Open (and migrate) the configured database and build the application state.
+pub async fn connect(config: Config) -> Result<AppState, dbkit::DbError> {
+    let db = open_db(&config).await?;
     Ok(AppState::new(config, db, Arc::new(SystemClock)))
 }

@@ -1,10 +1,53 @@
-//! `offload-api`: start the gateway. Configuration comes from `OFFLOAD_*` variables; with none at
+//! `offload-api`: start the gateway (`serve`, the default), or read and reset per-install usage
+//! (`usage show | reset | top`). Configuration comes from `OFFLOAD_*` variables; with none at
 //! all it serves on 127.0.0.1:8081 with a SQLite file in `./offload-data`, and its AI routes
 //! answer 503 `provider_unavailable` until a provider key or base URL is set.
 
 use std::{net::SocketAddr, process::ExitCode, time::Duration};
 
-use offload_api::{Config, Settings};
+use clap::{Parser, Subcommand};
+use offload_api::{Config, Settings, operator};
+
+#[derive(Parser)]
+#[command(
+    name = "offload-api",
+    version,
+    about = "Offload API: the privacy-first AI gateway of the Offload iOS app"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Read or reset one install's usage: counts and token totals only (no content is stored).
+    #[command(subcommand)]
+    Usage(UsageCommand),
+}
+
+#[derive(Subcommand)]
+enum UsageCommand {
+    /// Token totals per month and feature, and the stored quota counts, of one install.
+    Show { install_id: String },
+    /// Set an install's quota counts of the current period back to zero (token totals stay).
+    Reset {
+        install_id: String,
+        /// Only this feature (e.g. breakdown); every feature without it.
+        #[arg(long)]
+        feature: Option<String>,
+    },
+    /// The installs that used the most tokens in a month (this UTC month by default).
+    Top {
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+        /// YYYY-MM
+        #[arg(long)]
+        month: Option<String>,
+    },
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -16,6 +59,7 @@ async fn main() -> ExitCode {
             .unwrap_or_default();
         tracing::error!(location = %at, "panic");
     }));
+    let command = Cli::parse().command.unwrap_or(Command::Serve);
     let config = match Settings::from_env().and_then(Config::from_settings) {
         Ok(c) => c,
         Err(e) => {
@@ -24,6 +68,50 @@ async fn main() -> ExitCode {
         }
     };
     platform::telemetry::init(config.log_format, &config.log_level);
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Usage(cmd) => usage(config, cmd).await,
+    }
+}
+
+/// Run one `usage` command and print its answer.
+async fn usage(config: Config, cmd: UsageCommand) -> ExitCode {
+    let db = match offload_api::open_db(&config).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("offload-api: cannot open the database: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let answer = match &cmd {
+        UsageCommand::Show { install_id } => operator::show(&db, install_id).await,
+        UsageCommand::Reset {
+            install_id,
+            feature,
+        } => operator::reset(&db, &config, install_id, feature.as_deref(), now).await,
+        UsageCommand::Top { limit, month } => {
+            operator::top(&db, month.as_deref(), *limit, now).await
+        }
+    };
+    db.close().await;
+    match answer {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e @ operator::OperatorError::Usage(_)) => {
+            eprintln!("offload-api: {e}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("offload-api: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> ExitCode {
     let addr = config.addr;
     let state = match offload_api::connect(config).await {
         Ok(s) => s,

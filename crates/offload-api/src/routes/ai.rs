@@ -44,6 +44,7 @@ use crate::{
     state::AppState,
     store::{
         StoreError,
+        tokens::{self, Spent},
         usage::{self, Period, ReservationId},
     },
 };
@@ -68,9 +69,16 @@ impl Reservation {
     }
 
     /// Turn the unit into a count of `feature`.
-    async fn settle(mut self, feature: Feature, now: Timestamp) -> Result<(), StoreError> {
+    async fn settle(
+        mut self,
+        feature: Feature,
+        spent: Spent,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         match self.held.take() {
-            Some(h) => usage::settle(&h.db, &h.install, &h.period, feature, &h.id, now).await,
+            Some(h) => {
+                usage::settle(&h.db, &h.install, &h.period, feature, &h.id, spent, now).await
+            }
             None => Ok(()),
         }
     }
@@ -247,17 +255,35 @@ pub async fn handle<Op: Operation>(
         output_tokens = usage.output_tokens,
         "ai_call"
     );
+    let spent = Spent {
+        input_tokens: usage.input_tokens,
+        output_tokens: usage.output_tokens,
+    };
     let Some(response) = shaped else {
         reservation.give_back().await;
+        // Not counted, but the provider was paid: the operator's totals say so.
+        let now = state.clock.now().into();
+        if let Err(e) = tokens::add(&state.db, &session.install_id, Op::FEATURE, spent, now).await {
+            tracing::warn!(error = %e, "token totals not recorded");
+        }
         return Err(ApiError::ProviderOutput);
     };
     // 10.
     if Op::FEATURE.counts_toward_pool() {
         reservation
-            .settle(Op::FEATURE, state.clock.now().into())
+            .settle(Op::FEATURE, spent, state.clock.now().into())
             .await?;
     } else {
-        usage::increment(&state.db, &session.install_id, &period, Op::FEATURE).await?;
+        let now = state.clock.now().into();
+        usage::increment(
+            &state.db,
+            &session.install_id,
+            &period,
+            Op::FEATURE,
+            spent,
+            now,
+        )
+        .await?;
     }
     Ok(Json(response))
 }

@@ -12,7 +12,10 @@
 use dbkit::{Db, Timestamp, Tx, execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
 use time::OffsetDateTime;
 
-use super::StoreError;
+use super::{
+    StoreError,
+    tokens::{self, Spent},
+};
 use crate::{
     config::QuotaPeriod,
     model::ids::{Feature, FeatureName, InstallId},
@@ -194,6 +197,7 @@ pub async fn settle(
     period: &Period,
     feature: Feature,
     id: &ReservationId,
+    spent: Spent,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
@@ -217,6 +221,7 @@ pub async fn settle(
         feature.key(),
         now
     )?;
+    tokens::add_on(&mut tx.conn(), install, feature, spent, now).await?;
     Ok(tx.commit().await?)
 }
 
@@ -238,8 +243,9 @@ pub async fn increment(
     install: &InstallId,
     period: &Period,
     feature: Feature,
+    spent: Spent,
+    now: Timestamp,
 ) -> Result<(), StoreError> {
-    let now = Timestamp::now();
     let mut tx = db.begin().await?;
     execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
     execute!(
@@ -250,6 +256,7 @@ pub async fn increment(
         feature.key(),
         now
     )?;
+    tokens::add_on(&mut tx.conn(), install, feature, spent, now).await?;
     Ok(tx.commit().await?)
 }
 

@@ -7,6 +7,7 @@ mod differences;
 mod ios_client;
 mod openapi;
 mod operations;
+mod operator;
 mod panics;
 mod providers;
 mod quota;

@@ -50,6 +50,10 @@ impl Reply {
         self.body["error"]["code"].as_str().unwrap_or("<none>")
     }
 
+    pub fn assert_status(&self, status: u16) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+    }
+
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(
             (self.status.as_u16(), self.code()),

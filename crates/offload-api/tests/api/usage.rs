@@ -180,7 +180,17 @@ async fn concurrent_increments_through_two_handles_on_one_database_all_count() {
                 second.clone()
             };
             let (install, period) = (install.clone(), period.clone());
-            tokio::spawn(async move { increment(&db, &install, &period, Feature::Draft).await })
+            tokio::spawn(async move {
+                increment(
+                    &db,
+                    &install,
+                    &period,
+                    Feature::Draft,
+                    Default::default(),
+                    dbkit::Timestamp::now(),
+                )
+                .await
+            })
         })
         .collect();
     for t in tasks {
