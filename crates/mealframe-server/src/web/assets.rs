@@ -40,13 +40,14 @@ pub fn importmap() -> &'static str {
     static MAP: OnceLock<String> = OnceLock::new();
     MAP.get_or_init(|| {
         format!(
-            "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\",\"mf/sync\":\"{}\",\"mf/grocery\":\"{}\"}}}}",
+            "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\",\"mf/sync\":\"{}\",\"mf/grocery\":\"{}\",\"mf/setup\":\"{}\"}}}}",
             url("today.js"),
             url("queue.js"),
             url("app.js"),
             url("capture.js"),
             url("sync.js"),
-            url("grocery.js")
+            url("grocery.js"),
+            url("setup.js")
         )
     })
 }
@@ -113,6 +114,7 @@ pub async fn service_worker() -> Response {
                         "capture.js",
                         "sync.js",
                         "grocery.js",
+                        "setup.js",
                         "icons/icon.svg",
                         "icons/icon-192.png",
                     ]
