@@ -230,8 +230,38 @@ pub struct TypeRow {
 /// A week plan in the list with its week laid out Monday to Sunday.
 pub struct PlanRow {
     pub p: WeekPlan,
-    /// (short weekday, template name or empty).
-    pub week: Vec<(&'static str, String)>,
+    /// Runs of days with the same template: ("Mon–Fri", "Workday"); an empty name = no plan.
+    pub week: Vec<(String, String)>,
+}
+
+/// A plan's week as runs of consecutive days on the same template, so that a phone shows
+/// "Mon–Fri Workday · Sat–Sun Weekend" instead of seven cramped columns.
+fn week_runs(p: &WeekPlan) -> Vec<(String, String)> {
+    let name_on = |i: usize| {
+        p.days
+            .iter()
+            .find(|d| usize::from(d.weekday) == i)
+            .map(|d| d.day_template.name.clone())
+            .unwrap_or_default()
+    };
+    let mut runs: Vec<(usize, usize, String)> = Vec::new();
+    for i in 0..7 {
+        let name = name_on(i);
+        match runs.last_mut() {
+            Some((_, end, last)) if *last == name => *end = i,
+            _ => runs.push((i, i, name)),
+        }
+    }
+    runs.into_iter()
+        .map(|(from, to, name)| {
+            let label = if from == to {
+                WEEKDAYS[from].1.to_owned()
+            } else {
+                format!("{}–{}", WEEKDAYS[from].1, WEEKDAYS[to].1)
+            };
+            (label, name)
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -284,19 +314,7 @@ pub async fn page(
     let plans = plans
         .into_iter()
         .map(|p| PlanRow {
-            week: WEEKDAYS
-                .iter()
-                .enumerate()
-                .map(|(i, (_, short))| {
-                    let name = p
-                        .days
-                        .iter()
-                        .find(|d| usize::from(d.weekday) == i)
-                        .map(|d| d.day_template.name.clone())
-                        .unwrap_or_default();
-                    (*short, name)
-                })
-                .collect(),
+            week: week_runs(&p),
             p,
         })
         .collect();

@@ -462,8 +462,8 @@ async fn the_guide_moves_to_the_next_step_after_each_one() {
     );
     let html = app.get("/setup?tab=plans").send().await.text();
     assert!(html.contains("★ Default"), "the first plan is the default");
-    assert!(html.contains("<dt>Mon</dt><dd>Workday</dd>"), "{html}");
-    assert!(html.contains(r#"<div class="off"><dt>Sat</dt><dd>No plan</dd>"#));
+    assert!(html.contains("<dt>Mon–Fri</dt><dd>Workday</dd>"), "{html}");
+    assert!(html.contains(r#"<div class="off"><dt>Sat–Sun</dt><dd>No plan</dd>"#));
 }
 
 #[tokio::test]
