@@ -62,22 +62,4 @@ for (const input of document.querySelectorAll('input[name="theme"]')) {
 if (document.body.dataset.page === 'today') import('mf/today');
 if (document.body.dataset.page === 'groceries') import('mf/grocery');
 if (document.body.dataset.page === 'week') import('mf/week');
-
-// Day-template editor: add, remove and reorder slot rows.
-for (const list of document.querySelectorAll('[data-slots]')) {
-  const form = list.closest('form');
-  form.querySelector('[data-add-row]')?.addEventListener('click', () => {
-    const rows = list.querySelectorAll('[data-slot-row]');
-    const copy = rows[rows.length - 1].cloneNode(true);
-    copy.querySelector('select').value = '';
-    copy.querySelector('select').id = `slot-${rows.length + 1}`;
-    list.append(copy);
-  });
-  list.addEventListener('click', (e) => {
-    const row = e.target.closest('[data-slot-row]');
-    if (!row) return;
-    if (e.target.closest('[data-up]') && row.previousElementSibling) row.previousElementSibling.before(row);
-    if (e.target.closest('[data-down]') && row.nextElementSibling) row.nextElementSibling.after(row);
-    if (e.target.closest('[data-remove-row]') && list.children.length > 1) row.remove();
-  });
-}
+if (document.body.dataset.page === 'setup') import('mf/setup');

@@ -8,6 +8,7 @@ use mealframe_core::{
     tenths::Tenths,
 };
 use mealframe_store::library::{
+    SetupProgress,
     day_templates::{self, NewTemplate},
     meal_types,
     meals::{self, NewMeal, Source},
@@ -189,11 +190,16 @@ fn g(v: i32) -> Option<Tenths> {
     Some(Tenths::from_db(v * 10))
 }
 
+/// The one rule for offering the starter: nothing of the library exists yet.
+pub fn offered(p: &SetupProgress) -> bool {
+    p.meal_types == 0 && p.meals == 0 && p.templates == 0
+}
+
 /// Whether the starter can be offered (the library is still empty).
 pub async fn available(state: &AppState, user: UserId) -> AppResult<bool> {
     let mut r = state.db.reader().await?;
     let p = mealframe_store::library::progress(&mut r.conn(), user).await?;
-    Ok(p.meal_types == 0 && p.meals == 0 && p.templates == 0)
+    Ok(offered(&p))
 }
 
 /// Create the starter library in one transaction. Returns false if the library was not empty.
@@ -202,7 +208,7 @@ pub async fn install(state: &AppState, w: &Write) -> AppResult<bool> {
     let now = state.now();
     let mut tx = state.begin_for(w).await?;
     let p = mealframe_store::library::progress(&mut tx.conn(), user).await?;
-    if p.meal_types > 0 || p.meals > 0 || p.templates > 0 {
+    if !offered(&p) {
         return Ok(false);
     }
     let mut types: Vec<MealTypeId> = Vec::new();

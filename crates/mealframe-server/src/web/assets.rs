@@ -40,14 +40,15 @@ pub fn importmap() -> &'static str {
     static MAP: OnceLock<String> = OnceLock::new();
     MAP.get_or_init(|| {
         format!(
-            "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\",\"mf/sync\":\"{}\",\"mf/grocery\":\"{}\",\"mf/week\":\"{}\"}}}}",
+            "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\",\"mf/sync\":\"{}\",\"mf/grocery\":\"{}\",\"mf/week\":\"{}\",\"mf/setup\":\"{}\"}}}}",
             url("today.js"),
             url("queue.js"),
             url("app.js"),
             url("capture.js"),
             url("sync.js"),
             url("grocery.js"),
-            url("week.js")
+            url("week.js"),
+            url("setup.js")
         )
     })
 }
@@ -115,6 +116,7 @@ pub async fn service_worker() -> Response {
                         "sync.js",
                         "grocery.js",
                         "week.js",
+                        "setup.js",
                         "icons/icon.svg",
                         "icons/icon-192.png",
                     ]

@@ -1,4 +1,5 @@
-//! Settings: profile, time zone, theme, password, sessions, data export and account deletion.
+//! Settings (reached from the sidebar, and from Setup on phones): profile, time zone, theme,
+//! password, sessions, data export and account deletion.
 
 use askama::Template;
 use axum::{

@@ -361,3 +361,316 @@ async fn today_shows_totals_in_whole_grams_and_no_soft_limit_warning() {
         "nothing eaten yet: no eaten line"
     );
 }
+
+/// A form post from our own pages.
+async fn post_form(app: &TestApp, path: &str, body: &str) -> crate::helpers::Resp {
+    app.post(path)
+        .header("origin", "https://meals.example.org")
+        .raw(FORM, body.to_owned())
+        .send()
+        .await
+}
+
+async fn ids(app: &TestApp, route: &str) -> Vec<String> {
+    let v = app.get(route).send().await.json();
+    let items = v.as_array().cloned().unwrap_or_else(|| {
+        v["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| panic!("{v}"))
+    });
+    items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn new_user_setup_shows_the_first_step() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let html = app.get("/setup").send().await.text();
+    assert!(html.contains("Plan your week in 3 steps"), "{html}");
+    let current = html
+        .split(r#"aria-current="step""#)
+        .nth(1)
+        .and_then(|s| s.split("</li>").next())
+        .unwrap_or_else(|| panic!("no current step in {html}"));
+    assert!(current.contains("Meal types"), "{current}");
+    assert!(
+        current.contains(r#"href="/setup/types/new">Add a meal type"#),
+        "{current}"
+    );
+    assert!(html.contains("Use the starter library"));
+    assert!(html.contains("0 of 3 done"));
+    // Settings is a labelled link, not a bare icon.
+    assert!(html.contains(r#"href="/settings">"#) && html.contains("</svg>Settings</a>"));
+}
+
+#[tokio::test]
+async fn the_guide_moves_to_the_next_step_after_each_one() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let r = post_form(&app, "/setup/types/new", "name=Breakfast").await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    post_form(&app, "/setup/types/new", "name=Lunch").await;
+    let html = app.get("/setup").send().await.text();
+    assert!(html.contains("Step 2 of 3 next: a day template."), "{html}");
+    assert!(html.contains(r#"<li class="step done">"#));
+    let current = html.split(r#"aria-current="step""#).nth(1).unwrap();
+    assert!(current.contains("Create a day template"), "{current}");
+    assert!(
+        html.contains("Breakfast, Lunch"),
+        "done steps say what exists"
+    );
+    assert!(
+        !html.contains("Use the starter library"),
+        "not for a started library"
+    );
+    assert!(
+        html.contains(r#"href="/setup?tab=templates" aria-current="page""#),
+        "the tab of the current step"
+    );
+    let html = app.get("/setup/templates/new").send().await.text();
+    assert!(html.contains("Step 2 of 3"));
+
+    let types = ids(&app, "/api/v1/meal-types").await;
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("name=Workday&slot={}&slot={}", types[0], types[1]),
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    let html = app.get("/setup").send().await.text();
+    let current = html.split(r#"aria-current="step""#).nth(1).unwrap();
+    assert!(current.contains("Create a week plan"), "{current}");
+
+    let html = app.get("/setup/plans/new").send().await.text();
+    assert!(html.contains("your first plan is always the default"));
+    let template = &ids(&app, "/api/v1/day-templates").await[0];
+    let days: String = (0..5).map(|i| format!("&day_{i}={template}")).collect();
+    let r = post_form(&app, "/setup/plans/new", &format!("name=My+week{days}")).await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    let html = app.get("/setup").send().await.text();
+    assert!(
+        !html.contains("Plan your week in 3 steps"),
+        "the guide is done"
+    );
+    assert!(html.contains("Setup is done: generate your first week."));
+    assert!(html.contains("Your week plan is ready"));
+    assert!(
+        html.contains(r#"href="/meals/new">Add meals"#),
+        "no meals yet"
+    );
+    let html = app.get("/setup?tab=plans").send().await.text();
+    assert!(html.contains("★ Default"), "the first plan is the default");
+    assert!(html.contains("<dt>Mon–Fri</dt><dd>Workday</dd>"), "{html}");
+    assert!(html.contains(r#"<div class="off"><dt>Sat–Sun</dt><dd>No plan</dd>"#));
+}
+
+#[tokio::test]
+async fn template_form_shows_no_empty_slot_rows_when_slots_exist() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    app.post("/setup/starter")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    let id = &ids(&app, "/api/v1/day-templates").await[0];
+    let slots = app
+        .get(&format!("/api/v1/day-templates/{id}"))
+        .send()
+        .await
+        .json()["slots"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(slots > 0);
+    let html = app
+        .get(&format!("/setup/templates/{id}"))
+        .send()
+        .await
+        .text();
+    assert_eq!(html.matches("data-slot-row").count(), slots, "{html}");
+    assert_eq!(
+        html.matches(r#"<option value="">Choose a meal type</option><option"#)
+            .count(),
+        slots
+    );
+    assert!(!html.contains(r#"value="" selected"#));
+
+    let html = app.get("/setup/templates/new").send().await.text();
+    assert_eq!(
+        html.matches("data-slot-row").count(),
+        1,
+        "one row to start with"
+    );
+}
+
+#[tokio::test]
+async fn invalid_template_keeps_entered_slots() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    post_form(&app, "/setup/types/new", "name=Breakfast").await;
+    post_form(&app, "/setup/types/new", "name=Lunch").await;
+    let names: Vec<(String, String)> = app
+        .get("/api/v1/meal-types")
+        .send()
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_owned(),
+                t["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let id_of = |n: &str| names.iter().find(|(_, x)| x == n).unwrap().0.clone();
+    let (lunch, breakfast) = (id_of("Lunch"), id_of("Breakfast"));
+
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("name=&slot={lunch}&slot=&slot={breakfast}&max_calories_kcal=lots"),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 422);
+    let html = r.text();
+    // The chosen slots in their order, the empty row dropped; each error at its field.
+    assert_eq!(html.matches("data-slot-row").count(), 2, "{html}");
+    let first = html.find(&format!(r#"value="{lunch}" selected"#)).unwrap();
+    let second = html
+        .find(&format!(r#"value="{breakfast}" selected"#))
+        .unwrap();
+    assert!(first < second);
+    assert!(html.contains(r#"aria-describedby="name-error""#));
+    assert!(html.contains(r#"<span class="field-error" id="name-error">Enter a name"#));
+    assert!(
+        html.contains(r#"id="kcal-error">Enter whole kcal"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="lots""#), "what was typed stays");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM day_templates").await, 0);
+
+    // A name but no slot: the slot list says so.
+    let r = post_form(&app, "/setup/templates/new", "name=Empty&slot=").await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(
+        r.text()
+            .contains(r#"id="slots-error" role="alert">Add at least one meal slot."#)
+    );
+    assert!(r.text().contains(r#"value="Empty""#));
+}
+
+#[tokio::test]
+async fn slot_buttons_change_the_form_without_javascript() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    post_form(&app, "/setup/types/new", "name=Breakfast").await;
+    post_form(&app, "/setup/types/new", "name=Lunch").await;
+    let types = ids(&app, "/api/v1/meal-types").await;
+    let (a, b) = (&types[0], &types[1]);
+    let base = format!("name=Workday&slot={a}&slot={b}");
+
+    let r = post_form(&app, "/setup/templates/new", &format!("{base}&add_slot=1")).await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.text().matches("data-slot-row").count(), 3);
+    assert!(r.text().contains(r#"value="Workday""#));
+
+    let r = post_form(&app, "/setup/templates/new", &format!("{base}&move_up=1")).await;
+    let html = r.text();
+    assert!(
+        html.find(&format!(r#"value="{b}" selected"#)).unwrap()
+            < html.find(&format!(r#"value="{a}" selected"#)).unwrap()
+    );
+
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("{base}&remove_slot=0"),
+    )
+    .await;
+    assert_eq!(r.text().matches("data-slot-row").count(), 1);
+    assert!(!r.text().contains(&format!(r#"value="{a}" selected"#)));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM day_templates").await,
+        0,
+        "nothing saved yet"
+    );
+}
+
+#[tokio::test]
+async fn a_meal_type_is_edited_in_place_on_setup() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    post_form(&app, "/setup/types/new", "name=Brekfast&tags=morning").await;
+    let id = &ids(&app, "/api/v1/meal-types").await[0];
+    let html = app.get("/setup?tab=types").send().await.text();
+    assert!(html.contains(&format!(
+        r#"<details class="card editable" id="type-{id}">"#
+    )));
+    assert!(html.contains(&format!(
+        r#"<form method="post" action="/setup/types/{id}" class="inline-edit">"#
+    )));
+    assert!(html.contains(r#"name="tags" value="morning""#));
+
+    let r = post_form(
+        &app,
+        &format!("/setup/types/{id}"),
+        "name=Breakfast&tags=morning",
+    )
+    .await;
+    assert!(r.status.is_redirection());
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/setup?tab=types#type-{id}").as_str())
+    );
+    let html = app.get("/setup?tab=types").send().await.text();
+    assert!(html.contains("Saved Breakfast."));
+    assert!(html.contains("<b>Breakfast</b>"));
+
+    // A bad rename keeps what was typed and says why next to the name.
+    let r = post_form(
+        &app,
+        &format!("/setup/types/{id}"),
+        "name=+&description=Early&tags=a%2C+b",
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 422);
+    let html = r.text();
+    assert!(html.contains(r#"id="name-error">Enter a name"#), "{html}");
+    assert!(html.contains(r#"value="Early""#) && html.contains(r#"value="a, b""#));
+}
+
+#[tokio::test]
+async fn week_plan_form_keeps_the_days_when_the_name_is_missing() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    app.post("/setup/starter")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    let template = &ids(&app, "/api/v1/day-templates").await[0];
+    let r = post_form(
+        &app,
+        "/setup/plans/new",
+        &format!("name=&day_0={template}&day_6={template}"),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 422);
+    let html = r.text();
+    assert!(html.contains(r#"id="name-error">Enter a name"#));
+    assert_eq!(
+        html.matches(&format!(r#"value="{template}" selected"#))
+            .count(),
+        2
+    );
+    assert!(
+        html.contains("data-plan-shortcuts hidden"),
+        "shortcuts need JS"
+    );
+}
