@@ -113,6 +113,7 @@ pub async fn service_worker() -> Response {
                         "capture.js",
                         "sync.js",
                         "grocery.js",
+                        "meals.js",
                         "icons/icon.svg",
                         "icons/icon-192.png",
                     ]
