@@ -525,3 +525,74 @@ async fn return_to_outside_meals_is_ignored() {
         assert_eq!(r.header("location"), Some("/meals"), "{hostile}");
     }
 }
+
+/// The `width` of every `<rect class="{class}"` on a page.
+fn rect_widths(html: &str, class: &str) -> Vec<f64> {
+    html.split(&format!(r#"<rect class="{class}""#))
+        .skip(1)
+        .filter_map(|rest| rest.split(r#"width=""#).nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(|w| w.parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn stats_chart_bars_have_a_maximum_width() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    starter_week(&app).await;
+    let today = app.get("/api/v1/today").send().await.json();
+    for (slot, status) in today["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["followed", "skipped"])
+    {
+        app.post(&format!(
+            "/api/v1/slots/{}/complete",
+            slot["id"].as_str().unwrap()
+        ))
+        .header("origin", "https://meals.example.org")
+        .json(json!({ "status": status }))
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    }
+
+    for days in [7, 30, 90] {
+        let html = app.get(&format!("/stats?days={days}")).send().await.text();
+        // A few days of data: a few narrow bars, not bars that fill the screen.
+        let bars = rect_widths(&html, "bar-fill");
+        assert!(!bars.is_empty(), "{html}");
+        assert!(bars.iter().all(|w| *w <= 28.0), "{bars:?}");
+        let kcal = [rect_widths(&html, "planned"), rect_widths(&html, "eaten")].concat();
+        assert!(
+            !kcal.is_empty() && kcal.iter().all(|w| *w <= 28.0),
+            "{kcal:?}"
+        );
+        // Each chart has a natural size no wider than a phone column.
+        for width in html
+            .split(r#"<svg class="plot" width=""#)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+        {
+            assert!(width.parse::<f64>().unwrap() <= 420.0, "{width}");
+        }
+        // The y axis reads 0% / 50% / 100%, and the top label is inside the chart.
+        for label in ["0%", "50%", "100%"] {
+            assert!(html.contains(&format!(">{label}</text>")), "{label}");
+        }
+        let top = html
+            .split(r#"<text class="y" x="36" y=""#)
+            .nth(3)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap();
+        assert!(top.parse::<f64>().unwrap() >= 8.0, "100% at y={top}");
+        assert!(html.contains(r#"aria-label="Daily adherence, last "#));
+        assert!(
+            html.contains("kcal per day"),
+            "the calories chart names its unit"
+        );
+        assert!(html.contains(&format!(r#"href="/stats?days={days}" aria-current="page""#)));
+    }
+}
