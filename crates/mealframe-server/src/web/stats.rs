@@ -170,9 +170,15 @@ fn adherence_chart(s: &Stats, days: u32) -> Chart {
     let bw = slot * 0.7;
     let mut bars = Vec::new();
     let mut line = Vec::new();
+    // A day with nothing judged yet (all unmarked, or only neutral marks) has rate "0": no bar,
+    // and it stays out of the average, as it is no evidence either way.
+    let judged = |p: &&mealframe_core::planning::stats::DailyAdherence| p.adherence_rate != "0";
     for (i, p) in points.iter().enumerate() {
-        let v = pct(&p.adherence_rate);
         let x = AXIS_W + slot * i as f64 + (slot - bw) / 2.0;
+        if !judged(&p) {
+            continue;
+        }
+        let v = pct(&p.adherence_rate);
         // A day at 0 % keeps a sliver, so that it reads as "tracked, none followed".
         let y = y_of(v, 100.0).min(TOP + PLOT_H - 2.0);
         bars.push(Bar {
@@ -191,20 +197,28 @@ fn adherence_chart(s: &Stats, days: u32) -> Chart {
                 p.total
             ),
         });
-        // Seven-day rolling average of the daily rates.
-        let window = &points[i.saturating_sub(6)..=i];
-        let avg = window.iter().map(|q| pct(&q.adherence_rate)).sum::<f64>() / window.len() as f64;
+        // Seven-day rolling average of the judged days' rates.
+        let window: Vec<f64> = points[i.saturating_sub(6)..=i]
+            .iter()
+            .filter(judged)
+            .map(|q| pct(&q.adherence_rate))
+            .collect();
+        let avg = window.iter().sum::<f64>() / window.len() as f64;
         line.push(format!("{},{}", r1(x + bw / 2.0), r1(y_of(avg, 100.0))));
     }
-    let rates: Vec<f64> = points.iter().map(|p| pct(&p.adherence_rate)).collect();
+    let rates: Vec<f64> = points
+        .iter()
+        .filter(judged)
+        .map(|p| pct(&p.adherence_rate))
+        .collect();
     let summary = if rates.is_empty() {
-        format!("Daily adherence, last {days} days: no planned days yet.")
+        format!("Daily adherence, last {days} days: no marked days yet.")
     } else {
         let avg = rates.iter().sum::<f64>() / rates.len() as f64;
         let low = rates.iter().copied().fold(f64::INFINITY, f64::min);
         let high = rates.iter().copied().fold(0.0, f64::max);
         format!(
-            "Daily adherence, last {days} days: {} planned {}, {avg:.0}% on average, lowest {low:.0}%, highest {high:.0}%.",
+            "Daily adherence, last {days} days: {} marked {}, {avg:.0}% on average, lowest {low:.0}%, highest {high:.0}%.",
             rates.len(),
             if rates.len() == 1 { "day" } else { "days" }
         )
@@ -212,7 +226,7 @@ fn adherence_chart(s: &Stats, days: u32) -> Chart {
     Chart {
         frame,
         bars,
-        line: if points.len() > 1 {
+        line: if rates.len() > 1 {
             line.join(" ")
         } else {
             String::new()
