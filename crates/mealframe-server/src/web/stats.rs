@@ -125,7 +125,7 @@ impl Frame {
         let x_labels = dates
             .iter()
             .enumerate()
-            .filter(|(i, _)| (n - 1 - i) % every == 0)
+            .filter(|(i, _)| (n - 1 - i).is_multiple_of(every))
             .map(|(i, d)| XLabel {
                 x: r1(AXIS_W + slot * (i as f64 + 0.5)),
                 lines: if few {
