@@ -61,6 +61,7 @@ test('live search narrows the list as you type, and editing returns to the filte
 });
 
 test('Meals and Stats: 44 px targets and no serious axe findings in both themes on a phone', async ({ page }) => {
+  test.setTimeout(180_000); // 16 axe runs
   await page.setViewportSize(PHONE);
   await freshAccount(page, 'tapmeals');
   await markNext(page, 'followed');
@@ -99,6 +100,7 @@ test('Meals and Stats: 44 px targets and no serious axe findings in both themes 
 });
 
 test('on a desktop the charts keep narrow bars and the library shows in columns', async ({ page }) => {
+  test.setTimeout(120_000);
   await freshAccount(page, 'deskstats');
   await markNext(page, 'followed');
   await markNext(page, 'followed');
