@@ -22,14 +22,20 @@ test('meals are created, searched, edited, imported from CSV and exported', asyn
   await page.getByLabel('Notes').fill('Sunday favourite');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Added Protein pancakes.')).toBeVisible();
-  await expect(page.getByText('410 kcal · P 32.5 · fiber 6.0')).toBeVisible();
-  await expect(page.getByText('Sunday favourite')).toBeVisible();
+  const pancakes = page.locator('a.meal-row', { hasText: 'Protein pancakes' });
+  await expect(pancakes).toContainText('410 kcal');
+  await expect(pancakes).toContainText('32.5 g protein');
+  await pancakes.click();
+  await expect(page.getByLabel('Fiber (g)')).toHaveValue('6.0');
+  await expect(page.getByLabel('Notes')).toHaveValue('Sunday favourite');
+  await page.getByRole('link', { name: 'Cancel' }).click();
 
   const csv = 'name,portion_description,calories_kcal,protein_g,meal_types,notes\n' +
     'Chicken wrap,1 wrap + 120 g chicken,480,38,Lunch,\n' +
     'Greek salad,200 g salad + 50 g feta,NaN,12,"Lunch, Dinner",light\n' +
     ',missing name,,,,\n';
-  await page.getByRole('link', { name: 'Import CSV' }).first().click();
+  await page.locator('details.lib-more > summary').click();
+  await page.getByRole('link', { name: 'Import CSV' }).click();
   await page.setInputFiles('#file', { name: 'meals.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: 'Import' }).click();
   await expect(page.locator('[data-summary]')).toHaveText('2 meals created, 1 rows skipped, 3 warnings.');
@@ -38,15 +44,15 @@ test('meals are created, searched, edited, imported from CSV and exported', asyn
   await page.getByRole('link', { name: 'Done' }).click();
 
   await page.getByPlaceholder('Search name or portion').fill('feta');
-  await page.getByRole('button', { name: 'Apply' }).click();
-  await expect(page.locator('a.card')).toHaveCount(1);
-  await expect(page.locator('a.card')).toContainText('Greek salad');
+  await expect(page.locator('a.meal-row')).toHaveCount(1);
+  await expect(page.locator('a.meal-row')).toContainText('Greek salad');
 
-  await page.locator('a.card', { hasText: 'Greek salad' }).click();
+  await page.locator('a.meal-row', { hasText: 'Greek salad' }).click();
   await page.getByLabel('Meal name *').fill('Greek salad bowl');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByText('Meal saved.')).toBeVisible();
 
+  await page.locator('details.lib-more > summary').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
   const exported = fs.readFileSync((await download.path())!, 'utf8');
   expect(exported.split('\n')[0]).toBe('name,portion_description,calories_kcal,protein_g,carbs_g,sugar_g,fat_g,saturated_fat_g,fiber_g,meal_types,notes');
@@ -54,9 +60,9 @@ test('meals are created, searched, edited, imported from CSV and exported', asyn
   expect(exported).toContain('Protein pancakes');
 
   await page.goto('/meals');
-  await page.locator('a.card', { hasText: 'Chicken wrap' }).click();
+  await page.locator('a.meal-row', { hasText: 'Chicken wrap' }).click();
   page.once('dialog', (d) => d.accept());
   await page.getByRole('button', { name: 'Delete meal' }).click();
   await expect(page.getByText('Deleted Chicken wrap.')).toBeVisible();
-  await expect(page.locator('a.card')).toHaveCount(2);
+  await expect(page.locator('a.meal-row')).toHaveCount(2);
 });

@@ -117,6 +117,7 @@ pub async fn service_worker() -> Response {
                         "grocery.js",
                         "week.js",
                         "setup.js",
+                        "meals.js",
                         "icons/icon.svg",
                         "icons/icon-192.png",
                     ]

@@ -1,6 +1,8 @@
-//! The Meals library pages: search over name and portion, filter by type and source, sort,
-//! paginate; create, edit, delete with all seven nutrients and notes; CSV import with its report;
-//! CSV export (the API route, which the session cookie authenticates).
+//! The Meals library pages: a dense list searched over name and portion, filtered by type and
+//! source, sorted and paginated (the server renders every state; `static/meals.js` only refreshes
+//! it as you type); create, edit, delete with all seven nutrients and notes, returning to the list
+//! as it was left; CSV import with its report; CSV export (the API route, which the session cookie
+//! authenticates).
 
 use askama::Template;
 use axum::{
@@ -26,9 +28,16 @@ use crate::{
 
 const PAGE_SIZE: u32 = 20;
 
+/// One row of the dense library list: what is needed to recognise a meal at a glance.
 pub struct Row {
     pub meal: Meal,
-    pub macros: String,
+    /// The first letter of the name, shown where a photo will go once meals can have one.
+    pub initial: String,
+    pub kcal: Option<i32>,
+    /// Protein without a needless `.0` ("32.5", "18").
+    pub protein: Option<String>,
+    /// The edit page, carrying the list as it is now so that the form returns to it.
+    pub edit_href: String,
 }
 
 #[derive(Template)]
@@ -44,29 +53,61 @@ struct ListPage {
     page: u32,
     pages: u32,
     types: Vec<(String, String)>,
-    query_base: String,
+    /// `?back=…` for links to the meal forms (empty when the list is unfiltered).
+    back_query: String,
+    prev_href: String,
+    next_href: String,
+    filtered: bool,
     empty_library: bool,
+    script: String,
 }
 
-/// The macro line of a meal: `320 kcal · P 18.0 · C 15.0 …` (only the known values).
-pub fn macro_line(m: &mealframe_core::planning::macros::Macros) -> String {
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A macro value without a needless decimal: 22.0 → "22", 12.5 → "12.5".
+fn short(t: mealframe_core::tenths::Tenths) -> String {
+    let text = t.to_string();
+    text.strip_suffix(".0").map(str::to_owned).unwrap_or(text)
+}
+
+/// The list's address with only the parameters that differ from the defaults, e.g.
+/// `/meals?q=egg&sort=newest&page=2`; plain `/meals` for the unfiltered first page.
+fn list_href(search: &str, type_id: &str, source: &str, sort: &str, page: u32) -> String {
     let mut parts = Vec::new();
-    if let Some(k) = m.calories_kcal {
-        parts.push(format!("{k} kcal"));
-    }
-    for (label, v) in [
-        ("P", m.protein),
-        ("C", m.carbs),
-        ("sugar", m.sugar),
-        ("F", m.fat),
-        ("sat.F", m.saturated_fat),
-        ("fiber", m.fiber),
-    ] {
-        if let Some(v) = v {
-            parts.push(format!("{label} {v}"));
+    for (key, value) in [("q", search), ("type", type_id), ("source", source)] {
+        if !value.is_empty() {
+            parts.push(format!("{key}={}", enc(value)));
         }
     }
-    parts.join(" · ")
+    if sort != "name" {
+        parts.push(format!("sort={}", enc(sort)));
+    }
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() {
+        "/meals".to_owned()
+    } else {
+        format!("/meals?{}", parts.join("&"))
+    }
+}
+
+/// Where a meal form goes back to: the list as the user left it. Only the Meals list itself is
+/// accepted (`/meals` or `/meals?…`, visible ASCII only), so the parameter can never send the
+/// browser to another site or page, nor break the `Location` header.
+pub fn return_to(raw: Option<&str>) -> String {
+    match raw {
+        Some(p)
+            if (p == "/meals" || p.starts_with("/meals?"))
+                && p.len() <= 1000
+                && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            p.to_owned()
+        }
+        _ => "/meals".to_owned(),
+    }
 }
 
 pub async fn list(
@@ -75,7 +116,7 @@ pub async fn list(
     headers: HeaderMap,
     q: QueryParams,
 ) -> Result<Response, PageError> {
-    let search = q.non_empty("q").unwrap_or_default().to_owned();
+    let search = q.non_empty("q").unwrap_or_default().trim().to_owned();
     let type_id = q.non_empty("type").unwrap_or_default().to_owned();
     let source = q.non_empty("source").unwrap_or_default().to_owned();
     let sort = q.non_empty("sort").unwrap_or("name").to_owned();
@@ -99,18 +140,16 @@ pub async fn list(
     let (items, total) =
         app::meals::list(&state, user.id(), &filter, order, page, PAGE_SIZE).await?;
     let types = app::library::meal_type_names(&state, user.id()).await?;
-    let empty_library = total == 0
-        && filter.search.is_none()
-        && filter.meal_type.is_none()
-        && filter.source.is_none();
-    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    let query_base = format!(
-        "/meals?q={}&type={}&source={}&sort={}",
-        enc(&search),
-        enc(&type_id),
-        enc(&source),
-        enc(&sort)
-    );
+    let filtered = filter.search.is_some() || filter.meal_type.is_some() || filter.source.is_some();
+    let empty_library = total == 0 && !filtered;
+    let pages = (total as u32).div_ceil(PAGE_SIZE);
+    let href = |p: u32| list_href(&search, &type_id, &source, &sort, p);
+    let here = href(page);
+    let back_query = if here == "/meals" {
+        String::new()
+    } else {
+        format!("?back={}", enc(&here))
+    };
     let layout = Layout::new("Meals", "meals", Some(&user), &headers).wider();
     let had_flash = layout.flash.is_some();
     let page_view = ListPage {
@@ -118,23 +157,36 @@ pub async fn list(
         rows: items
             .into_iter()
             .map(|m| Row {
-                macros: macro_line(&m.macros),
+                initial: m
+                    .name
+                    .trim()
+                    .chars()
+                    .next()
+                    .map(|c| c.to_uppercase().collect())
+                    .unwrap_or_default(),
+                kcal: m.macros.calories_kcal,
+                protein: m.macros.protein.map(short),
+                edit_href: format!("/meals/{}/edit{back_query}", m.id),
                 meal: m,
             })
             .collect(),
         total,
-        q: search,
-        type_id,
-        source,
-        sort,
+        prev_href: href(page.saturating_sub(1).max(1)),
+        next_href: href(page + 1),
+        q: search.clone(),
+        type_id: type_id.clone(),
+        source: source.clone(),
+        sort: sort.clone(),
         page,
-        pages: (total as u32).div_ceil(PAGE_SIZE),
+        pages,
         types: types
             .into_iter()
             .map(|(id, n)| (id.to_string(), n))
             .collect(),
-        query_base,
+        back_query,
+        filtered,
         empty_library,
+        script: super::assets::url("meals.js"),
     };
     Ok(render(&page_view, had_flash))
 }
@@ -223,6 +275,8 @@ struct FormPage {
     errors: Vec<String>,
     types: Vec<(String, String)>,
     fields: [(&'static str, &'static str); 7],
+    /// The list to return to (validated by [`return_to`]).
+    back: String,
 }
 
 async fn type_options(
@@ -243,6 +297,7 @@ async fn form_page(
     id: Option<String>,
     form: MealForm,
     errors: Vec<String>,
+    back: String,
 ) -> Result<Response, PageError> {
     let title = if id.is_some() {
         "Edit meal"
@@ -257,6 +312,7 @@ async fn form_page(
         errors,
         types: type_options(state, user).await?,
         fields: NUTRIENT_FIELDS,
+        back,
     };
     let mut resp = render(&page, false);
     if status_invalid {
@@ -269,8 +325,19 @@ pub async fn new_form(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     headers: HeaderMap,
+    q: QueryParams,
 ) -> Result<Response, PageError> {
-    form_page(&state, &user, &headers, None, MealForm::default(), vec![]).await
+    let back = return_to(q.get("back"));
+    form_page(
+        &state,
+        &user,
+        &headers,
+        None,
+        MealForm::default(),
+        vec![],
+        back,
+    )
+    .await
 }
 
 pub async fn create(
@@ -280,21 +347,22 @@ pub async fn create(
     fields: Fields,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
+    let back = return_to(fields.get("back"));
     let form = MealForm::from_fields(&fields);
     let parsed: NewMeal = match form.json(false).parse() {
         Ok(m) => m,
-        Err(errors) => return form_page(&state, &user, &headers, None, form, errors).await,
+        Err(errors) => return form_page(&state, &user, &headers, None, form, errors, back).await,
     };
     match app::meals::create(&state, &user.write(), &parsed).await {
         Ok(_) => {}
         Err(e @ AppError::NotFound(_)) => {
             let errors = vec![PageError::from(e).message];
-            return form_page(&state, &user, &headers, None, form, errors).await;
+            return form_page(&state, &user, &headers, None, form, errors, back).await;
         }
         Err(e) => return Err(e.into()),
     }
     Ok(redirect_with(
-        "/meals",
+        &back,
         "ok",
         &format!("Added {}.", parsed.name),
     ))
@@ -313,6 +381,7 @@ pub async fn edit_form(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<String>,
+    q: QueryParams,
 ) -> Result<Response, PageError> {
     let meal = owned(&state, &user, &id).await?;
     form_page(
@@ -322,6 +391,7 @@ pub async fn edit_form(
         Some(id),
         MealForm::from_meal(&meal),
         vec![],
+        return_to(q.get("back")),
     )
     .await
 }
@@ -335,10 +405,13 @@ pub async fn update(
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let meal = owned(&state, &user, &id).await?;
+    let back = return_to(fields.get("back"));
     let form = MealForm::from_fields(&fields);
     let change: MealChange = match form.json(true).parse() {
         Ok(c) => c,
-        Err(errors) => return form_page(&state, &user, &headers, Some(id), form, errors).await,
+        Err(errors) => {
+            return form_page(&state, &user, &headers, Some(id), form, errors, back).await;
+        }
     };
     // A field emptied in the form clears the value (the JSON API keeps null as "unchanged").
     let emptied = Emptied {
@@ -351,10 +424,10 @@ pub async fn update(
         notes: form.notes.trim().is_empty(),
     };
     match app::meals::update(&state, &user.write(), meal.id, &change, &emptied).await {
-        Ok(_) => Ok(redirect_with("/meals", "ok", "Meal saved.")),
+        Ok(_) => Ok(redirect_with(&back, "ok", "Meal saved.")),
         Err(e @ AppError::NotFound(_)) => {
             let errors = vec![PageError::from(e).message];
-            form_page(&state, &user, &headers, Some(id), form, errors).await
+            form_page(&state, &user, &headers, Some(id), form, errors, back).await
         }
         Err(e) => Err(e.into()),
     }
@@ -365,12 +438,13 @@ pub async fn delete(
     PageUser(user): PageUser,
     headers: HeaderMap,
     Path(id): Path<String>,
+    fields: Fields,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
     let meal = owned(&state, &user, &id).await?;
     app::meals::delete(&state, &user.write(), meal.id).await?;
     Ok(redirect_with(
-        "/meals",
+        &return_to(fields.get("back")),
         "ok",
         &format!("Deleted {}.", meal.name),
     ))

@@ -674,3 +674,241 @@ async fn week_plan_form_keeps_the_days_when_the_name_is_missing() {
         "shortcuts need JS"
     );
 }
+
+/// An attribute value as the browser reads it (the escapes askama writes).
+fn unescape(v: &str) -> String {
+    v.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#x2f;", "/")
+}
+
+/// The `href`s of the meal rows on a Meals list page, in order.
+fn meal_links(html: &str) -> Vec<String> {
+    html.split(r#"<a class="meal-row" href=""#)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(unescape)
+        .collect()
+}
+
+/// The `value` of the form's hidden `back` field.
+fn back_field(html: &str) -> String {
+    unescape(
+        html.split(r#"name="back" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("no back field in {html}")),
+    )
+}
+
+#[tokio::test]
+async fn the_meals_list_searches_live_with_one_dense_row_per_meal() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    starter_week(&app).await;
+    let html = app.get("/meals").send().await.text();
+    assert_eq!(
+        meal_links(&html).len(),
+        12,
+        "the starter library, one row each"
+    );
+    assert!(html.contains("data-meal-search"), "the live search form");
+    assert!(html.contains("/static/meals.js?v="), "with its script");
+    assert!(
+        !html.contains(">Apply<"),
+        "filters apply as they change: no Apply button"
+    );
+    assert!(
+        html.contains("<noscript><button"),
+        "without script the form still submits"
+    );
+    assert!(html.contains(r#"<span class="meal-avatar" aria-hidden="true">"#));
+    assert!(html.contains(" g protein</small>"), "protein on the row");
+    // Unfiltered: the forms need not come back anywhere special.
+    assert!(meal_links(&html).iter().all(|h| h.ends_with("/edit")));
+
+    // The server filters (search over name and portion), so it works without script too.
+    let html = app.get("/meals?q=egg&sort=newest").send().await.text();
+    let links = meal_links(&html);
+    assert!(!links.is_empty() && links.len() < 12, "{links:?}");
+    assert!(html.contains("found · <a href=\"/meals\">Clear filters</a>"));
+    for link in &links {
+        assert!(
+            link.ends_with("/edit?back=%2Fmeals%3Fq%3Degg%26sort%3Dnewest"),
+            "{link}"
+        );
+    }
+    assert!(html.contains(r#"href="/meals/new?back=%2Fmeals%3Fq%3Degg%26sort%3Dnewest""#));
+}
+
+#[tokio::test]
+async fn editing_a_meal_returns_to_the_filtered_list() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    starter_week(&app).await;
+    let list = "/meals?q=egg&sort=calories_desc";
+    let edit = meal_links(&app.get(list).send().await.text())[0].clone();
+    let form = app.get(&edit).send().await.text();
+    assert_eq!(back_field(&form), list);
+    let cancel = form
+        .split(r#"<a class="btn btn-ghost" href=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert_eq!(unescape(cancel), list, "Cancel goes back to the list too");
+    let id = edit
+        .trim_start_matches("/meals/")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Save: back to the same list, with the message.
+    let r = app
+        .post(&format!("/meals/{id}"))
+        .header("origin", "https://meals.example.org")
+        .raw(
+            FORM,
+            format!(
+                "name=Egg+bowl&portion_description=3+eggs&back={}",
+                form_urlencoded::byte_serialize(list.as_bytes()).collect::<String>()
+            ),
+        )
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(r.header("location"), Some(list));
+    assert!(app.get(list).send().await.text().contains("Meal saved."));
+
+    // An invalid save keeps the way back in the form it shows again.
+    let r = app
+        .post(&format!("/meals/{id}"))
+        .header("origin", "https://meals.example.org")
+        .raw(FORM, "name=&portion_description=&back=%2Fmeals%3Fq%3Degg")
+        .send()
+        .await;
+    assert_eq!(back_field(&r.text()), "/meals?q=egg");
+
+    // Delete and add: back to the list as well.
+    let r = app
+        .post(&format!("/meals/{id}/delete"))
+        .header("origin", "https://meals.example.org")
+        .raw(FORM, "back=%2Fmeals%3Fq%3Degg%26page%3D1")
+        .send()
+        .await;
+    assert_eq!(r.header("location"), Some("/meals?q=egg&page=1"));
+    let r = app
+        .post("/meals/new")
+        .header("origin", "https://meals.example.org")
+        .raw(
+            FORM,
+            "name=Egg+muffins&portion_description=2+muffins&back=%2Fmeals%3Fq%3Degg",
+        )
+        .send()
+        .await;
+    assert_eq!(r.header("location"), Some("/meals?q=egg"));
+}
+
+#[tokio::test]
+async fn return_to_outside_meals_is_ignored() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    starter_week(&app).await;
+    let edit = meal_links(&app.get("/meals").send().await.text())[0].clone();
+    let id = edit.split('/').nth(2).unwrap().to_owned();
+    for hostile in [
+        "https://evil.example/meals",
+        "//evil.example/meals",
+        "/\\evil.example",
+        "/mealsx",
+        "/meals/../settings",
+        "/settings",
+        "/meals?q=a\r\nSet-Cookie: x=1",
+        "javascript:alert(1)",
+    ] {
+        let enc: String = form_urlencoded::byte_serialize(hostile.as_bytes()).collect();
+        let form = app.get(&format!("{edit}?back={enc}")).send().await.text();
+        assert_eq!(back_field(&form), "/meals", "{hostile}");
+        let r = app
+            .post(&format!("/meals/{id}"))
+            .header("origin", "https://meals.example.org")
+            .raw(
+                FORM,
+                format!("name=Oats&portion_description=60+g+oats&back={enc}"),
+            )
+            .send()
+            .await;
+        assert_eq!(r.header("location"), Some("/meals"), "{hostile}");
+    }
+}
+
+/// The `width` of every `<rect class="{class}"` on a page.
+fn rect_widths(html: &str, class: &str) -> Vec<f64> {
+    html.split(&format!(r#"<rect class="{class}""#))
+        .skip(1)
+        .filter_map(|rest| rest.split(r#"width=""#).nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(|w| w.parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn stats_chart_bars_have_a_maximum_width() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    starter_week(&app).await;
+    let today = app.get("/api/v1/today").send().await.json();
+    for (slot, status) in today["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["followed", "skipped"])
+    {
+        app.post(&format!(
+            "/api/v1/slots/{}/complete",
+            slot["id"].as_str().unwrap()
+        ))
+        .header("origin", "https://meals.example.org")
+        .json(json!({ "status": status }))
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    }
+
+    for days in [7, 30, 90] {
+        let html = app.get(&format!("/stats?days={days}")).send().await.text();
+        // A few days of data: a few narrow bars, not bars that fill the screen.
+        let bars = rect_widths(&html, "bar-fill");
+        assert!(!bars.is_empty(), "{html}");
+        assert!(bars.iter().all(|w| *w <= 28.0), "{bars:?}");
+        let kcal = [rect_widths(&html, "planned"), rect_widths(&html, "eaten")].concat();
+        assert!(
+            !kcal.is_empty() && kcal.iter().all(|w| *w <= 28.0),
+            "{kcal:?}"
+        );
+        // Each chart has a natural size no wider than a phone column.
+        for width in html
+            .split(r#"<svg class="plot" width=""#)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+        {
+            assert!(width.parse::<f64>().unwrap() <= 420.0, "{width}");
+        }
+        // The y axis reads 0% / 50% / 100%, and the top label is inside the chart.
+        for label in ["0%", "50%", "100%"] {
+            assert!(html.contains(&format!(">{label}</text>")), "{label}");
+        }
+        let top = html
+            .split(r#"<text class="y" x="36" y=""#)
+            .nth(3)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap();
+        assert!(top.parse::<f64>().unwrap() >= 8.0, "100% at y={top}");
+        assert!(html.contains(r#"aria-label="Daily adherence, last "#));
+        assert!(
+            html.contains("kcal per day"),
+            "the calories chart names its unit"
+        );
+        assert!(html.contains(&format!(r#"href="/stats?days={days}" aria-current="page""#)));
+    }
+}
