@@ -34,22 +34,22 @@ fn hashes() -> &'static HashMap<String, String> {
     })
 }
 
+/// The ES modules pages import by name (`mf/today` → `today.js`). `meals.js` is loaded by its
+/// page's own `<script>` and imports nothing, so it is precached but not mapped.
+const MODULES: [&str; 8] = [
+    "today", "queue", "app", "capture", "sync", "grocery", "week", "setup",
+];
+
 /// The `<script type="importmap">` of every page: the versioned URLs of the ES modules. The same
 /// text for the life of the process, so the security policy can allow it by its hash.
 pub fn importmap() -> &'static str {
     static MAP: OnceLock<String> = OnceLock::new();
     MAP.get_or_init(|| {
-        format!(
-            "{{\"imports\":{{\"mf/today\":\"{}\",\"mf/queue\":\"{}\",\"mf/app\":\"{}\",\"mf/capture\":\"{}\",\"mf/sync\":\"{}\",\"mf/grocery\":\"{}\",\"mf/week\":\"{}\",\"mf/setup\":\"{}\"}}}}",
-            url("today.js"),
-            url("queue.js"),
-            url("app.js"),
-            url("capture.js"),
-            url("sync.js"),
-            url("grocery.js"),
-            url("week.js"),
-            url("setup.js")
-        )
+        let imports: serde_json::Map<String, serde_json::Value> = MODULES
+            .iter()
+            .map(|m| (format!("mf/{m}"), url(&format!("{m}.js")).into()))
+            .collect();
+        serde_json::json!({ "imports": imports }).to_string()
     })
 }
 
@@ -107,24 +107,21 @@ pub async fn service_worker() -> Response {
                 .replace("__VERSION__", bundle_version())
                 .replace(
                     "__PRECACHE__",
-                    &[
-                        "app.css",
-                        "app.js",
-                        "today.js",
-                        "queue.js",
-                        "capture.js",
-                        "sync.js",
-                        "grocery.js",
-                        "week.js",
-                        "setup.js",
-                        "meals.js",
-                        "icons/icon.svg",
-                        "icons/icon-192.png",
-                    ]
-                    .iter()
-                    .map(|n| format!("\"{}\"", url(n)))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                    &MODULES
+                        .iter()
+                        .map(|m| format!("{m}.js"))
+                        .chain(
+                            [
+                                "meals.js",
+                                "app.css",
+                                "icons/icon.svg",
+                                "icons/icon-192.png",
+                            ]
+                            .map(String::from),
+                        )
+                        .map(|n| format!("\"{}\"", url(&n)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 );
             (
                 [

@@ -94,7 +94,7 @@ impl Checklist {
                     "/week",
                 ),
             ],
-            starter: p.meal_types == 0 && p.meals == 0 && p.templates == 0,
+            starter: crate::app::starter::offered(&p),
         }
     }
 

@@ -170,7 +170,7 @@ pub async fn page(
                 .filter(|(done, _, _)| !done)
                 .map(|(_, label, link)| (*label, *link))
                 .collect(),
-            p.meal_types == 0 && p.meals == 0 && p.templates == 0,
+            app::starter::offered(&p),
         )
     } else {
         (Vec::new(), false)
