@@ -28,6 +28,16 @@ pub(crate) async fn sign_in(app: &TestApp, email: &str) {
     );
 }
 
+/// The starter library only (no week generated), through the page's form.
+async fn starter_library(app: &TestApp) {
+    let r = app
+        .post("/setup/starter")
+        .header("origin", "https://meals.example.org")
+        .send()
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+}
+
 /// The starter library and this week generated from it, through the pages.
 pub(crate) async fn starter_week(app: &TestApp) {
     let r = app
@@ -313,10 +323,7 @@ async fn week_says_what_setup_is_missing_before_it_offers_to_generate() {
         "{html}"
     );
 
-    app.post("/setup/starter")
-        .header("origin", "https://meals.example.org")
-        .send()
-        .await;
+    starter_library(&app).await;
     let html = app.get("/week").send().await.text();
     assert!(html.contains("Generate week"));
     assert!(!html.contains("Set up your week first"));
@@ -473,10 +480,7 @@ async fn the_guide_moves_to_the_next_step_after_each_one() {
 async fn template_form_shows_no_empty_slot_rows_when_slots_exist() {
     let app = TestApp::new().await;
     sign_in(&app, "ana@example.com").await;
-    app.post("/setup/starter")
-        .header("origin", "https://meals.example.org")
-        .send()
-        .await;
+    starter_library(&app).await;
     let id = &ids(&app, "/api/v1/day-templates").await[0];
     let slots = app
         .get(&format!("/api/v1/day-templates/{id}"))
@@ -650,10 +654,7 @@ async fn a_meal_type_is_edited_in_place_on_setup() {
 async fn week_plan_form_keeps_the_days_when_the_name_is_missing() {
     let app = TestApp::new().await;
     sign_in(&app, "ana@example.com").await;
-    app.post("/setup/starter")
-        .header("origin", "https://meals.example.org")
-        .send()
-        .await;
+    starter_library(&app).await;
     let template = &ids(&app, "/api/v1/day-templates").await[0];
     let r = post_form(
         &app,
