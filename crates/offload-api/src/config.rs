@@ -70,6 +70,9 @@ pub struct Settings {
 
     #[serde(deserialize_with = "lenient::opt_string")]
     pub openai_api_key: Option<String>,
+    /// A file holding the OpenAI key (a container secret); read at start and on `SIGHUP`.
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub openai_api_key_file: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub openai_base_url: Option<String>,
     #[serde(deserialize_with = "lenient::string")]
@@ -77,6 +80,9 @@ pub struct Settings {
     pub openai_timeout_seconds: f64,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub anthropic_api_key: Option<String>,
+    /// A file holding the Anthropic key; read at start and on `SIGHUP`.
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub anthropic_api_key_file: Option<String>,
     #[serde(deserialize_with = "lenient::opt_string")]
     pub anthropic_base_url: Option<String>,
     #[serde(deserialize_with = "lenient::string")]
@@ -139,10 +145,12 @@ impl Default for Settings {
             ai_retry_jitter_factor: 0.25,
             ai_request_budget_seconds: 25.0,
             openai_api_key: None,
+            openai_api_key_file: None,
             openai_base_url: None,
             openai_model: "gpt-4o-mini".into(),
             openai_timeout_seconds: 20.0,
             anthropic_api_key: None,
+            anthropic_api_key_file: None,
             anthropic_base_url: None,
             anthropic_model: "claude-haiku-4-5-20251001".into(),
             anthropic_version: "2023-06-01".into(),
@@ -307,6 +315,31 @@ pub fn is_strong_secret(secret: &str) -> bool {
         && distinct.len() >= 6
 }
 
+/// A secret given directly (`NAME`) or as a file (`NAME_FILE`, its content trimmed), not both.
+/// An unreadable or empty file is an error that names the variable, never the content.
+fn secret_value(
+    name: &str,
+    value: &Option<String>,
+    file: &Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    match (optional(value), optional(file)) {
+        (Some(_), Some(_)) => Err(ConfigError::Invalid(format!(
+            "set {name} or {name}_FILE, not both"
+        ))),
+        (v, None) => Ok(v),
+        (None, Some(path)) => match std::fs::read_to_string(&path) {
+            Ok(text) if !text.trim().is_empty() => Ok(Some(text.trim().to_owned())),
+            Ok(_) => Err(ConfigError::Invalid(format!(
+                "{name}_FILE ({path}) is empty"
+            ))),
+            Err(e) => Err(ConfigError::Invalid(format!(
+                "{name}_FILE ({path}) cannot be read: {}",
+                e.kind()
+            ))),
+        },
+    }
+}
+
 fn non_empty(name: &str, value: &str) -> Result<String, ConfigError> {
     let v = value.trim();
     if v.is_empty() {
@@ -448,11 +481,19 @@ impl Config {
             kind,
             retry,
             request_budget: (!budget.is_zero()).then_some(budget),
-            openai_api_key: optional(&s.openai_api_key),
+            openai_api_key: secret_value(
+                "OFFLOAD_OPENAI_API_KEY",
+                &s.openai_api_key,
+                &s.openai_api_key_file,
+            )?,
             openai_base_url: optional(&s.openai_base_url),
             openai_model: non_empty("OFFLOAD_OPENAI_MODEL", &s.openai_model)?,
             openai_timeout: seconds("OFFLOAD_OPENAI_TIMEOUT_SECONDS", s.openai_timeout_seconds)?,
-            anthropic_api_key: optional(&s.anthropic_api_key),
+            anthropic_api_key: secret_value(
+                "OFFLOAD_ANTHROPIC_API_KEY",
+                &s.anthropic_api_key,
+                &s.anthropic_api_key_file,
+            )?,
             anthropic_base_url: optional(&s.anthropic_base_url),
             anthropic_model: non_empty("OFFLOAD_ANTHROPIC_MODEL", &s.anthropic_model)?,
             anthropic_version: non_empty("OFFLOAD_ANTHROPIC_VERSION", &s.anthropic_version)?,

@@ -130,11 +130,12 @@ async fn serve(config: Config) -> ExitCode {
     };
     tracing::info!(
         addr = %listener.local_addr().map_or(addr, |a| a),
-        provider = state.provider.name(),
+        provider = state.provider.current().name(),
         engine = ?db.engine(),
         "offload-api listening"
     );
     let housekeeping = tokio::spawn(purge_windows(db.clone()));
+    let reloader = tokio::spawn(reload_on_hangup(state.clone()));
     let app = offload_api::router(state);
     let served = axum::serve(
         listener,
@@ -143,6 +144,7 @@ async fn serve(config: Config) -> ExitCode {
     .with_graceful_shutdown(platform::shutdown::signal())
     .await;
     housekeeping.abort();
+    reloader.abort();
     db.close().await;
     match served {
         Ok(()) => ExitCode::SUCCESS,
@@ -151,6 +153,32 @@ async fn serve(config: Config) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// On `SIGHUP`: read the configuration again (provider keys from their `*_FILE`s included) and
+/// send new calls to a provider built from it; calls in flight finish on the old one.
+async fn reload_on_hangup(state: offload_api::AppState) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("SIGHUP cannot be watched; provider keys reload on restart only");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match Settings::from_env().map(|s| state.reload_provider(s)) {
+                Ok(Ok(())) => tracing::info!(
+                    provider = state.provider.current().name(),
+                    "provider configuration reloaded"
+                ),
+                Ok(Err(e)) | Err(e) => {
+                    tracing::error!(error = %e, "reload refused; the previous provider stays")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = state;
 }
 
 /// Every ten minutes: delete rate-limit windows that closed more than a day ago, and quota

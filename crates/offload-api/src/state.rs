@@ -1,6 +1,8 @@
-//! What every handler can reach: configuration, database, token service, provider, clock.
+//! What every handler can reach: configuration, database, token service, provider, clock. The
+//! provider sits in a [`ProviderSlot`] so that `SIGHUP` can swap in one built from re-read keys
+//! while calls in flight finish on the one they started with.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use ai_providers::{
     AnthropicClient, AnthropicConfig, CallLimits, ChatProvider, OpenAiClient, OpenAiConfig,
@@ -19,7 +21,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: dbkit::Db,
     pub tokens: Arc<TokenService>,
-    pub provider: Arc<dyn ChatProvider>,
+    pub provider: ProviderSlot,
     pub apple: Arc<AppleVerifier>,
     pub clock: Arc<dyn Clock>,
 }
@@ -35,15 +37,55 @@ impl AppState {
             )),
             config: Arc::new(config),
             db,
-            provider,
+            provider: ProviderSlot::new(provider),
             clock,
         }
     }
 
     /// Replace the provider (tests use this to inject pacers; MealFrame-style reuse too).
     pub fn with_provider(mut self, provider: Arc<dyn ChatProvider>) -> AppState {
-        self.provider = provider;
+        self.provider = ProviderSlot::new(provider);
         self
+    }
+
+    /// Build the provider again from `settings` (keys re-read from their files) and use it for
+    /// every call that starts from now on. Only the provider changes; an invalid configuration
+    /// changes nothing and says why.
+    pub fn reload_provider(
+        &self,
+        settings: crate::config::Settings,
+    ) -> Result<(), crate::config::ConfigError> {
+        let config = Config::from_settings(settings)?;
+        self.provider.set(provider_from(
+            &config.provider,
+            ai_providers::default_http_client(),
+        ));
+        Ok(())
+    }
+}
+
+/// The provider calls go to, replaceable while serving (cheap to clone: one shared slot).
+#[derive(Clone)]
+pub struct ProviderSlot(Arc<RwLock<Arc<dyn ChatProvider>>>);
+
+impl ProviderSlot {
+    pub fn new(provider: Arc<dyn ChatProvider>) -> ProviderSlot {
+        ProviderSlot(Arc::new(RwLock::new(provider)))
+    }
+
+    /// The provider for a call about to start (it keeps this one until it ends).
+    pub fn current(&self) -> Arc<dyn ChatProvider> {
+        match self.0.read() {
+            Ok(p) => p.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn set(&self, provider: Arc<dyn ChatProvider>) {
+        match self.0.write() {
+            Ok(mut p) => *p = provider,
+            Err(poisoned) => *poisoned.into_inner() = provider,
+        }
     }
 }
 

@@ -201,9 +201,10 @@ pub async fn handle<Op: Operation>(
         model: None,
     };
     drop(request);
-    let provider = state.provider.name().to_owned();
+    let backend = state.provider.current();
+    let provider = backend.name().to_owned();
     let started = Instant::now();
-    let result = state.provider.chat(&chat).await;
+    let result = backend.chat(&chat).await;
     let elapsed = started.elapsed();
     drop(chat);
     let answer = match result {

@@ -5,6 +5,7 @@ mod apple;
 mod check_order;
 mod differences;
 mod ios_client;
+mod key_reload;
 mod openapi;
 mod operations;
 mod operator;
