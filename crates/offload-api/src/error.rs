@@ -62,6 +62,10 @@ pub enum ApiError {
     /// The model answered, but not in the shape the route promises.
     #[error("provider output did not match the response shape")]
     ProviderOutput,
+    /// The quota pool is full only of calls still in flight (some may fail and free their
+    /// unit): a retryable 503 the app falls back on, not the hard stop of `quota_exceeded`.
+    #[error("quota held by calls in flight")]
+    QuotaBusy,
     /// The database is out of reach (no connection within the acquire timeout, or refused): a
     /// 503 the app treats as "fall back on-device", with `Retry-After`.
     #[error("service unavailable")]
@@ -128,7 +132,7 @@ impl ApiError {
                 StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_GATEWAY)
             }
             ApiError::ProviderOutput => StatusCode::BAD_GATEWAY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::QuotaBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -191,6 +195,11 @@ impl ApiError {
                 "provider_invalid_response",
                 "Provider returned invalid response".into(),
             ),
+            ApiError::QuotaBusy => (
+                "quota_busy",
+                "Your remaining AI actions are in use by requests still running; retry shortly"
+                    .into(),
+            ),
             ApiError::Unavailable => (
                 "service_unavailable",
                 "Service temporarily unavailable; retry later".into(),
@@ -206,7 +215,7 @@ impl ApiError {
             | ApiError::InferenceRateLimited { retry_after }
             | ApiError::ReconcileRateLimited { retry_after }
             | ApiError::QuotaExceeded { retry_after } => Some((*retry_after).max(1)),
-            ApiError::Unavailable => Some(UNAVAILABLE_RETRY_AFTER),
+            ApiError::Unavailable | ApiError::QuotaBusy => Some(UNAVAILABLE_RETRY_AFTER),
             _ => None,
         }
     }

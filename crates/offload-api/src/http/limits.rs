@@ -21,7 +21,7 @@ use crate::{
     state::AppState,
     store::{
         StoreError,
-        usage::{self, Period, ReservationId},
+        usage::{self, Period, ReservationId, Reserved, Room},
     },
 };
 
@@ -89,6 +89,8 @@ pub enum Admission {
     Throttled(Throttled),
     TooLarge,
     QuotaFull,
+    /// The pool is full only of calls still in flight.
+    QuotaBusy,
 }
 
 /// Count one hit on the address dimension, then (if allowed) on the install dimension, then do
@@ -156,8 +158,9 @@ pub async fn admit(
                     )
                     .await?
                     {
-                        Some(id) => Admission::Admitted(Some(id)),
-                        None => Admission::QuotaFull,
+                        Reserved::Held(id) => Admission::Admitted(Some(id)),
+                        Reserved::Refused(Room::Busy) => Admission::QuotaBusy,
+                        Reserved::Refused(_) => Admission::QuotaFull,
                     }
                 }
             }

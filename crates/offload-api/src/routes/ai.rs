@@ -45,7 +45,7 @@ use crate::{
     store::{
         StoreError,
         tokens::{self, Spent},
-        usage::{self, Period, ReservationId},
+        usage::{self, Period, ReservationId, Room},
     },
 };
 
@@ -136,10 +136,13 @@ pub async fn handle<Op: Operation>(
     let quota_full = || ApiError::QuotaExceeded {
         retry_after: usage::seconds_until_reset(cfg.quota_period, now),
     };
-    if usage::pool_total(&state.db, &session.install_id, &period, now.into()).await?
-        >= i64::from(cfg.quota)
+    match usage::pool(&state.db, &session.install_id, &period, now.into())
+        .await?
+        .room(cfg.quota)
     {
-        return Err(quota_full());
+        Room::Free => {}
+        Room::Exhausted => return Err(quota_full()),
+        Room::Busy => return Err(ApiError::QuotaBusy),
     }
     // 5.
     let request: Op::Request = raw.parse()?;
@@ -181,6 +184,7 @@ pub async fn handle<Op: Operation>(
             });
         }
         Admission::QuotaFull => return Err(quota_full()),
+        Admission::QuotaBusy => return Err(ApiError::QuotaBusy),
         Admission::Admitted(Some(id)) => Reservation {
             held: Some(Held {
                 db: state.db.clone(),
@@ -300,7 +304,7 @@ pub async fn handle<Op: Operation>(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; quota_busy when the rest of the quota is held by calls in flight, service_unavailable when the database is out of reach (both with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn breakdown(
     State(state): State<AppState>,
@@ -320,7 +324,7 @@ pub async fn breakdown(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; quota_busy when the rest of the quota is held by calls in flight, service_unavailable when the database is out of reach (both with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn braindump(
     State(state): State<AppState>,
@@ -340,7 +344,7 @@ pub async fn braindump(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; quota_busy when the rest of the quota is held by calls in flight, service_unavailable when the database is out of reach (both with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn decide(
     State(state): State<AppState>,
@@ -360,7 +364,7 @@ pub async fn decide(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; quota_busy when the rest of the quota is held by calls in flight, service_unavailable when the database is out of reach (both with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn execfunction(
     State(state): State<AppState>,
@@ -380,7 +384,7 @@ pub async fn execfunction(
               (status = 429, description = "quota_exceeded, inference_rate_limited (with Retry-After)", body = super::ErrorEnvelope),
               (status = 500, description = "internal_error", body = super::ErrorEnvelope),
               (status = 502, description = "provider_request_failed, provider_invalid_response", body = super::ErrorEnvelope),
-              (status = 503, description = "provider_unavailable; service_unavailable when the database is out of reach (with Retry-After)", body = super::ErrorEnvelope),
+              (status = 503, description = "provider_unavailable; quota_busy when the rest of the quota is held by calls in flight, service_unavailable when the database is out of reach (both with Retry-After)", body = super::ErrorEnvelope),
               (status = 504, description = "provider_timeout", body = super::ErrorEnvelope)))]
 pub async fn draft(
     State(state): State<AppState>,

@@ -62,14 +62,47 @@ pub fn seconds_until_reset(kind: QuotaPeriod, now: OffsetDateTime) -> u64 {
     }
 }
 
-/// Settled pool units plus the units held by calls in flight whose reservation has not expired.
-const POOL_SUM: &str = "SELECT CAST(
-       COALESCE((SELECT SUM(count) FROM usage_counts
-                 WHERE install_id = $1 AND period = $2
-                   AND feature IN ('breakdown', 'braindump', 'decide')), 0)
-       + (SELECT COUNT(*) FROM quota_reservations
-          WHERE install_id = $1 AND period = $2 AND expires_at > $3)
-     AS BIGINT)";
+/// Settled pool units, and the units held by calls in flight whose reservation has not expired.
+const POOL_PARTS: &str = "SELECT
+       CAST(COALESCE((SELECT SUM(count) FROM usage_counts
+                      WHERE install_id = $1 AND period = $2
+                        AND feature IN ('breakdown', 'braindump', 'decide')), 0) AS BIGINT),
+       CAST((SELECT COUNT(*) FROM quota_reservations
+             WHERE install_id = $1 AND period = $2 AND expires_at > $3) AS BIGINT)";
+
+/// An install's pool in a period: units used by counted calls, and units held by calls in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pool {
+    pub settled: i64,
+    pub held: i64,
+}
+
+/// Whether a call may take a unit from a pool of `quota`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Room {
+    Free,
+    /// Counted calls used the quota: `quota_exceeded`.
+    Exhausted,
+    /// Only calls still in flight fill it; some may fail and give their unit back: retry.
+    Busy,
+}
+
+impl Pool {
+    pub fn total(self) -> i64 {
+        self.settled + self.held
+    }
+
+    pub fn room(self, quota: u32) -> Room {
+        let quota = i64::from(quota);
+        if self.settled >= quota {
+            Room::Exhausted
+        } else if self.total() >= quota {
+            Room::Busy
+        } else {
+            Room::Free
+        }
+    }
+}
 
 const LOCK_POOL: &str =
     "INSERT INTO quota_pools (install_id, period, touched_at) VALUES ($1, $2, $3)
@@ -97,19 +130,37 @@ pub async fn pool_total(
     period: &Period,
     now: Timestamp,
 ) -> Result<i64, StoreError> {
+    Ok(pool(db, install, period, now).await?.total())
+}
+
+/// The install's pool in `period`: settled and held units.
+pub async fn pool(
+    db: &Db,
+    install: &InstallId,
+    period: &Period,
+    now: Timestamp,
+) -> Result<Pool, StoreError> {
     let mut r = db.reader().await?;
-    Ok(fetch_scalar!(
+    let (settled, held) = fetch_one!(
         r.conn(),
-        i64,
-        POOL_SUM,
+        (i64, i64),
+        POOL_PARTS,
         install.as_str(),
         period.as_str(),
         now
-    )?)
+    )?;
+    Ok(Pool { settled, held })
+}
+
+/// The outcome of a reservation attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reserved {
+    Held(ReservationId),
+    /// No room: [`Room::Exhausted`] or [`Room::Busy`].
+    Refused(Room),
 }
 
 /// Hold one pool unit for `feature` until `expires_at` if fewer than `quota` are used.
-/// `None` = the pool is full.
 pub async fn reserve(
     db: &Db,
     install: &InstallId,
@@ -118,7 +169,7 @@ pub async fn reserve(
     quota: u32,
     now: Timestamp,
     expires_at: Timestamp,
-) -> Result<Option<ReservationId>, StoreError> {
+) -> Result<Reserved, StoreError> {
     let mut tx = db.begin().await?;
     let held = reserve_on(&mut tx, install, period, feature, quota, now, expires_at).await?;
     tx.commit().await?;
@@ -136,7 +187,7 @@ pub async fn reserve_on(
     quota: u32,
     now: Timestamp,
     expires_at: Timestamp,
-) -> Result<Option<ReservationId>, StoreError> {
+) -> Result<Reserved, StoreError> {
     execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
     execute!(
         tx.conn(),
@@ -146,16 +197,17 @@ pub async fn reserve_on(
         period.as_str(),
         now
     )?;
-    let used = fetch_scalar!(
+    let (settled, held) = fetch_one!(
         tx.conn(),
-        i64,
-        POOL_SUM,
+        (i64, i64),
+        POOL_PARTS,
         install.as_str(),
         period.as_str(),
         now
     )?;
-    if used >= i64::from(quota) {
-        return Ok(None);
+    match (Pool { settled, held }).room(quota) {
+        Room::Free => {}
+        refused => return Ok(Reserved::Refused(refused)),
     }
     let id = uuid::Uuid::new_v4().to_string();
     execute!(
@@ -168,7 +220,7 @@ pub async fn reserve_on(
         feature.key(),
         expires_at
     )?;
-    Ok(Some(ReservationId(id)))
+    Ok(Reserved::Held(ReservationId(id)))
 }
 
 /// Give back a unit taken by [`reserve`] (the provider call failed or the client went away).

@@ -165,3 +165,55 @@ async fn provider_problems_are_5xx_so_the_app_falls_back_on_device() {
         .await;
     assert!(r.status.is_server_error());
 }
+
+/// The client's rule (spec §11.5): fall back on-device for a 5xx, unless its code is one the app
+/// treats as a hard stop; never for a 429.
+fn app_falls_back(status: u16, code: &str) -> bool {
+    status >= 500
+        && !matches!(
+            code,
+            "quota_exceeded" | "feature_disabled" | "safety_blocked" | "consent_required"
+        )
+}
+
+#[tokio::test]
+async fn a_quota_held_by_calls_in_flight_and_a_lost_database_fall_back_but_a_used_quota_stops() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        default_feature_quota: 1,
+        ..s
+    })
+    .await;
+    app.provider_replies(
+        openai_reply(&fake::breakdown().to_string(), 1, 1)
+            .set_delay(std::time::Duration::from_millis(500)),
+    )
+    .await;
+    let token = app.token().await;
+    let body = json!({"input_text":"x","granularity":1});
+    let app = std::sync::Arc::new(app);
+    let first = {
+        let (app, token, body) = (app.clone(), token.clone(), body.clone());
+        tokio::spawn(async move { app.ai("/v1/ai/breakdown/generate", &token, &body).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let busy = app.ai("/v1/ai/breakdown/generate", &token, &body).await;
+    assert!(
+        app_falls_back(busy.status.as_u16(), busy.code()),
+        "{}",
+        busy.text
+    );
+    assert_eq!(first.await.unwrap().status, 200);
+    let used = app.ai("/v1/ai/breakdown/generate", &token, &body).await;
+    assert!(
+        !app_falls_back(used.status.as_u16(), used.code()),
+        "{}",
+        used.text
+    );
+    app.state.db.close().await;
+    let down = app.ai("/v1/ai/breakdown/generate", &token, &body).await;
+    assert!(
+        app_falls_back(down.status.as_u16(), down.code()),
+        "{}",
+        down.text
+    );
+}

@@ -116,17 +116,57 @@ async fn quota_is_enforced_atomically_under_concurrency() {
     let mut refused = 0;
     for c in calls {
         let r = c.await.unwrap();
-        match r.status.as_u16() {
-            200 => ok += 1,
-            429 => {
-                assert_eq!(r.code(), "quota_exceeded");
-                refused += 1
-            }
-            s => panic!("unexpected {s}: {}", r.text),
+        match (r.status.as_u16(), r.code()) {
+            (200, _) => ok += 1,
+            // Refused while the pool was full of calls in flight, or after they were counted.
+            (503, "quota_busy") | (429, "quota_exceeded") => refused += 1,
+            (s, code) => panic!("unexpected {s} {code}: {}", r.text),
         }
     }
     assert_eq!((ok, refused), (10, 20));
     assert_eq!(app.count("breakdown").await, 10);
+}
+
+#[tokio::test]
+async fn a_burst_past_the_quota_is_told_to_retry_not_that_the_quota_is_used_up() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        default_feature_quota: 5,
+        ai_inference_limit_per_install: 1000,
+        ai_inference_limit_per_ip: 1000,
+        ..s
+    })
+    .await;
+    // Slow enough that every call of the burst arrives while the first five are in flight.
+    app.provider_replies(openai_reply(&fake::breakdown().to_string(), 1, 1).set_delay(ms(800)))
+        .await;
+    let token = app.token().await;
+    let app = std::sync::Arc::new(app);
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let app = app.clone();
+            let token = token.clone();
+            tokio::spawn(async move { app.ai(BREAKDOWN, &token, &body()).await })
+        })
+        .collect();
+    let (mut ok, mut busy) = (0, 0);
+    for c in calls {
+        let r = c.await.unwrap();
+        match r.status.as_u16() {
+            200 => ok += 1,
+            _ => {
+                // A 5xx outside the client's "do not fall back" list: it answers on-device.
+                r.assert_error(503, "quota_busy");
+                assert_eq!(r.headers["retry-after"], "2");
+                busy += 1;
+            }
+        }
+    }
+    assert_eq!((ok, busy), (5, 15));
+    // Once the five are counted, the quota is used up for real.
+    app.ai(BREAKDOWN, &token, &body())
+        .await
+        .assert_error(429, "quota_exceeded");
+    assert_eq!(app.count("breakdown").await, 5);
 }
 
 #[tokio::test]
@@ -224,7 +264,10 @@ async fn leave_a_reservation_behind(app: &TestApp) {
     )
     .await
     .unwrap();
-    assert!(held.is_some(), "the pool had room");
+    assert!(
+        matches!(held, usage::Reserved::Held(_)),
+        "the pool had room"
+    );
 }
 
 async fn reservations_left(app: &TestApp) -> i64 {
@@ -272,17 +315,18 @@ async fn a_unit_held_by_a_call_that_never_finished_is_free_again_after_its_expir
     app.provider_answers(fake::breakdown(), 1, 1).await;
     app.preload("breakdown", 9).await;
     leave_a_reservation_behind(&app).await;
+    // The last unit is held, not used: retry, not "limit reached".
     let token = app.token().await;
     app.ai(BREAKDOWN, &token, &body())
         .await
-        .assert_error(429, "quota_exceeded");
+        .assert_error(503, "quota_busy");
 
     let ttl = time::Duration::try_from(app.state.config.reservation_ttl).unwrap();
     app.clock.advance(ttl - time::Duration::seconds(1));
     let token = app.token().await;
     app.ai(BREAKDOWN, &token, &body())
         .await
-        .assert_error(429, "quota_exceeded");
+        .assert_error(503, "quota_busy");
 
     app.clock.advance(time::Duration::seconds(1));
     let token = app.token().await;
