@@ -394,3 +394,56 @@ async fn difference_11_an_unreachable_database_answers_a_retryable_503_not_a_500
     assert_eq!(ready.status.as_u16(), 503);
     assert_eq!(ready.body["status"], "unavailable");
 }
+
+#[tokio::test]
+async fn difference_12_a_burst_past_the_quota_is_told_to_retry_not_that_it_is_used_up() {
+    let app = TestApp::with(|s| offload_api::Settings {
+        default_feature_quota: 5,
+        ai_inference_limit_per_install: 1000,
+        ai_inference_limit_per_ip: 1000,
+        ..s
+    })
+    .await;
+    // Slow enough that every call of the burst arrives while the first five are in flight.
+    app.provider_replies(openai_reply(&fake::breakdown().to_string(), 1, 1).set_delay(ms(800)))
+        .await;
+    let token = app.token().await;
+    let app = std::sync::Arc::new(app);
+    let calls: Vec<_> = (0..20)
+        .map(|_| {
+            let app = app.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                app.ai(
+                    BREAKDOWN,
+                    &token,
+                    &json!({"input_text": "x", "granularity": 1}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let (mut ok, mut busy) = (0, 0);
+    for c in calls {
+        let r = c.await.unwrap();
+        match r.status.as_u16() {
+            200 => ok += 1,
+            _ => {
+                // A 5xx outside the client's "do not fall back" list: it answers on-device.
+                r.assert_error(503, "quota_busy");
+                assert_eq!(r.headers["retry-after"], "2");
+                busy += 1;
+            }
+        }
+    }
+    assert_eq!((ok, busy), (5, 15));
+    // Once the five are counted, the quota is used up for real.
+    app.ai(
+        BREAKDOWN,
+        &token,
+        &json!({"input_text": "x", "granularity": 1}),
+    )
+    .await
+    .assert_error(429, "quota_exceeded");
+    assert_eq!(app.count("breakdown").await, 5);
+}

@@ -128,48 +128,6 @@ async fn quota_is_enforced_atomically_under_concurrency() {
 }
 
 #[tokio::test]
-async fn a_burst_past_the_quota_is_told_to_retry_not_that_the_quota_is_used_up() {
-    let app = TestApp::with(|s| offload_api::Settings {
-        default_feature_quota: 5,
-        ai_inference_limit_per_install: 1000,
-        ai_inference_limit_per_ip: 1000,
-        ..s
-    })
-    .await;
-    // Slow enough that every call of the burst arrives while the first five are in flight.
-    app.provider_replies(openai_reply(&fake::breakdown().to_string(), 1, 1).set_delay(ms(800)))
-        .await;
-    let token = app.token().await;
-    let app = std::sync::Arc::new(app);
-    let calls: Vec<_> = (0..20)
-        .map(|_| {
-            let app = app.clone();
-            let token = token.clone();
-            tokio::spawn(async move { app.ai(BREAKDOWN, &token, &body()).await })
-        })
-        .collect();
-    let (mut ok, mut busy) = (0, 0);
-    for c in calls {
-        let r = c.await.unwrap();
-        match r.status.as_u16() {
-            200 => ok += 1,
-            _ => {
-                // A 5xx outside the client's "do not fall back" list: it answers on-device.
-                r.assert_error(503, "quota_busy");
-                assert_eq!(r.headers["retry-after"], "2");
-                busy += 1;
-            }
-        }
-    }
-    assert_eq!((ok, busy), (5, 15));
-    // Once the five are counted, the quota is used up for real.
-    app.ai(BREAKDOWN, &token, &body())
-        .await
-        .assert_error(429, "quota_exceeded");
-    assert_eq!(app.count("breakdown").await, 5);
-}
-
-#[tokio::test]
 async fn failed_provider_calls_give_their_reservation_back() {
     let app = TestApp::with(|s| offload_api::Settings {
         default_feature_quota: 1,
