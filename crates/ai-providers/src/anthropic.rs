@@ -144,7 +144,10 @@ impl AnthropicClient {
                 r
             })
             .await?;
-        parse(&bytes, attempts)
+        parse(&bytes, attempts).map(|r| ChatResponse {
+            provider: self.config.name.clone(),
+            ..r
+        })
     }
 }
 
@@ -198,6 +201,7 @@ fn parse(bytes: &[u8], attempts: u32) -> Result<ChatResponse, ProviderError> {
             output_tokens: count("/usage/output_tokens"),
         },
         attempts,
+        provider: String::new(),
     })
 }
 

@@ -84,6 +84,8 @@ pub struct ChatResponse {
     pub usage: TokenUsage,
     /// How many HTTP attempts the call took (1 when the first one succeeded).
     pub attempts: u32,
+    /// The name of the provider that answered (with failover, not always the first one).
+    pub provider: String,
 }
 
 impl std::fmt::Debug for ChatResponse {
@@ -92,6 +94,7 @@ impl std::fmt::Debug for ChatResponse {
             .field("text_chars", &self.text.chars().count())
             .field("usage", &self.usage)
             .field("attempts", &self.attempts)
+            .field("provider", &self.provider)
             .finish()
     }
 }

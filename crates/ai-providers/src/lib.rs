@@ -8,12 +8,13 @@
 //!
 //! Every call runs under the shared [`RetryPolicy`] (capped exponential backoff with jitter, a total
 //! sleep budget, `Retry-After` honoured on 429) with a per-attempt timeout and an optional overall
-//! deadline. Failures are [`ProviderError`]s that carry only a class and an HTTP status — never a
+//! deadline; [`Failover`] chains providers in order within one budget. Failures are [`ProviderError`]s that carry only a class and an HTTP status — never a
 //! prompt, a model output or a provider's error body — and nothing here logs content.
 
 mod anthropic;
 mod chat;
 mod error;
+mod failover;
 mod openai;
 mod retry;
 mod transport;
@@ -21,6 +22,7 @@ mod transport;
 pub use anthropic::{AnthropicClient, AnthropicConfig};
 pub use chat::{ChatProvider, ChatRequest, ChatResponse, ContentPart, TokenUsage};
 pub use error::{ErrorKind, ProviderError};
+pub use failover::Failover;
 pub use openai::{OpenAiClient, OpenAiConfig};
 pub use retry::{Pacer, RetryPolicy, TokioPacer};
 pub use transport::CallLimits;

@@ -157,7 +157,10 @@ impl OpenAiClient {
                 r
             })
             .await?;
-        parse(&bytes, attempts)
+        parse(&bytes, attempts).map(|r| ChatResponse {
+            provider: self.config.name.clone(),
+            ..r
+        })
     }
 }
 
@@ -176,6 +179,7 @@ fn parse(bytes: &[u8], attempts: u32) -> Result<ChatResponse, ProviderError> {
             output_tokens: count("/usage/completion_tokens"),
         },
         attempts,
+        provider: String::new(),
     })
 }
 

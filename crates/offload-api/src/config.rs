@@ -60,6 +60,9 @@ pub struct Settings {
 
     #[serde(deserialize_with = "lenient::string")]
     pub ai_provider: String,
+    /// An ordered failover chain (`openai,anthropic`); overrides `ai_provider` when set.
+    #[serde(deserialize_with = "lenient::opt_string")]
+    pub ai_providers: Option<String>,
     pub ai_retry_max_attempts: u32,
     pub ai_retry_base_delay_seconds: f64,
     pub ai_retry_max_delay_seconds: f64,
@@ -138,6 +141,7 @@ impl Default for Settings {
             reconcile_limit_window_seconds: 60,
             max_features_per_install: 32,
             ai_provider: "openai".into(),
+            ai_providers: None,
             ai_retry_max_attempts: 3,
             ai_retry_base_delay_seconds: 0.25,
             ai_retry_max_delay_seconds: 2.0,
@@ -175,6 +179,7 @@ impl std::fmt::Debug for Settings {
             .field("addr", &self.addr)
             .field("environment", &self.environment)
             .field("ai_provider", &self.ai_provider)
+            .field("ai_providers", &self.ai_providers)
             .finish_non_exhaustive()
     }
 }
@@ -235,7 +240,10 @@ pub struct TokenSettings {
 /// Provider call settings.
 #[derive(Debug, Clone)]
 pub struct ProviderSettings {
+    /// The first provider asked.
     pub kind: ProviderKind,
+    /// Every provider in the order they are asked (`kind` first); more than one = failover.
+    pub chain: Vec<ProviderKind>,
     pub retry: ai_providers::RetryPolicy,
     pub request_budget: Option<Duration>,
     pub openai_api_key: Option<String>,
@@ -438,15 +446,30 @@ impl Config {
             return Err(ConfigError::UnknownActiveKid);
         }
 
-        let kind = match s.ai_provider.trim().to_lowercase().as_str() {
-            "openai" => ProviderKind::OpenAi,
-            "anthropic" => ProviderKind::Anthropic,
-            _ => {
-                return Err(ConfigError::Invalid(
-                    "OFFLOAD_AI_PROVIDER must be openai or anthropic".into(),
-                ));
-            }
+        let kind_of = |name: &str, var: &str| match name.trim().to_lowercase().as_str() {
+            "openai" => Ok(ProviderKind::OpenAi),
+            "anthropic" => Ok(ProviderKind::Anthropic),
+            _ => Err(ConfigError::Invalid(format!(
+                "{var} must name openai or anthropic"
+            ))),
         };
+        let chain = match optional(&s.ai_providers) {
+            Some(list) => {
+                let mut chain = Vec::new();
+                for name in list.split(',') {
+                    let k = kind_of(name, "OFFLOAD_AI_PROVIDERS")?;
+                    if chain.contains(&k) {
+                        return Err(ConfigError::Invalid(
+                            "OFFLOAD_AI_PROVIDERS names a provider twice".into(),
+                        ));
+                    }
+                    chain.push(k);
+                }
+                chain
+            }
+            None => vec![kind_of(&s.ai_provider, "OFFLOAD_AI_PROVIDER")?],
+        };
+        let kind = chain[0];
         if !(1..=10).contains(&s.ai_retry_max_attempts) {
             return Err(ConfigError::Invalid(
                 "OFFLOAD_AI_RETRY_MAX_ATTEMPTS must be between 1 and 10".into(),
@@ -479,6 +502,7 @@ impl Config {
         )?;
         let provider = ProviderSettings {
             kind,
+            chain,
             retry,
             request_budget: (!budget.is_zero()).then_some(budget),
             openai_api_key: secret_value(
@@ -638,13 +662,20 @@ pub const RESERVATION_MARGIN: Duration = Duration::from_secs(60);
 /// The longest one AI call can hold its quota unit: the request budget, or — without one or when
 /// it is longer — every attempt's timeout plus the backoff sleep budget; plus the margin.
 pub fn reservation_ttl(p: &ProviderSettings) -> Duration {
-    let attempt_timeout = match p.kind {
-        ProviderKind::OpenAi => p.openai_timeout,
-        ProviderKind::Anthropic => p.anthropic_timeout,
-    };
-    let worst = attempt_timeout
-        .saturating_mul(p.retry.max_attempts)
-        .saturating_add(p.retry.max_total_delay);
+    // With failover, every provider of the chain may use its whole allowance in turn.
+    let worst = p
+        .chain
+        .iter()
+        .map(|kind| {
+            let attempt_timeout = match kind {
+                ProviderKind::OpenAi => p.openai_timeout,
+                ProviderKind::Anthropic => p.anthropic_timeout,
+            };
+            attempt_timeout
+                .saturating_mul(p.retry.max_attempts)
+                .saturating_add(p.retry.max_total_delay)
+        })
+        .fold(Duration::ZERO, Duration::saturating_add);
     let provider_time = p.request_budget.map_or(worst, |budget| budget.min(worst));
     provider_time.saturating_add(RESERVATION_MARGIN)
 }

@@ -5,7 +5,8 @@
 use std::sync::{Arc, RwLock};
 
 use ai_providers::{
-    AnthropicClient, AnthropicConfig, CallLimits, ChatProvider, OpenAiClient, OpenAiConfig,
+    AnthropicClient, AnthropicConfig, CallLimits, ChatProvider, Failover, OpenAiClient,
+    OpenAiConfig,
 };
 
 use platform::clock::Clock;
@@ -89,10 +90,29 @@ impl ProviderSlot {
     }
 }
 
-/// The configured back end. Without a key *and* without a custom base URL it answers
-/// "not configured" (503 `provider_unavailable`) without any network traffic.
+/// The configured back end: one provider, or with `OFFLOAD_AI_PROVIDERS` an ordered failover
+/// chain within the request budget. Without a key *and* without a custom base URL a provider
+/// answers "not configured" (503 `provider_unavailable`) without any network traffic.
 pub fn provider_from(s: &ProviderSettings, http: reqwest::Client) -> Arc<dyn ChatProvider> {
-    match s.kind {
+    match s.chain.as_slice() {
+        [] => client_for(s.kind, s, http),
+        [one] => client_for(*one, s, http),
+        chain => Arc::new(Failover::new(
+            chain
+                .iter()
+                .map(|k| client_for(*k, s, http.clone()))
+                .collect(),
+            s.request_budget,
+        )),
+    }
+}
+
+fn client_for(
+    kind: ProviderKind,
+    s: &ProviderSettings,
+    http: reqwest::Client,
+) -> Arc<dyn ChatProvider> {
+    match kind {
         ProviderKind::OpenAi => {
             let defaults = OpenAiConfig::default();
             Arc::new(OpenAiClient::new(

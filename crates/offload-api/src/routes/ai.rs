@@ -226,6 +226,12 @@ pub async fn handle<Op: Operation>(
             return Err(ApiError::Provider(e));
         }
     };
+    // With failover, the provider that answered.
+    let provider = if answer.provider.is_empty() {
+        provider
+    } else {
+        answer.provider.clone()
+    };
     let usage = Usage {
         input_tokens: answer.usage.input_tokens,
         output_tokens: answer.usage.output_tokens,

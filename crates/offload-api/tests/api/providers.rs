@@ -281,3 +281,57 @@ async fn anthropic_non_json_text_is_an_invalid_response() {
     .await
     .assert_error(502, "provider_invalid_response");
 }
+
+/// `OFFLOAD_AI_PROVIDERS=openai,anthropic`: OpenAI failing after its retries hands the call to
+/// Anthropic, whose answer (and name) the app gets; a rejected request is not asked again.
+#[tokio::test]
+async fn an_ordered_failover_chain_asks_the_next_provider_after_a_retryable_failure() {
+    let anthropic = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(anthropic_reply(&fake::breakdown().to_string()))
+        .mount(&anthropic)
+        .await;
+    let uri = anthropic.uri();
+    let app = TestApp::with(move |s| offload_api::Settings {
+        ai_providers: Some("openai, anthropic".into()),
+        anthropic_api_key: Some("ak-test".into()),
+        anthropic_base_url: Some(uri),
+        ..s
+    })
+    .await;
+    app.provider_replies(ResponseTemplate::new(503)).await;
+    let token = app.token().await;
+    let body = json!({"input_text":"x","granularity":1});
+    let r = app.ai("/v1/ai/breakdown/generate", &token, &body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["provider"], "anthropic");
+    let retries = app.state.config.provider.retry.max_attempts as usize;
+    assert_eq!(
+        app.provider_calls().await,
+        retries,
+        "OpenAI was asked first, with its retries"
+    );
+    assert_eq!(anthropic.received_requests().await.unwrap().len(), 1);
+    assert_eq!(app.count("breakdown").await, 1);
+
+    // A request OpenAI rejects (4xx) ends there.
+    app.openai.reset().await;
+    app.provider_replies(ResponseTemplate::new(400)).await;
+    app.ai("/v1/ai/breakdown/generate", &token, &body)
+        .await
+        .assert_error(502, "provider_request_failed");
+    assert_eq!(anthropic.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failover_chain_must_name_known_providers_once() {
+    for bad in ["openai,openai", "openai,gemini", ""] {
+        let settings = offload_api::Settings {
+            ai_providers: Some(bad.into()),
+            ..test_settings("http://127.0.0.1:9", "/tmp")
+        };
+        let r = offload_api::Config::from_settings(settings);
+        assert_eq!(r.is_err(), !bad.is_empty(), "{bad:?}");
+    }
+}
