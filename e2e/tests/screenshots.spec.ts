@@ -1,7 +1,7 @@
 // Every main screen at phone and desktop sizes in both themes (CI artifacts in e2e/screenshots/),
 // each also checked for 44 px touch targets and by axe-core (no serious or critical findings).
 import { test } from '@playwright/test';
-import { expectAccessible, expectTapTargets, login, markNext, register, setTheme, starterWeek, synced, uniqueEmail } from './support';
+import { expectAccessible, expectNoSideScroll, expectTapTargets, login, markNext, register, setTheme, starterWeek, synced, uniqueEmail } from './support';
 
 const SCREENS = ['/', '/week', '/groceries', '/meals', '/meals/new', '/meals/import', '/setup', '/setup?tab=templates', '/setup?tab=plans', '/stats', '/settings'];
 const SIZES = [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 800 }]] as const;
@@ -16,6 +16,7 @@ test('signed-out screens', async ({ page }) => {
       for (const theme of THEMES) {
         await page.goto(screen);
         await setTheme(page, theme);
+        await expectNoSideScroll(page);
         await expectTapTargets(page);
         await expectAccessible(page);
         await page.screenshot({ path: `screenshots/${fileName(screen)}-${size}-${theme}.png`, fullPage: true });
@@ -44,6 +45,7 @@ test('main screens at phone and desktop sizes, in both themes', async ({ page })
         await page.goto(screen);
         await page.waitForLoadState('networkidle');
         await setTheme(page, theme);
+        await expectNoSideScroll(page);
         await expectTapTargets(page);
         await expectAccessible(page);
         await page.screenshot({ path: `screenshots/${fileName(screen)}-${size}-${theme}.png`, fullPage: true });

@@ -139,3 +139,9 @@ export async function expectAccessible(page: Page) {
 export async function setTheme(page: Page, theme: 'dark' | 'light') {
   await page.evaluate((t) => { document.documentElement.dataset.theme = t; }, theme);
 }
+
+/** The page does not scroll sideways (on a phone a wider page zooms out and breaks fixed panels). */
+export async function expectNoSideScroll(page: Page) {
+  const [content, viewport] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  expect(content, `page wider than the viewport on ${page.url()}`).toBeLessThanOrEqual(viewport);
+}

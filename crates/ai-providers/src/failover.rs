@@ -53,7 +53,14 @@ impl Failover {
             };
             match attempt {
                 Ok(answer) => return Ok(answer),
-                Err(e) if hands_over(&e) => last = e,
+                // A provider without a key never hides the real failure of an earlier one.
+                Err(e) if hands_over(&e) => {
+                    if !matches!(e, ProviderError::NotConfigured)
+                        || matches!(last, ProviderError::NotConfigured)
+                    {
+                        last = e;
+                    }
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -153,6 +160,21 @@ mod tests {
             Err(ProviderError::Rejected { status: 400 })
         ));
         assert_eq!(second.calls.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn a_provider_without_a_key_does_not_hide_an_earlier_outage() {
+        let chain = Failover::new(
+            vec![
+                Fake::new("openai", Err(ProviderError::Timeout)),
+                Fake::new("anthropic", Err(ProviderError::NotConfigured)),
+            ],
+            None,
+        );
+        assert!(matches!(
+            chain.chat(&request()).await,
+            Err(ProviderError::Timeout)
+        ));
     }
 
     #[tokio::test]

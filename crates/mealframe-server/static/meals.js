@@ -38,7 +38,14 @@ if (form && results) {
       const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
       const fresh = doc.getElementById('meal-results');
       if (!fresh) throw new Error('no results in the answer');
-      if (inFlight === controller) results.replaceChildren(...fresh.childNodes);
+      if (inFlight === controller) {
+        results.replaceChildren(...fresh.childNodes);
+        // One live region that stays in the page, so screen readers hear the new count.
+        const count = document.querySelector('[data-result-count]');
+        if (count) count.textContent = results.querySelector('.lib-count')?.textContent.trim() || '';
+        const add = document.querySelector('[data-add-meal]');
+        if (add) add.href = url === '/meals' ? '/meals/new' : `/meals/new?back=${encodeURIComponent(url)}`;
+      }
     } catch (e) {
       if (e.name === 'AbortError') return;
       // Offline or a server error: let the browser load the page itself (it shows why).

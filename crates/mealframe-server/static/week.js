@@ -25,8 +25,7 @@ function show(row, status) {
   $('input[name="status"]', chip.form).value = status ? '' : 'followed';
   for (const b of $$('.status-grid button', row)) {
     const st = $('input[name="status"]', b.form).value;
-    if (st === status) b.setAttribute('aria-pressed', 'true');
-    else b.removeAttribute('aria-pressed');
+    b.setAttribute('aria-pressed', String(st === status));
   }
   const day = row.closest('.day');
   const rows = $$('.wmeal', day);
@@ -101,7 +100,12 @@ document.addEventListener('click', (e) => {
   for (const d of $$('details.menu[open]')) d.open = false;
 });
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape') for (const d of $$('details.menu[open]')) d.open = false;
+  if (e.key !== 'Escape') return;
+  for (const d of $$('details.menu[open]')) {
+    const inside = d.contains(document.activeElement);
+    d.open = false;
+    if (inside) d.querySelector('summary')?.focus(); // focus stays where the user was
+  }
 });
 
 // ----- the day strip and swiping (phones: one day per screen) ----------------------------------------

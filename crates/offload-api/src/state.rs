@@ -49,16 +49,22 @@ impl AppState {
         self
     }
 
-    /// Build the provider again from `settings` (keys re-read from their files) and use it for
-    /// every call that starts from now on. Only the provider changes; an invalid configuration
-    /// changes nothing and says why.
+    /// Read the provider keys again from `settings` (their files included) and use a provider
+    /// built with them for every call that starts from now on. Only the keys change: the chain,
+    /// timeouts and budget stay as started, so quota holds keep lasting as long as a call can.
+    /// An invalid configuration changes nothing and says why.
     pub fn reload_provider(
         &self,
         settings: crate::config::Settings,
     ) -> Result<(), crate::config::ConfigError> {
-        let config = Config::from_settings(settings)?;
+        let fresh = Config::from_settings(settings)?;
+        let provider = ProviderSettings {
+            openai_api_key: fresh.provider.openai_api_key,
+            anthropic_api_key: fresh.provider.anthropic_api_key,
+            ..self.config.provider.clone()
+        };
         self.provider.set(provider_from(
-            &config.provider,
+            &provider,
             ai_providers::default_http_client(),
         ));
         Ok(())

@@ -950,7 +950,8 @@ pub async fn save_plan(
         id: id.map(|i| i.to_string()),
         name: fields.get("name").unwrap_or_default().to_owned(),
         is_default,
-        first: false,
+        // A new user's first plan stays the default on a second try too.
+        first: id.is_none() && app::library::plans(&state, user.id()).await?.is_empty(),
         days: day_picks(picks),
         templates: template_options(&state, &user).await?,
         step: None,

@@ -43,8 +43,23 @@ fn unavailable(e: &sqlx::Error) -> bool {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: connection exceptions, too many connections, shutdown; SQLite: the
+        // database busy or locked by another connection past the busy timeout.
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-            code.starts_with("08") || matches!(&*code, "53300" | "57P01" | "57P02" | "57P03")
+            code.starts_with("08")
+                || matches!(
+                    &*code,
+                    "53300"
+                        | "57P01"
+                        | "57P02"
+                        | "57P03"
+                        | "5"
+                        | "261"
+                        | "517"
+                        | "773"
+                        | "6"
+                        | "262"
+                )
         }),
         _ => false,
     }

@@ -90,3 +90,44 @@ async fn a_silent_database_answers_503_after_the_acquire_timeout_not_a_stall() {
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
     held.abort();
 }
+
+/// SQLite locked by another process (an operator's `usage reset`, a backup) past the busy
+/// timeout: the retryable 503, not a 500.
+#[tokio::test]
+async fn a_sqlite_database_locked_elsewhere_answers_503() {
+    let mut app = TestApp::new().await;
+    if app.state.db.engine() != dbkit::Engine::Sqlite {
+        return;
+    }
+    let token = app.token().await;
+    app.state.db = Db::open(
+        &app.db.url,
+        &dbkit::DbOptions {
+            acquire_timeout: std::time::Duration::from_millis(300),
+            ..dbkit::DbOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let path = app.db.url.trim_start_matches("sqlite://").to_owned();
+    let mut other = {
+        use sqlx::ConnectOptions as _;
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .connect()
+            .await
+            .unwrap()
+    };
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let r = app
+        .reconcile(
+            &token,
+            &json!({"install_id": INSTALL, "feature": "breakdown", "local_count": 1}),
+        )
+        .await;
+    r.assert_error(503, "service_unavailable");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+}
