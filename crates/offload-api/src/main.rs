@@ -60,7 +60,17 @@ async fn main() -> ExitCode {
         tracing::error!(location = %at, "panic");
     }));
     let command = Cli::parse().command.unwrap_or(Command::Serve);
-    let config = match Settings::from_env().and_then(Config::from_settings) {
+    // The usage commands never call a provider: an operator account that cannot read the key
+    // files can still run them.
+    let settings = Settings::from_env().map(|s| match &command {
+        Command::Serve => s,
+        Command::Usage(_) => Settings {
+            openai_api_key_file: None,
+            anthropic_api_key_file: None,
+            ..s
+        },
+    });
+    let config = match settings.and_then(Config::from_settings) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("offload-api: {e}");

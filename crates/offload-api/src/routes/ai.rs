@@ -281,9 +281,16 @@ pub async fn handle<Op: Operation>(
     };
     // 10.
     if Op::FEATURE.counts_toward_pool() {
-        reservation
-            .settle(Op::FEATURE, spent, state.clock.now().into())
-            .await?;
+        let now = state.clock.now().into();
+        if let Err(e) = reservation.settle(Op::FEATURE, spent, now).await {
+            // Not counted (the hold expires by itself), but the provider was paid.
+            if let Err(e) =
+                tokens::add(&state.db, &session.install_id, Op::FEATURE, spent, now).await
+            {
+                tracing::warn!(error = %e, "token totals not recorded");
+            }
+            return Err(e.into());
+        }
     } else {
         let now = state.clock.now().into();
         usage::increment(

@@ -167,6 +167,11 @@ async fn the_binary_prints_usage_for_an_install() {
             .env("OFFLOAD_DATABASE_URL", &url)
             .env("OFFLOAD_DATA_DIR", dir.path())
             .env("OFFLOAD_ENVIRONMENT", "development")
+            // The usage commands do not read provider keys (the operator may not be allowed to).
+            .env(
+                "OFFLOAD_OPENAI_API_KEY_FILE",
+                dir.path().join("unreadable.key"),
+            )
             .output()
             .unwrap()
     };
