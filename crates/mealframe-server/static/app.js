@@ -30,6 +30,21 @@ export function toast(text, action, ms = 4000) {
   toastTimer = setTimeout(() => el.replaceChildren(), ms);
 }
 
+/** Whether the user asked for less motion (animations and vibration stay off). */
+export const calm = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+/** A mark's feedback on `el`: its `celebrate` animation (restarted) and a tick of vibration.
+ *  Answers whether it played. */
+export function celebrate(el) {
+  if (!el || calm()) return false;
+  el.classList.remove('celebrate');
+  void el.offsetWidth; // restart the animation
+  el.classList.add('celebrate');
+  navigator.vibrate?.(15);
+  setTimeout(() => el.classList.remove('celebrate'), 500);
+  return true;
+}
+
 /** Forget every page this browser cached for a signed-in user. */
 export async function forgetPages() {
   if (!('caches' in self)) return;

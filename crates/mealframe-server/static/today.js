@@ -1,7 +1,7 @@
 // The Today page: completion sheet, long-press/swipe, pickers, quick-add, ad-hoc meals, undo and
 // yesterday's review. Every action is shown at once, stored in the offline queue, then synced.
 
-import { toast } from 'mf/app';
+import { celebrate, toast } from 'mf/app';
 import * as queue from 'mf/queue';
 import { syncer } from 'mf/sync';
 import { startCapture } from 'mf/capture';
@@ -49,19 +49,7 @@ function setStatus(el, status, actualName) {
   }
 }
 
-const calm = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 let celebrating = null; // the slot marked by a tap just now: it shows its mark before moving
-
-/** A short check animation and a tick of haptic feedback, unless the user asked for less motion. */
-function celebrate(el) {
-  if (!el || calm()) return false;
-  el.classList.remove('celebrate');
-  void el.offsetWidth; // restart the animation
-  el.classList.add('celebrate');
-  navigator.vibrate?.(15);
-  setTimeout(() => el.classList.remove('celebrate'), 500);
-  return true;
-}
 
 /** The first unmarked slot is the hero; the rest follow, unmarked first, each by position. */
 function relayout() {

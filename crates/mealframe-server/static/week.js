@@ -2,13 +2,13 @@
 // panel marks any status; the day strip and a swipe move between days on a phone. Marks go
 // through the same offline queue as Today's, so they work without signal and show on both pages.
 
+import { calm, celebrate } from 'mf/app';
 import { syncer } from 'mf/sync';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 const GLYPH = { followed: '✓', equivalent: '≈', skipped: '–', deviated: '✕', social: '☺' };
 const days = () => $('[data-week-days]');
-const calm = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 const rowOf = (slot) => $(`.wmeal[data-slot="${slot}"]`);
 let shownDay = null; // the day a phone shows, kept across a reload of the page's content
 
@@ -79,12 +79,7 @@ document.addEventListener('submit', (e) => {
   const prev = row.dataset.status || '';
   form.closest('details.menu')?.removeAttribute('open');
   if (status === prev) return;
-  const chip = $('.mark-chip', row);
-  if (status && !calm()) {
-    chip.classList.add('celebrate');
-    setTimeout(() => chip.classList.remove('celebrate'), 500);
-    navigator.vibrate?.(15);
-  }
+  if (status) celebrate($('.mark-chip', row));
   if (status) mark(row.dataset.slot, status, prev || null);
   else clear(row.dataset.slot, prev || null);
 });

@@ -117,6 +117,15 @@ fn record(provider: &str, feature: Feature, outcome: &'static str, elapsed: std:
         .record(elapsed.as_secs_f64());
 }
 
+/// Add a paid call's tokens to the operator's totals when the call is not counted (its answer
+/// was rejected, or counting it failed); best effort, the call fails anyway.
+async fn record_paid(state: &AppState, install: &InstallId, feature: Feature, spent: Spent) {
+    let now = state.clock.now().into();
+    if let Err(e) = tokens::add(&state.db, install, feature, spent, now).await {
+        tracing::warn!(error = %e, "token totals not recorded");
+    }
+}
+
 /// The shared envelope of every AI route.
 pub async fn handle<Op: Operation>(
     state: AppState,
@@ -273,10 +282,7 @@ pub async fn handle<Op: Operation>(
     let Some(response) = shaped else {
         reservation.give_back().await;
         // Not counted, but the provider was paid: the operator's totals say so.
-        let now = state.clock.now().into();
-        if let Err(e) = tokens::add(&state.db, &session.install_id, Op::FEATURE, spent, now).await {
-            tracing::warn!(error = %e, "token totals not recorded");
-        }
+        record_paid(&state, &session.install_id, Op::FEATURE, spent).await;
         return Err(ApiError::ProviderOutput);
     };
     // 10.
@@ -284,11 +290,7 @@ pub async fn handle<Op: Operation>(
         let now = state.clock.now().into();
         if let Err(e) = reservation.settle(Op::FEATURE, spent, now).await {
             // Not counted (the hold expires by itself), but the provider was paid.
-            if let Err(e) =
-                tokens::add(&state.db, &session.install_id, Op::FEATURE, spent, now).await
-            {
-                tracing::warn!(error = %e, "token totals not recorded");
-            }
+            record_paid(&state, &session.install_id, Op::FEATURE, spent).await;
             return Err(e.into());
         }
     } else {

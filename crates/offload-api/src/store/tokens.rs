@@ -5,13 +5,19 @@
 use dbkit::{Conn, Db, Timestamp, execute, fetch_all};
 use time::OffsetDateTime;
 
-use super::{StoreError, usage::Period};
-use crate::model::ids::{Feature, InstallId};
+use super::{
+    StoreError,
+    usage::{LOCK_POOL, Period},
+};
+use crate::{
+    config::QuotaPeriod,
+    model::ids::{Feature, InstallId},
+};
 
-/// The UTC month `YYYY-MM` of `now`: the bucket token totals fall into.
+/// The UTC month `YYYY-MM` of `now`: the bucket token totals fall into (a monthly quota
+/// period's name).
 pub fn month_of(now: OffsetDateTime) -> String {
-    let utc = now.to_offset(time::UtcOffset::UTC);
-    format!("{:04}-{:02}", utc.year(), u8::from(utc.month()))
+    Period::at(QuotaPeriod::Monthly, now).as_str().to_owned()
 }
 
 /// What one provider call used.
@@ -147,14 +153,7 @@ pub async fn reset(
 ) -> Result<u64, StoreError> {
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
-    execute!(
-        tx.conn(),
-        "INSERT INTO quota_pools (install_id, period, touched_at) VALUES ($1, $2, $3)
-         ON CONFLICT (install_id, period) DO UPDATE SET touched_at = excluded.touched_at",
-        install.as_str(),
-        period.as_str(),
-        now
-    )?;
+    execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
     let removed = match feature {
         Some(f) => execute!(
             tx.conn(),

@@ -104,7 +104,8 @@ impl Pool {
     }
 }
 
-const LOCK_POOL: &str =
+/// Take the install's pool lock for the period (every change to its counts starts with it).
+pub(super) const LOCK_POOL: &str =
     "INSERT INTO quota_pools (install_id, period, touched_at) VALUES ($1, $2, $3)
      ON CONFLICT (install_id, period) DO UPDATE SET touched_at = excluded.touched_at";
 
