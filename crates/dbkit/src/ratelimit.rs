@@ -109,14 +109,87 @@ pub async fn hit_on(
     .bind(limit)
     .fetch_one(c)
     .await)?;
-    let remaining_ms = (start_ms + window_ms - now_ms).max(0);
-    let retry_after_secs = u64::try_from((remaining_ms + 999) / 1_000)
-        .unwrap_or(1)
-        .max(1);
     Ok(Decision {
         allowed: hits <= limit,
-        retry_after_secs,
+        retry_after_secs: retry_after(start_ms, window_ms, now_ms),
     })
+}
+
+/// The outcome of [`hit_many`]: how many of the hits passed (always the first ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hits {
+    pub allowed: u32,
+    /// Whole seconds until the current window closes (at least 1).
+    pub retry_after_secs: u64,
+}
+
+/// `n` hits on `bucket` at `now` in the caller's transaction, with exactly the outcome of `n`
+/// calls of [`hit_on`] in a row, in two statements whatever `n`: the first opens or reads the
+/// window (and locks its row until commit), the second stores the new count. A group committer
+/// uses it to count many requests of one address in one go.
+pub async fn hit_many(
+    mut conn: Conn<'_>,
+    bucket: &str,
+    rate: Rate,
+    now: Timestamp,
+    n: u32,
+) -> Result<Hits, sqlx::Error> {
+    if n <= 1 {
+        let d = hit_on(conn, bucket, rate, now).await?;
+        return Ok(Hits {
+            allowed: u32::from(d.allowed && n == 1),
+            retry_after_secs: d.retry_after_secs,
+        });
+    }
+    let now_ms = now.unix_micros() / 1_000;
+    let window_ms = i64::try_from(rate.window.as_millis()).unwrap_or(i64::MAX);
+    let limit = i64::from(rate.limit);
+    let (start_ms, before): (i64, i64) = on_conn!(&mut conn, |c| sqlx::query_as(
+        "INSERT INTO rate_limit_windows (bucket, window_start_ms, hits) VALUES ($1, $2, 0)
+         ON CONFLICT (bucket) DO UPDATE SET
+           window_start_ms = CASE WHEN $2 - rate_limit_windows.window_start_ms >= $3
+                                  THEN $2 ELSE rate_limit_windows.window_start_ms END,
+           hits = CASE WHEN $2 - rate_limit_windows.window_start_ms >= $3 THEN 0
+                       ELSE rate_limit_windows.hits END
+         RETURNING window_start_ms, hits"
+    )
+    .bind(bucket)
+    .bind(now_ms)
+    .bind(window_ms)
+    .fetch_one(c)
+    .await)?;
+    let (allowed, after) = apply_hits(before, i64::from(n), limit);
+    on_conn!(&mut conn, |c| sqlx::query(
+        "UPDATE rate_limit_windows SET hits = $2 WHERE bucket = $1"
+    )
+    .bind(bucket)
+    .bind(after)
+    .execute(c)
+    .await
+    .map(|_| ()))?;
+    Ok(Hits {
+        allowed: u32::try_from(allowed).unwrap_or(0),
+        retry_after_secs: retry_after(start_ms, window_ms, now_ms),
+    })
+}
+
+/// `n` hits on a window holding `before` (one [`hit_on`] each): how many pass, and the count
+/// after (a refused hit leaves it at `limit + 1`).
+fn apply_hits(before: i64, n: i64, limit: i64) -> (i64, i64) {
+    let allowed = (limit - before).clamp(0, n);
+    let after = if before + n <= limit {
+        before + n
+    } else {
+        limit + 1
+    };
+    (allowed, after)
+}
+
+fn retry_after(start_ms: i64, window_ms: i64, now_ms: i64) -> u64 {
+    let remaining_ms = (start_ms + window_ms - now_ms).max(0);
+    u64::try_from((remaining_ms + 999) / 1_000)
+        .unwrap_or(1)
+        .max(1)
 }
 
 /// Delete windows that closed before `cutoff` (housekeeping; any instance may run it).
@@ -171,6 +244,26 @@ mod tests {
         assert_eq!(Rate::parse("0/minute"), None);
         assert_eq!(Rate::parse("five/minute"), None);
         assert_eq!(Rate::parse("5/fortnight"), None);
+    }
+
+    #[test]
+    fn many_hits_count_like_one_hit_after_another() {
+        for limit in 1..6 {
+            for before in 0..=limit + 1 {
+                for n in 1..9 {
+                    let (mut hits, mut passed) = (before, 0);
+                    for _ in 0..n {
+                        if hits >= limit {
+                            hits = limit + 1;
+                        } else {
+                            hits += 1;
+                            passed += 1;
+                        }
+                    }
+                    assert_eq!(apply_hits(before, n, limit), (passed, hits));
+                }
+            }
+        }
     }
 
     #[test]

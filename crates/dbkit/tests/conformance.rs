@@ -87,6 +87,43 @@ async fn constraint_violations_are_classified_the_same_way() {
 }
 
 #[tokio::test]
+async fn many_hits_in_one_transaction_count_like_single_hits() {
+    let t = test_db().await;
+    let rate = Rate {
+        limit: 5,
+        window: Duration::from_secs(60),
+    };
+    let t0 = Timestamp::from_unix_micros(1_000_000_000_000).unwrap();
+    let at = |secs: i64| t0.plus(time::Duration::seconds(secs));
+    let many = |n: u32, now: Timestamp| {
+        let db = t.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            let hits = ratelimit::hit_many(tx.conn(), "ip:many", rate, now, n)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            hits
+        }
+    };
+    let first = many(3, at(0)).await;
+    assert_eq!((first.allowed, first.retry_after_secs), (3, 60));
+    let second = many(4, at(10)).await;
+    assert_eq!(second.allowed, 2, "two left in the window");
+    assert_eq!(second.retry_after_secs, 50);
+    assert!(
+        !ratelimit::hit(&t.db, "ip:many", rate, at(11))
+            .await
+            .unwrap()
+            .allowed,
+        "the window is full, as after seven single hits"
+    );
+    assert_eq!(many(2, at(60)).await.allowed, 2, "a new window opens");
+    assert_eq!(many(1, at(61)).await.allowed, 1);
+    assert_eq!(many(9, at(62)).await.allowed, 2);
+}
+
+#[tokio::test]
 async fn rate_limit_allows_the_limit_then_rejects_until_the_window_closes() {
     let t = test_db().await;
     let rate = Rate {

@@ -14,6 +14,7 @@ use platform::clock::Clock;
 use crate::{
     auth::{apple::AppleVerifier, token::TokenService},
     config::{Config, ProviderKind, ProviderSettings},
+    store::group_commit::Committer,
 };
 
 /// Shared application state (cheap to clone).
@@ -21,6 +22,8 @@ use crate::{
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: dbkit::Db,
+    /// Admissions and settlements share commits through it (`store::group_commit`).
+    pub commits: Committer,
     pub tokens: Arc<TokenService>,
     pub provider: ProviderSlot,
     pub apple: Arc<AppleVerifier>,
@@ -37,10 +40,19 @@ impl AppState {
                 &config.apple_bundle_id,
             )),
             config: Arc::new(config),
+            commits: Committer::new(db.clone()),
             db,
             provider: ProviderSlot::new(provider),
             clock,
         }
+    }
+
+    /// Use another database (tests use this to point at an unreachable or locked one); the
+    /// group committer follows it.
+    pub fn with_db(mut self, db: dbkit::Db) -> AppState {
+        self.commits = Committer::new(db.clone());
+        self.db = db;
+        self
     }
 
     /// Replace the provider (tests use this to inject pacers; MealFrame-style reuse too).

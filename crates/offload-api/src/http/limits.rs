@@ -13,17 +13,16 @@ use axum::{
     extract::{ConnectInfo, connect_info::MockConnectInfo},
     http::{Extensions, HeaderMap},
 };
-use dbkit::{Timestamp, ratelimit};
+use dbkit::Timestamp;
 use hmac::{Hmac, Mac};
 
 use crate::{
-    model::ids::{Feature, InstallId},
+    model::ids::InstallId,
     state::AppState,
-    store::{
-        StoreError,
-        usage::{self, Period, ReservationId, Reserved, Room},
-    },
+    store::{StoreError, group_commit::Admit},
 };
+
+pub use crate::store::group_commit::{Admission, Then, Throttled};
 
 /// Which limiter: session issuance, AI inference or usage reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,13 +43,6 @@ pub fn address_bucket(key: &[u8; 32], ip: Option<IpAddr>) -> String {
     hex::encode(&mac.finalize().into_bytes()[..16])
 }
 
-/// A refusal: which dimension and how long until its window closes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Throttled {
-    pub dimension: &'static str,
-    pub retry_after: u64,
-}
-
 /// The caller's address (see [`platform::client_ip`]).
 pub fn client_ip(state: &AppState, extensions: &Extensions, headers: &HeaderMap) -> Option<IpAddr> {
     let peer = extensions
@@ -66,43 +58,16 @@ pub fn client_ip(state: &AppState, extensions: &Extensions, headers: &HeaderMap)
     platform::client_ip::client_ip(peer, forwarded, &state.config.trusted_proxies)
 }
 
-/// What else the admitting transaction does once both limits pass.
-pub enum Then<'a> {
-    /// Nothing (sessions).
-    Nothing,
-    /// The content is over the character limit: answer 413 (the slots stay used).
-    TooLarge,
-    /// Reserve a quota unit (AI pool features) until `expires_at`.
-    Reserve {
-        period: &'a Period,
-        feature: Feature,
-        quota: u32,
-        expires_at: Timestamp,
-    },
-}
-
-/// The outcome of [`admit`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Admission {
-    /// Both limits passed; with [`Then::Reserve`], the unit now held.
-    Admitted(Option<ReservationId>),
-    Throttled(Throttled),
-    TooLarge,
-    QuotaFull,
-    /// The pool is full only of calls still in flight.
-    QuotaBusy,
-}
-
 /// Count one hit on the address dimension, then (if allowed) on the install dimension, then do
-/// `then` — all in one write transaction, so a request costs one commit.
+/// `then` — through the process's group committer, so that many requests share one commit.
 pub async fn admit(
     state: &AppState,
     limiter: Limiter,
     ip: Option<IpAddr>,
     install: &InstallId,
-    then: Then<'_>,
+    then: Then,
 ) -> Result<Admission, StoreError> {
-    let (scope, per_ip, per_install) = match limiter {
+    let (scope, ip_rate, install_rate) = match limiter {
         Limiter::Sessions => (
             "sessions",
             state.config.session_limit_per_ip,
@@ -119,55 +84,19 @@ pub async fn admit(
             state.config.reconcile_limit_per_install,
         ),
     };
-    let now = Timestamp::from(state.clock.now());
     let ip = address_bucket(&state.config.address_key, ip);
-    let mut tx = state.db.begin().await?;
-    if tx.conn().is_postgres() {
-        // Every request of one address updates the same window row, which stays locked until
-        // commit; not waiting for the WAL flush keeps that lock short. A crash may forget the
-        // last moments of hits and reservations (the app's reconcile restores counts: highest
-        // number wins). SQLite's `synchronous=NORMAL` makes the same trade.
-        dbkit::execute!(tx.conn(), "SET LOCAL synchronous_commit TO OFF")?;
-    }
-    let by_ip = ratelimit::hit_on(tx.conn(), &format!("{scope}:ip:{ip}"), per_ip, now).await?;
-    let outcome = if !by_ip.allowed {
-        Admission::Throttled(Throttled {
-            dimension: "ip",
-            retry_after: by_ip.retry_after_secs,
+    state
+        .commits
+        .admit(Admit {
+            ip_bucket: format!("{scope}:ip:{ip}"),
+            ip_rate,
+            install_bucket: format!("{scope}:install:{}", install.as_str()),
+            install_rate,
+            install: install.clone(),
+            now: Timestamp::from(state.clock.now()),
+            then,
         })
-    } else {
-        let bucket = format!("{scope}:install:{}", install.as_str());
-        let by_install = ratelimit::hit_on(tx.conn(), &bucket, per_install, now).await?;
-        if !by_install.allowed {
-            Admission::Throttled(Throttled {
-                dimension: "install_id",
-                retry_after: by_install.retry_after_secs,
-            })
-        } else {
-            match then {
-                Then::Nothing => Admission::Admitted(None),
-                Then::TooLarge => Admission::TooLarge,
-                Then::Reserve {
-                    period,
-                    feature,
-                    quota,
-                    expires_at,
-                } => {
-                    match usage::reserve_on(
-                        &mut tx, install, period, feature, quota, now, expires_at,
-                    )
-                    .await?
-                    {
-                        Reserved::Held(id) => Admission::Admitted(Some(id)),
-                        Reserved::Refused(Room::Busy) => Admission::QuotaBusy,
-                        Reserved::Refused(_) => Admission::QuotaFull,
-                    }
-                }
-            }
-        }
-    };
-    tx.commit().await?;
-    Ok(outcome)
+        .await
 }
 
 #[cfg(test)]

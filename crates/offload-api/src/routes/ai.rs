@@ -44,6 +44,7 @@ use crate::{
     state::AppState,
     store::{
         StoreError,
+        group_commit::{Committer, Settle},
         tokens::{self, Spent},
         usage::{self, Period, ReservationId, Room},
     },
@@ -58,6 +59,7 @@ struct Reservation {
 
 struct Held {
     db: Db,
+    commits: Committer,
     install: InstallId,
     period: Period,
     id: ReservationId,
@@ -77,7 +79,16 @@ impl Reservation {
     ) -> Result<(), StoreError> {
         match self.held.take() {
             Some(h) => {
-                usage::settle(&h.db, &h.install, &h.period, feature, &h.id, spent, now).await
+                h.commits
+                    .settle(Settle {
+                        install: h.install,
+                        period: h.period,
+                        feature,
+                        id: h.id,
+                        spent,
+                        now,
+                    })
+                    .await
             }
             None => Ok(()),
         }
@@ -165,7 +176,7 @@ pub async fn handle<Op: Operation>(
         Then::TooLarge
     } else if Op::FEATURE.counts_toward_pool() {
         Then::Reserve {
-            period: &period,
+            period: period.clone(),
             feature: Op::FEATURE,
             quota: cfg.quota,
             expires_at: usage::expiry(now, cfg.reservation_ttl).into(),
@@ -194,15 +205,19 @@ pub async fn handle<Op: Operation>(
         }
         Admission::QuotaFull => return Err(quota_full()),
         Admission::QuotaBusy => return Err(ApiError::QuotaBusy),
-        Admission::Admitted(Some(id)) => Reservation {
+        Admission::Reserved(id) => Reservation {
             held: Some(Held {
                 db: state.db.clone(),
+                commits: state.commits.clone(),
                 install: session.install_id.clone(),
                 period: period.clone(),
                 id,
             }),
         },
-        Admission::Admitted(None) => Reservation::none(),
+        Admission::Admitted => Reservation::none(),
+        Admission::Reconciled(_) | Admission::TooManyFeatures => {
+            return Err(ApiError::Internal("admission"));
+        }
     };
     let chat = ChatRequest {
         system: Op::system_prompt().to_owned(),

@@ -23,7 +23,7 @@ use crate::{
     },
     model::ids::{FeatureName, InstallId},
     state::AppState,
-    store::usage::{self, Period, Reconciled},
+    store::usage::Period,
 };
 
 /// The largest `local_count` accepted (the original crashed with a 500 beyond 2^63).
@@ -100,34 +100,33 @@ pub async fn reconcile(
         return Err(ApiError::InstallIdMismatch);
     }
     let ip = limits::client_ip(&state, &parts.extensions, &parts.headers);
-    let admission =
-        limits::admit(&state, Limiter::Reconcile, ip, &install_id, Then::Nothing).await?;
-    if let Admission::Throttled(t) = admission {
-        tracing::info!(
-            dimension = t.dimension,
-            retry_after_seconds = t.retry_after,
-            install_id_hash = %install_id.log_hash(),
-            "reconcile_throttled"
-        );
-        return Err(ApiError::ReconcileRateLimited {
-            retry_after: t.retry_after,
-        });
-    }
     let now = state.clock.now();
-    let period = Period::at(cfg.quota_period, now);
-    let server_count = match usage::reconcile(
-        &state.db,
-        &install_id,
-        &period,
-        &feature,
-        request.local_count,
-        cfg.max_features_per_install,
-    )
-    .await?
-    {
-        Reconciled::Stored(n) => n,
-        Reconciled::TooManyFeatures => return Err(ApiError::TooManyFeatures),
+    let then = Then::Reconcile {
+        period: Period::at(cfg.quota_period, now),
+        feature,
+        local_count: request.local_count,
+        max_features: cfg.max_features_per_install,
     };
+    let server_count =
+        match limits::admit(&state, Limiter::Reconcile, ip, &install_id, then).await? {
+            Admission::Reconciled(n) => n,
+            Admission::TooManyFeatures => return Err(ApiError::TooManyFeatures),
+            Admission::Throttled(t) => {
+                tracing::info!(
+                    dimension = t.dimension,
+                    retry_after_seconds = t.retry_after,
+                    install_id_hash = %install_id.log_hash(),
+                    "reconcile_throttled"
+                );
+                return Err(ApiError::ReconcileRateLimited {
+                    retry_after: t.retry_after,
+                });
+            }
+            other => {
+                tracing::error!(?other, "reconcile_unexpected_admission");
+                return Err(ApiError::Internal("admission"));
+            }
+        };
     Ok(Json(ReconcileResponse {
         server_count,
         effective_remaining: (i64::from(cfg.quota) - server_count).max(0),

@@ -3,6 +3,7 @@
 //! `sqlx::Error`.
 
 mod error;
+pub mod group_commit;
 pub mod tokens;
 pub mod usage;
 pub mod users;

@@ -9,7 +9,7 @@
 //! reservation expires after the longest a call can take (`Config::reservation_ttl`), so a unit
 //! held by a process that died mid-call stops counting by itself: a crash never charges the user.
 
-use dbkit::{Db, Timestamp, Tx, execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
+use dbkit::{Conn, Db, Timestamp, Tx, execute, fetch_all, fetch_one, fetch_optional, fetch_scalar};
 use time::OffsetDateTime;
 
 use super::{
@@ -177,9 +177,8 @@ pub async fn reserve(
     Ok(held)
 }
 
-/// [`reserve`] inside the caller's write transaction (which commits it). Under the install's
-/// pool lock it also deletes the install's expired reservations; nothing else is written when
-/// the pool is full.
+/// [`reserve`] inside the caller's write transaction (which commits it): take the pool lock,
+/// drop the install's expired reservations, then [`reserve_locked`].
 pub async fn reserve_on(
     tx: &mut Tx,
     install: &InstallId,
@@ -189,17 +188,53 @@ pub async fn reserve_on(
     now: Timestamp,
     expires_at: Timestamp,
 ) -> Result<Reserved, StoreError> {
-    execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
+    lock_pool_on(tx.conn(), install, period, now).await?;
+    delete_expired_on(tx.conn(), install, period, now).await?;
+    reserve_locked(tx.conn(), install, period, feature, quota, now, expires_at).await
+}
+
+/// Take the install's pool lock for `period` in the caller's transaction (held until it ends).
+pub async fn lock_pool_on(
+    mut conn: Conn<'_>,
+    install: &InstallId,
+    period: &Period,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    execute!(&mut conn, LOCK_POOL, install.as_str(), period.as_str(), now)?;
+    Ok(())
+}
+
+/// Delete the install's reservations that expired (under its pool lock).
+pub async fn delete_expired_on(
+    mut conn: Conn<'_>,
+    install: &InstallId,
+    period: &Period,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     execute!(
-        tx.conn(),
+        &mut conn,
         "DELETE FROM quota_reservations
          WHERE install_id = $1 AND period = $2 AND expires_at <= $3",
         install.as_str(),
         period.as_str(),
         now
     )?;
+    Ok(())
+}
+
+/// Hold one unit if there is room, the pool lock being held by the caller's transaction.
+/// Nothing is written when the pool is full.
+pub async fn reserve_locked(
+    mut conn: Conn<'_>,
+    install: &InstallId,
+    period: &Period,
+    feature: Feature,
+    quota: u32,
+    now: Timestamp,
+    expires_at: Timestamp,
+) -> Result<Reserved, StoreError> {
     let (settled, held) = fetch_one!(
-        tx.conn(),
+        &mut conn,
         (i64, i64),
         POOL_PARTS,
         install.as_str(),
@@ -212,7 +247,7 @@ pub async fn reserve_on(
     }
     let id = uuid::Uuid::new_v4().to_string();
     execute!(
-        tx.conn(),
+        &mut conn,
         "INSERT INTO quota_reservations (install_id, period, id, feature, expires_at)
          VALUES ($1, $2, $3, $4, $5)",
         install.as_str(),
@@ -254,28 +289,37 @@ pub async fn settle(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
-    if tx.conn().is_postgres() {
-        // As admission: a database crash may forget this commit; the reservation then expires
-        // and the call is not charged (the app's reconcile restores the count).
-        execute!(tx.conn(), "SET LOCAL synchronous_commit TO OFF")?;
-    }
+    lock_pool_on(tx.conn(), install, period, now).await?;
+    settle_locked(tx.conn(), install, period, feature, id, spent, now).await?;
+    Ok(tx.commit().await?)
+}
+
+/// [`settle`] in the caller's transaction, which holds the install's pool lock.
+pub async fn settle_locked(
+    mut conn: Conn<'_>,
+    install: &InstallId,
+    period: &Period,
+    feature: Feature,
+    id: &ReservationId,
+    spent: Spent,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     execute!(
-        tx.conn(),
+        &mut conn,
         "DELETE FROM quota_reservations WHERE install_id = $1 AND period = $2 AND id = $3",
         install.as_str(),
         period.as_str(),
         id.0.as_str()
     )?;
     execute!(
-        tx.conn(),
+        &mut conn,
         ADD_ONE,
         install.as_str(),
         period.as_str(),
         feature.key(),
         now
     )?;
-    tokens::add_on(&mut tx.conn(), install, feature, spent, now).await?;
-    Ok(tx.commit().await?)
+    tokens::add_on(&mut conn, install, feature, spent, now).await
 }
 
 /// Delete every reservation that expired before `now` (housekeeping; admission ignores them).
@@ -332,13 +376,38 @@ pub async fn reconcile(
     feature: &FeatureName,
     local_count: i64,
     max_features: u32,
+    now: Timestamp,
 ) -> Result<Reconciled, StoreError> {
-    let now = Timestamp::now();
     let mut tx = db.begin().await?;
-    execute!(tx.conn(), LOCK_POOL, install.as_str(), period.as_str(), now)?;
+    lock_pool_on(tx.conn(), install, period, now).await?;
+    let merged = reconcile_locked(
+        tx.conn(),
+        install,
+        period,
+        feature,
+        local_count,
+        max_features,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(merged)
+}
+
+/// [`reconcile`] in the caller's transaction, which holds the install's pool lock. Writes
+/// nothing when it answers [`Reconciled::TooManyFeatures`].
+pub async fn reconcile_locked(
+    mut conn: Conn<'_>,
+    install: &InstallId,
+    period: &Period,
+    feature: &FeatureName,
+    local_count: i64,
+    max_features: u32,
+    now: Timestamp,
+) -> Result<Reconciled, StoreError> {
     if !feature.is_known() {
         let (exists, names) = fetch_one!(
-            tx.conn(),
+            &mut conn,
             (i64, i64),
             "SELECT CAST(COALESCE(SUM(CASE WHEN feature = $3 THEN 1 ELSE 0 END), 0) AS BIGINT),
                     CAST(COUNT(*) AS BIGINT)
@@ -348,12 +417,11 @@ pub async fn reconcile(
             feature.as_str()
         )?;
         if exists == 0 && names >= i64::from(max_features) {
-            tx.rollback().await?;
             return Ok(Reconciled::TooManyFeatures);
         }
     }
     let stored = fetch_scalar!(
-        tx.conn(),
+        &mut conn,
         i64,
         "INSERT INTO usage_counts (install_id, period, feature, count, updated_at)
          VALUES ($1, $2, $3, $4, $5)
@@ -368,7 +436,6 @@ pub async fn reconcile(
         local_count,
         now
     )?;
-    tx.commit().await?;
     Ok(Reconciled::Stored(stored))
 }
 

@@ -2,6 +2,8 @@
 //! response key it requires is present with the right type, timestamps are whole-second `Z`,
 //! errors carry the three envelope keys.
 
+use offload_api::store::usage;
+use platform::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -195,7 +197,19 @@ async fn a_quota_held_by_calls_in_flight_and_a_lost_database_fall_back_but_a_use
         let (app, token, body) = (app.clone(), token.clone(), body.clone());
         tokio::spawn(async move { app.ai("/v1/ai/breakdown/generate", &token, &body).await })
     };
-    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    // Once the first call holds the only unit (it is then waiting for the provider):
+    let install = offload_api::model::ids::InstallId::parse(INSTALL).unwrap();
+    let now = app.clock.now();
+    let period = usage::Period::at(app.state.config.quota_period, now);
+    for _ in 0..200 {
+        let pool = usage::pool(&app.state.db, &install, &period, now.into())
+            .await
+            .unwrap();
+        if pool.held == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     let busy = app.ai("/v1/ai/breakdown/generate", &token, &body).await;
     assert!(
         app_falls_back(busy.status.as_u16(), busy.code()),

@@ -4,6 +4,7 @@ mod ai_routes;
 mod apple;
 mod check_order;
 mod differences;
+mod group_commit;
 mod ios_client;
 mod key_reload;
 mod openapi;

@@ -71,7 +71,7 @@ async fn a_silent_database_answers_503_after_the_acquire_timeout_not_a_stall() {
         .acquire_timeout(app.state.config.db_acquire_timeout)
         .connect_lazy(&format!("postgres://u:p@127.0.0.1:{port}/offload"))
         .unwrap();
-    app.state.db = Db::Postgres(pool);
+    app.state = app.state.clone().with_db(Db::Postgres(pool));
 
     let started = std::time::Instant::now();
     let r = app
@@ -100,7 +100,7 @@ async fn a_sqlite_database_locked_elsewhere_answers_503() {
         return;
     }
     let token = app.token().await;
-    app.state.db = Db::open(
+    let db = Db::open(
         &app.db.url,
         &dbkit::DbOptions {
             acquire_timeout: std::time::Duration::from_millis(300),
@@ -109,6 +109,7 @@ async fn a_sqlite_database_locked_elsewhere_answers_503() {
     )
     .await
     .unwrap();
+    app.state = app.state.clone().with_db(db);
     let path = app.db.url.trim_start_matches("sqlite://").to_owned();
     let mut other = {
         use sqlx::ConnectOptions as _;
