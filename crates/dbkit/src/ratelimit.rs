@@ -173,6 +173,70 @@ pub async fn hit_many(
     })
 }
 
+/// One hit on each of `buckets` (distinct, all limited by `rate`) in the caller's transaction, in
+/// one statement; the same outcome as one [`hit_on`] per bucket in the given order (PostgreSQL
+/// locks the rows in that order). Answers the decisions in the buckets' order.
+pub async fn hit_each(
+    mut conn: Conn<'_>,
+    buckets: &[&str],
+    rate: Rate,
+    now: Timestamp,
+) -> Result<Vec<Decision>, sqlx::Error> {
+    use std::fmt::Write as _;
+    if buckets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now_ms = now.unix_micros() / 1_000;
+    let window_ms = i64::try_from(rate.window.as_millis()).unwrap_or(i64::MAX);
+    let limit = i64::from(rate.limit);
+    let mut sql =
+        String::from("INSERT INTO rate_limit_windows (bucket, window_start_ms, hits) VALUES ");
+    for i in 0..buckets.len() {
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(sql, "{sep}(${}, $1, 1)", i + 4);
+    }
+    sql.push_str(
+        " ON CONFLICT (bucket) DO UPDATE SET
+           window_start_ms = CASE WHEN $1 - rate_limit_windows.window_start_ms >= $2
+                                  THEN $1 ELSE rate_limit_windows.window_start_ms END,
+           hits = CASE WHEN $1 - rate_limit_windows.window_start_ms >= $2 THEN 1
+                       WHEN rate_limit_windows.hits >= $3 THEN $3 + 1
+                       ELSE rate_limit_windows.hits + 1 END
+         RETURNING bucket, window_start_ms, hits",
+    );
+    let rows: Vec<(String, i64, i64)> = on_conn!(&mut conn, |c| {
+        // Only placeholders are added to the text: no value is ever spliced in.
+        let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+            .bind(now_ms)
+            .bind(window_ms)
+            .bind(limit);
+        for b in buckets {
+            q = q.bind(*b);
+        }
+        // One text per batch size: not worth a slot in the prepared-statement cache.
+        q.persistent(false).fetch_all(c).await
+    })?;
+    let by_bucket: std::collections::HashMap<String, Decision> = rows
+        .into_iter()
+        .map(|(bucket, start_ms, hits)| {
+            let decision = Decision {
+                allowed: hits <= limit,
+                retry_after_secs: retry_after(start_ms, window_ms, now_ms),
+            };
+            (bucket, decision)
+        })
+        .collect();
+    buckets
+        .iter()
+        .map(|b| {
+            by_bucket
+                .get(*b)
+                .copied()
+                .ok_or_else(|| sqlx::Error::Protocol(format!("no window row came back for {b}")))
+        })
+        .collect()
+}
+
 /// `n` hits on a window holding `before` (one [`hit_on`] each): how many pass, and the count
 /// after (a refused hit leaves it at `limit + 1`).
 fn apply_hits(before: i64, n: i64, limit: i64) -> (i64, i64) {

@@ -124,6 +124,47 @@ async fn many_hits_in_one_transaction_count_like_single_hits() {
 }
 
 #[tokio::test]
+async fn one_hit_on_each_of_many_buckets_in_one_statement_counts_like_single_hits() {
+    let t = test_db().await;
+    let rate = Rate {
+        limit: 2,
+        window: Duration::from_secs(60),
+    };
+    let t0 = Timestamp::from_unix_micros(1_000_000_000_000).unwrap();
+    let at = |secs: i64| t0.plus(time::Duration::seconds(secs));
+    ratelimit::hit(&t.db, "b", rate, at(0)).await.unwrap();
+    ratelimit::hit(&t.db, "b", rate, at(0)).await.unwrap();
+    ratelimit::hit(&t.db, "c", rate, at(0)).await.unwrap();
+    let each = |now: Timestamp| {
+        let db = t.db.clone();
+        async move {
+            let mut tx = db.begin().await.unwrap();
+            let d = ratelimit::hit_each(tx.conn(), &["a", "b", "c"], rate, now)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            d.iter()
+                .map(|d| (d.allowed, d.retry_after_secs))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        each(at(10)).await,
+        vec![(true, 60), (false, 50), (true, 50)],
+        "a new window, a full one, the last slot of one"
+    );
+    assert_eq!(
+        each(at(20)).await,
+        vec![(true, 50), (false, 40), (false, 40)]
+    );
+    assert_eq!(
+        each(at(60)).await,
+        vec![(false, 10), (true, 60), (true, 60)],
+        "a is full until 70 s; b and c open new windows"
+    );
+}
+
+#[tokio::test]
 async fn rate_limit_allows_the_limit_then_rejects_until_the_window_closes() {
     let t = test_db().await;
     let rate = Rate {

@@ -101,6 +101,8 @@ async fn main() {
         .env("OFFLOAD_SESSION_ISSUE_LIMIT_PER_INSTALL", big)
         .env("OFFLOAD_AI_INFERENCE_LIMIT_PER_IP", big)
         .env("OFFLOAD_AI_INFERENCE_LIMIT_PER_INSTALL", big)
+        .env("OFFLOAD_RECONCILE_LIMIT_PER_IP", big)
+        .env("OFFLOAD_RECONCILE_LIMIT_PER_INSTALL", big)
         .env("OFFLOAD_DEFAULT_FEATURE_QUOTA", "2000000000")
         .env("OFFLOAD_LOG_FORMAT", "json")
         .env(

@@ -388,8 +388,13 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, StoreError> {
         entry.2 |= reserves;
         entry.3 = entry.3.max(now);
     }
-    for (install, period, reserves, now) in pools.into_values() {
-        usage::lock_pool_on(tx.conn(), install, period, now).await?;
+    let pools: Vec<_> = pools.into_values().collect();
+    let keys: Vec<(&InstallId, &Period)> = pools.iter().map(|p| (p.0, p.1)).collect();
+    let latest = pools.iter().map(|p| p.3).max();
+    if let Some(now) = latest {
+        usage::lock_pools_on(tx.conn(), &keys, now).await?;
+    }
+    for (install, period, reserves, now) in pools {
         if reserves {
             usage::delete_expired_on(tx.conn(), install, period, now).await?;
         }
@@ -473,9 +478,10 @@ fn throttled(dimension: &'static str, retry_after: u64) -> Done {
     }))
 }
 
-/// Count one hit per request on the window `window` names, each bucket once in key order with
-/// all its hits; the first hits of a bucket pass. Answers, per request, `Some(retry_after)`
-/// when refused.
+/// Count one hit per request on the window `window` names, in bucket key order (the lock
+/// order): a bucket with several requests in [`ratelimit::hit_many`] (its first hits pass), and
+/// each run of consecutive single-request buckets of one rate in one [`ratelimit::hit_each`]
+/// statement. Answers, per request, `Some(retry_after)` when refused.
 async fn count_hits<'a>(
     tx: &mut dbkit::Tx,
     admits: &[(usize, &'a Admit)],
@@ -491,12 +497,48 @@ async fn count_hits<'a>(
         entry.2.push(k);
     }
     let mut refused = vec![None; admits.len()];
+    // A run of single-request buckets sharing a rate, waiting to be sent in one statement.
+    let mut run: Vec<(&str, usize)> = Vec::new();
+    let mut run_rate: Option<(Rate, Timestamp)> = None;
     for (bucket, (rate, now, members)) in &buckets {
+        if members.len() == 1 && run_rate.is_none_or(|(r, _)| r == *rate) {
+            run.push((bucket, members[0]));
+            run_rate = Some((*rate, run_rate.map_or(*now, |(_, t)| t.max(*now))));
+            continue;
+        }
+        flush(tx, &mut run, run_rate.take(), &mut refused).await?;
+        if members.len() == 1 {
+            run.push((bucket, members[0]));
+            run_rate = Some((*rate, *now));
+            continue;
+        }
         let n = u32::try_from(members.len()).unwrap_or(u32::MAX);
         let hits = ratelimit::hit_many(tx.conn(), bucket, *rate, *now, n).await?;
         for &k in members.iter().skip(hits.allowed as usize) {
             refused[k] = Some(hits.retry_after_secs);
         }
     }
+    flush(tx, &mut run, run_rate, &mut refused).await?;
     Ok(refused)
+}
+
+/// Send a run of single-request buckets (see [`count_hits`]).
+async fn flush(
+    tx: &mut dbkit::Tx,
+    run: &mut Vec<(&str, usize)>,
+    rate: Option<(Rate, Timestamp)>,
+    refused: &mut [Option<u64>],
+) -> Result<(), StoreError> {
+    let Some((rate, now)) = rate else {
+        return Ok(());
+    };
+    let names: Vec<&str> = run.iter().map(|(b, _)| *b).collect();
+    let decisions = ratelimit::hit_each(tx.conn(), &names, rate, now).await?;
+    for ((_, k), d) in run.iter().zip(decisions) {
+        if !d.allowed {
+            refused[*k] = Some(d.retry_after_secs);
+        }
+    }
+    run.clear();
+    Ok(())
 }
