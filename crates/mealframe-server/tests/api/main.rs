@@ -14,6 +14,7 @@ mod hardening;
 mod isolation;
 mod library_capture;
 mod library_csv;
+mod library_meal_times;
 mod library_meal_types;
 mod library_meals;
 mod library_templates;

@@ -913,3 +913,80 @@ async fn stats_chart_bars_have_a_maximum_width() {
         assert!(html.contains(&format!(r#"href="/stats?days={days}" aria-current="page""#)));
     }
 }
+
+#[tokio::test]
+async fn meal_time_from_the_starter_shows_on_today_in_time_order() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    starter_week(&app).await;
+    // Wednesday: the starter's Workday (breakfast, lunch, snack, dinner).
+    let html = app
+        .get("/")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .text();
+    let at: Vec<usize> = ["07:30", "12:30", "16:00", "19:00"]
+        .iter()
+        .map(|t| {
+            html.find(&format!(
+                r#"<time class="slot-time" datetime="{t}">{t}</time>"#
+            ))
+            .unwrap_or_else(|| panic!("{t} shown: {html}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+}
+
+#[tokio::test]
+async fn meal_time_is_edited_in_the_template_form_without_javascript() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    post_form(&app, "/setup/types/new", "name=Lunch").await;
+    let lunch = ids(&app, "/api/v1/meal-types").await[0].clone();
+    // Adding a row keeps the typed time on the first one.
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("name=Day&slot={lunch}&slot_time=12%3A30&add_slot=1"),
+    )
+    .await;
+    let html = r.text();
+    assert_eq!(html.matches("data-slot-row").count(), 2, "{html}");
+    assert!(html.contains(r#"name="slot_time" value="12:30""#), "{html}");
+    // A bad time comes back as a form error next to the slots, nothing saved.
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("name=Day&slot={lunch}&slot_time=25%3A00"),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(
+        r.text().contains("Enter each time as HH:MM"),
+        "{}",
+        r.text()
+    );
+    assert!(ids(&app, "/api/v1/day-templates").await.is_empty());
+    // Saved: the API shows the time, and the edit form shows it again.
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("name=Day&slot={lunch}&slot_time=12%3A30"),
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    let id = ids(&app, "/api/v1/day-templates").await[0].clone();
+    let t = app
+        .get(&format!("/api/v1/day-templates/{id}"))
+        .send()
+        .await
+        .json();
+    assert_eq!(t["slots"][0]["time"], "12:30");
+    let html = app
+        .get(&format!("/setup/templates/{id}"))
+        .send()
+        .await
+        .text();
+    assert!(html.contains(r#"name="slot_time" value="12:30""#), "{html}");
+}
