@@ -10,6 +10,7 @@ mod accounts_password;
 mod accounts_profile;
 mod accounts_register;
 mod accounts_tokens;
+mod calendar_feed;
 mod hardening;
 mod isolation;
 mod library_capture;

@@ -990,3 +990,76 @@ async fn meal_time_is_edited_in_the_template_form_without_javascript() {
         .text();
     assert!(html.contains(r#"name="slot_time" value="12:30""#), "{html}");
 }
+
+#[tokio::test]
+async fn settings_calendar_feed_is_created_rotated_and_turned_off_with_plain_forms() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let html = app.get("/settings").send().await.text();
+    assert!(
+        html.contains(r#"<h2 id="feed-title">Calendar feed</h2>"#),
+        "{html}"
+    );
+    assert!(html.contains("No feed yet."));
+    assert!(html.contains(r#"action="/settings/calendar""#));
+    assert!(html.contains(">Create feed</button>"));
+    assert!(!html.contains("/settings/calendar/revoke"));
+    // A cross-site post is refused.
+    let r = app
+        .post("/settings/calendar")
+        .header("origin", "https://evil.example")
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Create: the page comes back with the URL (once), never cached.
+    let r = post_form(&app, "/settings/calendar", "").await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let html = r.text();
+    let start = html
+        .find(r#"value="https://meals.example.org/calendar/"#)
+        .expect("the URL");
+    let url = html[start + 7..].split('"').next().unwrap().to_owned();
+    assert!(url.ends_with(".ics"));
+    assert!(
+        html.contains("data-copy-feed hidden"),
+        "Copy URL waits for JavaScript"
+    );
+    assert!(html.contains(">Rotate feed address</button>"));
+    assert!(html.contains(r#"action="/settings/calendar/revoke""#));
+    let path = url
+        .strip_prefix("https://meals.example.org")
+        .unwrap()
+        .to_owned();
+    let feed = app.get(&path).no_cookies().send().await;
+    feed.assert(StatusCode::OK);
+    // Later visits say the feed is on without showing the address again.
+    let html = app.get("/settings").send().await.text();
+    assert!(html.contains("Your feed is on."));
+    assert!(!html.contains(&url));
+    // Rotate: a new URL; the old one is gone.
+    let html = post_form(&app, "/settings/calendar", "").await.text();
+    assert!(html.contains("the old one no longer works"));
+    assert!(!html.contains(&url));
+    assert_eq!(
+        app.get(&path).no_cookies().send().await.status,
+        StatusCode::NOT_FOUND
+    );
+    let start = html
+        .find(r#"value="https://meals.example.org/calendar/"#)
+        .unwrap();
+    let rotated = html[start + 7..].split('"').next().unwrap().to_owned();
+    let rotated_path = rotated
+        .strip_prefix("https://meals.example.org")
+        .unwrap()
+        .to_owned();
+    // Turn off.
+    let r = post_form(&app, "/settings/calendar/revoke", "").await;
+    assert!(r.status.is_redirection());
+    assert_eq!(
+        app.get(&rotated_path).no_cookies().send().await.status,
+        StatusCode::NOT_FOUND
+    );
+    let html = app.get("/settings").send().await.text();
+    assert!(html.contains("No feed yet."));
+}
