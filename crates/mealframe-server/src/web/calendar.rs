@@ -142,7 +142,9 @@ fn description(slot: &SlotView) -> String {
     }
     for (name, v) in [("protein", protein), ("carbs", carbs), ("fat", fat)] {
         if let Some(v) = v {
-            macros.push(format!("{name} {v} g"));
+            let text = v.to_string();
+            let grams = text.strip_suffix(".0").unwrap_or(&text);
+            macros.push(format!("{name} {grams} g"));
         }
     }
     if !macros.is_empty() {
