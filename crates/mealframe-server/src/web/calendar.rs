@@ -77,20 +77,25 @@ pub async fn feed(
     Ok(resp)
 }
 
-/// A strong validator: the body's SHA-256 (first 128 bits), quoted.
+/// The body's SHA-256 (first 128 bits), as a weak validator: the response may be compressed on
+/// the way out (which a strong validator would have to tell apart), and `If-None-Match` compares
+/// weakly anyway.
 fn etag_of(body: &str) -> String {
-    format!("\"{}\"", &hex(&Sha256::digest(body.as_bytes()))[..32])
+    format!("W/\"{}\"", &hex(&Sha256::digest(body.as_bytes()))[..32])
 }
 
-/// `If-None-Match` names the current entity (`*`, or a list of tags; weak comparison).
+/// `If-None-Match` names the current entity: `*`, or a list of tags compared weakly (RFC 9110
+/// §13.1.2: the opaque tags match, whether or not either is marked `W/`).
 fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    let opaque = |t: &str| t.strip_prefix("W/").unwrap_or(t).to_owned();
+    let ours = opaque(etag);
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
+        .any(|t| t == "*" || opaque(t) == ours)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -101,7 +106,7 @@ fn hex(bytes: &[u8]) -> String {
 /// regenerating a week (which re-rolls meals but keeps each slot's place and type) updates the
 /// calendar's events instead of duplicating them. A different meal type in that place (the day
 /// switched template) is a different event. Hashed so the UID does not reveal the user's id.
-pub fn uid(user: UserId, date: Date, slot: &SlotView) -> String {
+fn uid(user: UserId, date: Date, slot: &SlotView) -> String {
     let meal_type = slot
         .meal_type
         .as_ref()
@@ -175,7 +180,7 @@ fn event(plan: &FeedPlan, day: &DayView, slot: &SlotView, stamp: &str) -> Event 
 }
 
 /// The feed as iCalendar text (CRLF lines, folded at 75 octets, text escaped by `icalendar`).
-pub fn render(plan: &FeedPlan) -> String {
+fn render(plan: &FeedPlan) -> String {
     let stamp = OffsetDateTime::from(plan.stamp)
         .format(UTC_STAMP)
         .unwrap_or_else(|_| "19700101T000000Z".to_owned());
