@@ -936,6 +936,17 @@ async fn meal_time_from_the_starter_shows_on_today_in_time_order() {
         })
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    // Week shows the times too.
+    let week = app
+        .get("/week")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .text();
+    assert!(
+        week.contains(r#"<time datetime="07:30">07:30</time> · Breakfast"#),
+        "{week}"
+    );
 }
 
 #[tokio::test]
