@@ -11,6 +11,7 @@ pub mod csv_meals;
 pub mod email;
 pub mod grocery;
 pub mod ids;
+pub mod meal_time;
 pub mod password;
 pub mod planning;
 pub mod tenths;

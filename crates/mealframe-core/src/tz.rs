@@ -56,6 +56,30 @@ impl TimeZoneName {
     }
 }
 
+impl TimeZoneName {
+    /// The instant at which the wall clock in this zone shows `date` at `hour:minute`. DST is
+    /// the zone's own: 07:30 stays 07:30 local on both sides of a change. A time that does not
+    /// exist (skipped by a spring-forward gap) is read with the offset before the gap (02:30 in
+    /// a 02:00→03:00 gap is 03:30); a time that happens twice (autumn fold) is the first one.
+    pub fn instant_of(&self, date: Date, hour: u8, minute: u8) -> OffsetDateTime {
+        let civil = jiff::civil::DateTime::new(
+            date.year() as i16,
+            date.month() as i8,
+            date.day() as i8,
+            hour as i8,
+            minute as i8,
+            0,
+            0,
+        );
+        let ts = civil
+            .ok()
+            .and_then(|c| c.to_zoned(self.tz.clone()).ok())
+            .map(|z| z.timestamp().as_second())
+            .unwrap_or(0);
+        OffsetDateTime::from_unix_timestamp(ts).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
 impl fmt::Debug for TimeZoneName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "TimeZoneName({})", self.name)
@@ -96,6 +120,35 @@ mod tests {
                 .unwrap()
                 .date_at(datetime!(2026-11-23 03:00 UTC)),
             date!(2026 - 11 - 22)
+        );
+    }
+
+    #[test]
+    fn a_local_meal_time_keeps_its_wall_clock_across_dst_changes() {
+        let lj = TimeZoneName::parse("Europe/Ljubljana").unwrap();
+        // Summer time ends on Sunday 2026-10-25: 07:30 is 05:30 UTC before, 06:30 UTC after.
+        assert_eq!(
+            lj.instant_of(date!(2026 - 10 - 24), 7, 30),
+            datetime!(2026-10-24 05:30 UTC)
+        );
+        assert_eq!(
+            lj.instant_of(date!(2026 - 10 - 26), 7, 30),
+            datetime!(2026-10-26 06:30 UTC)
+        );
+        let ny = TimeZoneName::parse("America/New_York").unwrap();
+        // US summer time begins on Sunday 2026-03-08.
+        assert_eq!(
+            ny.instant_of(date!(2026 - 03 - 07), 7, 30),
+            datetime!(2026-03-07 12:30 UTC)
+        );
+        assert_eq!(
+            ny.instant_of(date!(2026 - 03 - 09), 7, 30),
+            datetime!(2026-03-09 11:30 UTC)
+        );
+        // 02:30 does not exist that night: it is read as 03:30 EDT.
+        assert_eq!(
+            ny.instant_of(date!(2026 - 03 - 08), 2, 30),
+            datetime!(2026-03-08 07:30 UTC)
         );
     }
 

@@ -74,6 +74,24 @@ for (const input of document.querySelectorAll('input[name="theme"]')) {
   input.addEventListener('change', () => { document.documentElement.dataset.theme = input.value; });
 }
 
+// Calendar feed (settings page): the address is selectable without JavaScript; with it, one tap
+// selects it and "Copy URL" puts it on the clipboard.
+const feedUrl = document.querySelector('[data-feed-url]');
+const copyFeed = document.querySelector('[data-copy-feed]');
+if (feedUrl) feedUrl.addEventListener('focus', () => feedUrl.select());
+if (feedUrl && copyFeed && navigator.clipboard) {
+  copyFeed.hidden = false;
+  copyFeed.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(feedUrl.value);
+      toast('Feed address copied.');
+    } catch {
+      feedUrl.select();
+      toast('Select the address and copy it.');
+    }
+  });
+}
+
 if (document.body.dataset.page === 'today') import('mf/today');
 if (document.body.dataset.page === 'groceries') import('mf/grocery');
 if (document.body.dataset.page === 'week') import('mf/week');

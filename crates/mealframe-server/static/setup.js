@@ -26,6 +26,13 @@ function slotEditor(list) {
       const label = row.querySelector('label');
       label.htmlFor = select.id;
       label.textContent = `Slot ${n}`;
+      const time = row.querySelector('input[name="slot_time"]');
+      if (time) {
+        time.id = `slot-time-${n}`;
+        const tl = row.querySelector('[data-time-label]');
+        tl.htmlFor = time.id;
+        tl.textContent = `Time of slot ${n} (optional)`;
+      }
       const up = row.querySelector('[data-up]');
       const down = row.querySelector('[data-down]');
       const remove = row.querySelector('[data-remove-row]');
@@ -47,6 +54,8 @@ function slotEditor(list) {
     const last = rows().at(-1);
     const copy = last.cloneNode(true);
     copy.querySelector('select').value = '';
+    const time = copy.querySelector('input[name="slot_time"]');
+    if (time) time.value = '';
     list.append(copy);
     refresh();
     copy.querySelector('select').focus();

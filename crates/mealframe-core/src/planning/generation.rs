@@ -14,12 +14,17 @@ use std::collections::HashMap;
 use time::Date;
 
 use super::{calendar, completion::CompletionStatus, round_robin::Rotation};
-use crate::ids::{DayTemplateId, MealId, MealTypeId, SlotId};
+use crate::{
+    ids::{DayTemplateId, MealId, MealTypeId, SlotId},
+    meal_time::MealTime,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TemplateSlot {
     pub position: i32,
     pub meal_type: MealTypeId,
+    /// When the meal is eaten (user's time zone); generation ignores it.
+    pub time: Option<MealTime>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,10 +157,12 @@ mod tests {
                 TemplateSlot {
                     position: 2,
                     meal_type: lunch,
+                    time: None,
                 },
                 TemplateSlot {
                     position: 1,
                     meal_type: breakfast,
+                    time: None,
                 },
             ],
         )]);

@@ -47,6 +47,9 @@ pub struct TemplateSlotResponse {
     pub id: String,
     pub position: i32,
     pub meal_type: wire::Compact,
+    /// Time of day `"HH:MM"` (24-hour, the user's time zone), or null. Added by MealFrame.
+    #[schema(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "07:30")]
+    pub time: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -80,6 +83,7 @@ fn response(t: &DayTemplate) -> TemplateResponse {
                 id: s.id.to_string(),
                 position: s.position,
                 meal_type: wire::Compact::from(&s.meal_type),
+                time: s.time.map(|t| t.to_string()),
             })
             .collect(),
     }
@@ -119,13 +123,18 @@ pub async fn get(
     Ok(Json(response(&t)))
 }
 
-/// `{position, meal_type_id}`
+/// `{position, meal_type_id, time?}`
 #[derive(Deserialize, ToSchema, Clone)]
 pub struct SlotBody {
     #[schema(value_type = i32, minimum = 1)]
     pub position: Value,
     #[schema(value_type = uuid::Uuid)]
     pub meal_type_id: Value,
+    /// Optional time of day `"HH:MM"` (24-hour, in the user's time zone); absent or null = no
+    /// time. Added by MealFrame; clients that omit it are unaffected.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "07:30")]
+    pub time: Option<Value>,
 }
 
 fn parse_slots(slots: &[SlotBody], v: &mut Issues) -> Option<Vec<TemplateSlot>> {
@@ -140,6 +149,16 @@ fn parse_slots(slots: &[SlotBody], v: &mut Issues) -> Option<Vec<TemplateSlot>> 
             Some(i64::from(i32::MAX)),
         );
         let meal_type: Option<MealTypeId> = v.uuid(("slots", i, "meal_type_id"), &s.meal_type_id);
+        let time = match s.time.as_ref().filter(|t| !t.is_null()) {
+            Some(t) => match v.meal_time(("slots", i, "time"), t) {
+                Some(t) => Some(t),
+                None => {
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
+        };
         match (position, meal_type) {
             (Some(p), Some(t)) => {
                 if !seen.insert(p) {
@@ -155,6 +174,7 @@ fn parse_slots(slots: &[SlotBody], v: &mut Issues) -> Option<Vec<TemplateSlot>> 
                 out.push(TemplateSlot {
                     position: p as i32,
                     meal_type: t,
+                    time,
                 });
             }
             _ => ok = false,

@@ -87,7 +87,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
     let key = req.headers().get(HEADER).and_then(valid_key);
-    let (Some(key), true) = (key, unsafe_method) else {
+    // An answer carrying a secret (the calendar feed URL) is never stored; a repeat runs again.
+    let secret_answer = req.uri().path() == super::calendar::TOKEN_PATH;
+    let (Some(key), true, false) = (key, unsafe_method, secret_answer) else {
         return next.run(req).await;
     };
     let (mut parts, body) = req.into_parts();

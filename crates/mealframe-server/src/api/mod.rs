@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod calendar;
 pub mod capture;
 mod common_responses;
 pub mod daily;
@@ -56,6 +57,7 @@ use crate::state::AppState;
         (name = "Week Plans", description = "Weekday to template mappings"),
         (name = "Stats", description = "Adherence, streaks, macros"),
         (name = "Grocery List", description = "What the plan needs from the shop, checkable"),
+        (name = "Calendar Feed", description = "The secret iCalendar feed address (`GET /calendar/{token}.ics`)"),
     )
 )]
 struct ApiDoc;
@@ -107,6 +109,7 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(auth::logout_all))
         .routes(routes!(analytics::pageview))
         .routes(routes!(export::export))
+        .routes(routes!(calendar::create_or_rotate, calendar::revoke))
         .routes(routes!(daily::today))
         .routes(routes!(daily::yesterday))
         .routes(routes!(daily::add_adhoc))

@@ -149,6 +149,11 @@ pub struct Slot {
     pub is_adhoc: bool,
     pub is_manual_override: bool,
     pub actual_meal: Option<MealCompact>,
+    /// Time of day `"HH:MM"` from the day template's slot (user's time zone); present only when
+    /// the slot has one. Added by MealFrame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "07:30")]
+    pub time: Option<String>,
 }
 
 impl From<&SlotView> for Slot {
@@ -163,6 +168,7 @@ impl From<&SlotView> for Slot {
             is_adhoc: s.is_adhoc,
             is_manual_override: s.is_manual_override,
             actual_meal: s.actual_meal.as_ref().map(MealCompact::from),
+            time: s.time.map(|t| t.to_string()),
         }
     }
 }

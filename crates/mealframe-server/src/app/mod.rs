@@ -9,6 +9,7 @@
 
 pub mod analytics;
 pub mod cache;
+pub mod calendar;
 pub mod capture;
 pub mod day_plan;
 pub mod error;

@@ -4,6 +4,7 @@
 
 use mealframe_core::{
     ids::{MealTypeId, UserId},
+    meal_time::MealTime,
     planning::{generation::TemplateSlot, macros::Macros},
     tenths::Tenths,
 };
@@ -24,6 +25,9 @@ const TYPES: [(&str, &str); 4] = [
     ("Snack", "Between meals"),
     ("Dinner", "Evening meal"),
 ];
+
+/// The time of day of each of `TYPES`' slots in the starter templates.
+const TIMES: [&str; 4] = ["07:30", "12:30", "16:00", "19:00"];
 
 /// (type, name, portion, kcal, protein, carbs, sugar, fat, saturated fat, fiber)
 type Row = (
@@ -248,12 +252,15 @@ pub async fn install(state: &AppState, w: &Write) -> AppResult<bool> {
         )
         .await?;
     }
+    // Sensible meal times (the user's time zone): breakfast 07:30, lunch 12:30, an afternoon
+    // snack 16:00, dinner 19:00.
     let slots = |ts: &[usize]| {
         ts.iter()
             .enumerate()
             .map(|(i, t)| TemplateSlot {
                 position: i as i32 + 1,
                 meal_type: types[*t],
+                time: MealTime::parse(TIMES[*t]),
             })
             .collect()
     };

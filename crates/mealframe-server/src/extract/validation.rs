@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use mealframe_core::{
     email::Email,
+    meal_time::MealTime,
     password::{self, NewPassword, PasswordError},
     planning::calendar::{self, DateError},
     tenths::{self, DecimalError, Tenths, TenthsError},
@@ -19,6 +20,9 @@ use uuid::Uuid;
 
 pub use super::issue::Issue;
 use crate::error::ApiError;
+
+/// The pattern a slot's `time` must match (what the 422 and the OpenAPI document name).
+pub const MEAL_TIME_PATTERN: &str = r"^([01][0-9]|2[0-3]):[0-5][0-9]$";
 
 /// What a 422 shows as the `input` of a rejected secret.
 pub const HIDDEN: &str = "[hidden]";
@@ -268,6 +272,31 @@ impl Issues {
             );
         }
         tz
+    }
+
+    /// A time of day as a JSON string `"HH:MM"` (24-hour, zero-padded).
+    pub fn meal_time(&mut self, loc: impl IntoLoc, v: &Value) -> Option<MealTime> {
+        let Some(s) = v.as_str() else {
+            self.push(
+                "string_type",
+                loc,
+                "Input should be a valid string",
+                v.clone(),
+                None,
+            );
+            return None;
+        };
+        let t = MealTime::parse(s);
+        if t.is_none() {
+            self.push(
+                "string_pattern_mismatch",
+                loc,
+                format!("String should match pattern '{MEAL_TIME_PATTERN}'"),
+                json!(s),
+                Some(json!({ "pattern": MEAL_TIME_PATTERN })),
+            );
+        }
+        t
     }
 
     /// A UUID given as a JSON string.

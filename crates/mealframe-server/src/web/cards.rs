@@ -73,6 +73,11 @@ pub struct SlotCard {
     pub actual_meal: Option<MealLine>,
     /// The next slot to eat today.
     pub is_next: bool,
+    /// "07:30" when the template slot has a time of day.
+    pub time: Option<String>,
+    /// Place in the day's display order (time order, see `mealframe_core::meal_time`), which the
+    /// page's script keeps when it moves cards.
+    pub order: usize,
 }
 
 impl SlotCard {
@@ -81,7 +86,7 @@ impl SlotCard {
         self.meal.as_ref().map_or("Unassigned", |m| m.name.as_str())
     }
 
-    fn new(s: &SlotView, is_next: bool) -> SlotCard {
+    fn new(s: &SlotView, order: usize, is_next: bool) -> SlotCard {
         SlotCard {
             id: s.id.to_string(),
             position: s.position,
@@ -92,6 +97,8 @@ impl SlotCard {
             is_manual_override: s.is_manual_override,
             actual_meal: s.actual_meal.as_ref().map(MealLine::from),
             is_next,
+            time: s.time.map(|t| t.to_string()),
+            order,
         }
     }
 }
@@ -168,7 +175,7 @@ impl DaySheet {
                 .slots
                 .iter()
                 .enumerate()
-                .map(|(i, s)| SlotCard::new(s, Some(i) == next))
+                .map(|(i, s)| SlotCard::new(s, i, Some(i) == next))
                 .collect(),
             stats: {
                 let (completed, total) = marked(day);

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod auth_pages;
+pub mod calendar;
 pub mod cards;
 pub mod forms;
 pub mod grocery;
@@ -142,6 +143,12 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/settings/password", post(settings::change_password))
         .route("/settings/logout-all", post(settings::logout_all))
         .route("/settings/delete", post(settings::delete_account))
+        .route("/settings/calendar", post(settings::create_calendar_feed))
+        .route(
+            "/settings/calendar/revoke",
+            post(settings::revoke_calendar_feed),
+        )
+        .route("/calendar/{file}", get(calendar::feed))
         .route("/week", get(week::page))
         .route("/week/generate", post(week::generate))
         .route("/week/day/{date}/template", post(week::set_template))

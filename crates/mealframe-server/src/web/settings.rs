@@ -1,5 +1,5 @@
 //! Settings (reached from the sidebar, and from Setup on phones): profile, time zone, theme,
-//! password, sessions, data export and account deletion.
+//! the calendar feed, password, sessions, data export and account deletion.
 
 use askama::Template;
 use axum::{
@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     accounts::{self, AccountError, KeepSessions, cookies},
+    app,
     error::ApiError,
     state::AppState,
 };
@@ -31,6 +32,10 @@ struct SettingsPage {
     theme: String,
     has_password: bool,
     zones: &'static [String],
+    /// The user has a calendar feed (its URL is shown only right after creating or rotating it).
+    feed_active: bool,
+    /// The feed URL just created or rotated: shown once.
+    feed_url: Option<String>,
     errors: Vec<String>,
 }
 
@@ -49,13 +54,14 @@ fn zones() -> &'static [String] {
     })
 }
 
-fn page_for(
+async fn page_for(
+    state: &AppState,
     user: &crate::extract::CurrentUser,
     headers: &HeaderMap,
     errors: Vec<String>,
-) -> SettingsPage {
+) -> Result<SettingsPage, PageError> {
     let u = &user.user;
-    SettingsPage {
+    Ok(SettingsPage {
         layout: Layout::new("Settings", "settings", Some(user), headers).wide(),
         email: u.email.clone(),
         provider: u.auth_provider.as_str(),
@@ -69,24 +75,70 @@ fn page_for(
             .to_owned(),
         has_password: u.password_hash.is_some(),
         zones: zones(),
+        feed_active: app::calendar::has_feed(state, user.id()).await?,
+        feed_url: None,
         errors,
-    }
+    })
 }
 
-pub async fn page(PageUser(user): PageUser, headers: HeaderMap) -> Response {
-    let p = page_for(&user, &headers, vec![]);
+pub async fn page(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let p = page_for(&state, &user, &headers, vec![]).await?;
     let had_flash = p.layout.flash.is_some();
-    render(&p, had_flash)
+    Ok(render(&p, had_flash))
 }
 
-fn invalid(
+async fn invalid(
+    state: &AppState,
     user: &crate::extract::CurrentUser,
     headers: &HeaderMap,
     errors: Vec<String>,
-) -> Response {
-    let mut resp = render(&page_for(user, headers, errors), false);
+) -> Result<Response, PageError> {
+    let mut resp = render(&page_for(state, user, headers, errors).await?, false);
     *resp.status_mut() = INVALID;
-    resp
+    Ok(resp)
+}
+
+/// Create or rotate the calendar feed: the page comes back with the new URL, shown this once
+/// (only its hash is stored), and is never stored by a cache.
+pub async fn create_calendar_feed(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let new = app::calendar::create_or_rotate(&state, &user.write()).await?;
+    let mut p = page_for(&state, &user, &headers, vec![]).await?;
+    p.feed_url = Some(app::calendar::feed_url(&state, &new.token));
+    p.layout.flash = Some(super::layout::Flash {
+        kind: "ok",
+        text: if new.rotated {
+            "New feed address made; the old one no longer works.".into()
+        } else {
+            "Calendar feed created.".into()
+        },
+    });
+    let mut resp = render(&p, true);
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+pub async fn revoke_calendar_feed(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    app::calendar::revoke(&state, &user.write()).await?;
+    Ok(redirect_with(
+        "/settings",
+        "ok",
+        "Calendar feed turned off; its address no longer works.",
+    ))
 }
 
 pub async fn save_preferences(
@@ -98,12 +150,14 @@ pub async fn save_preferences(
     check_origin(&state, &headers)?;
     let tz = match fields.get("timezone").map(TimeZoneName::parse) {
         Some(Some(tz)) => Some(tz),
-        Some(None) => return Ok(invalid(&user, &headers, vec!["Unknown time zone.".into()])),
+        Some(None) => {
+            return invalid(&state, &user, &headers, vec!["Unknown time zone.".into()]).await;
+        }
         None => None,
     };
     let theme = match fields.get("theme") {
         Some(t @ ("dark" | "light" | "system")) => Some(t),
-        Some(_) => return Ok(invalid(&user, &headers, vec!["Unknown theme.".into()])),
+        Some(_) => return invalid(&state, &user, &headers, vec!["Unknown theme.".into()]).await,
         None => None,
     };
     let prefs = theme.map(|t| serde_json::Map::from_iter([("theme".to_owned(), json!(t))]));
@@ -122,18 +176,22 @@ pub async fn change_password(
     check_origin(&state, &headers)?;
     let new = fields.get("new_password").unwrap_or_default();
     if fields.get("confirm").unwrap_or_default() != new {
-        return Ok(invalid(
+        return invalid(
+            &state,
             &user,
             &headers,
             vec!["The new passwords do not match.".into()],
-        ));
+        )
+        .await;
     }
     let Ok(new) = NewPassword::parse(new) else {
-        return Ok(invalid(
+        return invalid(
+            &state,
             &user,
             &headers,
             vec!["The new password must have 8 to 128 characters.".into()],
-        ));
+        )
+        .await;
     };
     let keep = KeepSessions {
         refresh_token: None,
@@ -154,11 +212,15 @@ pub async fn change_password(
             "ok",
             "Password changed. Other devices were signed out.",
         )),
-        Err(AccountError::WrongCurrentPassword) => Ok(invalid(
-            &user,
-            &headers,
-            vec!["The current password is not right.".into()],
-        )),
+        Err(AccountError::WrongCurrentPassword) => {
+            invalid(
+                &state,
+                &user,
+                &headers,
+                vec!["The current password is not right.".into()],
+            )
+            .await
+        }
         Err(e) => Err(PageError::from(ApiError::from(e))),
     }
 }
@@ -206,11 +268,15 @@ pub async fn delete_account(
             e @ (AccountError::WrongPassword
             | AccountError::PasswordRequired
             | AccountError::ReauthRequired),
-        ) => Ok(invalid(
-            &user,
-            &headers,
-            vec![PageError::from(ApiError::from(e)).message],
-        )),
+        ) => {
+            invalid(
+                &state,
+                &user,
+                &headers,
+                vec![PageError::from(ApiError::from(e)).message],
+            )
+            .await
+        }
         Err(e) => Err(PageError::from(ApiError::from(e))),
     }
 }

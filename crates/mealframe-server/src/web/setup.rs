@@ -80,6 +80,11 @@ impl FieldErrors {
                     "max_protein_g",
                     "Enter grams, such as 150 or 150.5, or leave it empty.",
                 );
+            } else if m.starts_with("slots") && m.contains("time") {
+                out.push(
+                    "slots",
+                    "Enter each time as HH:MM (24-hour), or leave it empty.",
+                );
             } else if m.starts_with("slots") {
                 out.push("slots", "Choose a meal type for every slot.");
             } else if m.starts_with("notes") {
@@ -524,8 +529,9 @@ struct TemplatePage {
     notes: String,
     max_kcal: String,
     max_protein: String,
-    /// Selected meal-type id per slot row, in order (empty = not chosen yet).
-    slots: Vec<String>,
+    /// Per slot row, in order: the selected meal-type id (empty = not chosen yet) and the time
+    /// of day as typed ("07:30"; empty = none).
+    slots: Vec<SlotRow>,
     types: Vec<(String, String)>,
     step: Option<usize>,
     errors: FieldErrors,
@@ -536,7 +542,7 @@ impl TemplatePage {
     fn preview(&self) -> String {
         self.slots
             .iter()
-            .filter_map(|s| self.types.iter().find(|(id, _)| id == s))
+            .filter_map(|s| self.types.iter().find(|(id, _)| *id == s.meal_type))
             .map(|(_, n)| n.as_str())
             .collect::<Vec<_>>()
             .join(" → ")
@@ -554,20 +560,44 @@ async fn type_options(
         .collect())
 }
 
+/// One row of the slot editor as the form holds it.
+#[derive(Clone, Default)]
+struct SlotRow {
+    meal_type: String,
+    time: String,
+}
+
+/// The form's rows: the `slot` and `slot_time` fields, in order (a missing time is empty).
+fn form_rows(fields: &Fields) -> Vec<SlotRow> {
+    let times = fields.all("slot_time");
+    fields
+        .all("slot")
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| SlotRow {
+            meal_type: t.to_owned(),
+            time: times
+                .get(i)
+                .map(|x| x.trim().to_owned())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// The rows the editor shows: the slots, or one row to choose in when there are none.
-fn slot_rows(mut slots: Vec<String>) -> Vec<String> {
+fn slot_rows(mut slots: Vec<SlotRow>) -> Vec<SlotRow> {
     if slots.is_empty() {
-        slots.push(String::new());
+        slots.push(SlotRow::default());
     }
     slots
 }
 
 /// The slot editor's buttons without JavaScript: each posts the form with the rows as they are
 /// and one change (add a row, remove, move up or down), and the form comes back changed.
-fn slot_edit(fields: &Fields, mut rows: Vec<String>) -> Option<Vec<String>> {
+fn slot_edit(fields: &Fields, mut rows: Vec<SlotRow>) -> Option<Vec<SlotRow>> {
     let at = |key: &str| fields.get(key).and_then(|v| v.parse::<usize>().ok());
     if fields.get("add_slot").is_some() {
-        rows.push(String::new());
+        rows.push(SlotRow::default());
     } else if let Some(i) = at("remove_slot").filter(|i| *i < rows.len()) {
         rows.remove(i);
     } else if let Some(i) = at("move_up").filter(|i| *i > 0 && *i < rows.len()) {
@@ -621,7 +651,15 @@ pub async fn edit_template(
             .map(|k| k.to_string())
             .unwrap_or_default(),
         max_protein: t.max_protein.map(|p| p.to_string()).unwrap_or_default(),
-        slots: slot_rows(t.slots.iter().map(|s| s.meal_type.id.to_string()).collect()),
+        slots: slot_rows(
+            t.slots
+                .iter()
+                .map(|s| SlotRow {
+                    meal_type: s.meal_type.id.to_string(),
+                    time: s.time.map(|t| t.to_string()).unwrap_or_default(),
+                })
+                .collect(),
+        ),
         types: type_options(&state, &user).await?,
         step: None,
         errors: FieldErrors::default(),
@@ -641,35 +679,42 @@ pub async fn save_template(
         Some(Path(raw)) => Some(raw.parse().map_err(|_| PageError::not_found())?),
         None => None,
     };
-    let rows = fields.all("slot");
-    let form = async |slots: Vec<String>, errors: FieldErrors| -> Result<TemplatePage, PageError> {
-        Ok(TemplatePage {
-            layout: Layout::new("Day template", "setup", Some(&user), &headers).wide(),
-            id: id.map(|i| i.to_string()),
-            name: fields.get("name").unwrap_or_default().to_owned(),
-            notes: fields.get("notes").unwrap_or_default().to_owned(),
-            max_kcal: fields
-                .get("max_calories_kcal")
-                .unwrap_or_default()
-                .to_owned(),
-            max_protein: fields.get("max_protein_g").unwrap_or_default().to_owned(),
-            slots,
-            types: type_options(&state, &user).await?,
-            step: None,
-            errors,
-        })
-    };
+    let rows = form_rows(&fields);
+    let form =
+        async |slots: Vec<SlotRow>, errors: FieldErrors| -> Result<TemplatePage, PageError> {
+            Ok(TemplatePage {
+                layout: Layout::new("Day template", "setup", Some(&user), &headers).wide(),
+                id: id.map(|i| i.to_string()),
+                name: fields.get("name").unwrap_or_default().to_owned(),
+                notes: fields.get("notes").unwrap_or_default().to_owned(),
+                max_kcal: fields
+                    .get("max_calories_kcal")
+                    .unwrap_or_default()
+                    .to_owned(),
+                max_protein: fields.get("max_protein_g").unwrap_or_default().to_owned(),
+                slots,
+                types: type_options(&state, &user).await?,
+                step: None,
+                errors,
+            })
+        };
     if let Some(changed) = slot_edit(&fields, rows.clone()) {
         return Ok(render(&form(changed, FieldErrors::default()).await?, false));
     }
-    let slot_types: Vec<String> = rows.into_iter().filter(|s| !s.is_empty()).collect();
+    let slot_types: Vec<SlotRow> = rows
+        .into_iter()
+        .filter(|s| !s.meal_type.is_empty())
+        .collect();
     let retry = async |errors: FieldErrors| -> Result<Response, PageError> {
         Ok(invalid(&form(slot_rows(slot_types.clone()), errors).await?))
     };
     let slots: Vec<_> = slot_types
         .iter()
         .enumerate()
-        .map(|(i, t)| json!({"position": i + 1, "meal_type_id": t}))
+        .map(|(i, s)| {
+            let time = (!s.time.is_empty()).then_some(s.time.as_str());
+            json!({"position": i + 1, "meal_type_id": s.meal_type, "time": time})
+        })
         .collect();
     let json = Json::default()
         .set("name", fields.text("name").unwrap_or_default())

@@ -913,3 +913,164 @@ async fn stats_chart_bars_have_a_maximum_width() {
         assert!(html.contains(&format!(r#"href="/stats?days={days}" aria-current="page""#)));
     }
 }
+
+#[tokio::test]
+async fn meal_time_from_the_starter_shows_on_today_in_time_order() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    starter_week(&app).await;
+    // Wednesday: the starter's Workday (breakfast, lunch, snack, dinner).
+    let html = app
+        .get("/")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .text();
+    let at: Vec<usize> = ["07:30", "12:30", "16:00", "19:00"]
+        .iter()
+        .map(|t| {
+            html.find(&format!(
+                r#"<time class="slot-time" datetime="{t}">{t}</time>"#
+            ))
+            .unwrap_or_else(|| panic!("{t} shown: {html}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    // Week shows the times too.
+    let week = app
+        .get("/week")
+        .header("accept", "text/html")
+        .send()
+        .await
+        .text();
+    assert!(
+        week.contains(r#"<time datetime="07:30">07:30</time> · Breakfast"#),
+        "{week}"
+    );
+}
+
+#[tokio::test]
+async fn meal_time_is_edited_in_the_template_form_without_javascript() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    post_form(&app, "/setup/types/new", "name=Lunch").await;
+    let lunch = ids(&app, "/api/v1/meal-types").await[0].clone();
+    // Adding a row keeps the typed time on the first one.
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("name=Day&slot={lunch}&slot_time=12%3A30&add_slot=1"),
+    )
+    .await;
+    let html = r.text();
+    assert_eq!(html.matches("data-slot-row").count(), 2, "{html}");
+    assert!(html.contains(r#"name="slot_time" value="12:30""#), "{html}");
+    // A bad time comes back as a form error next to the slots, nothing saved.
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("name=Day&slot={lunch}&slot_time=25%3A00"),
+    )
+    .await;
+    assert_eq!(r.status.as_u16(), 422);
+    assert!(
+        r.text().contains("Enter each time as HH:MM"),
+        "{}",
+        r.text()
+    );
+    assert!(ids(&app, "/api/v1/day-templates").await.is_empty());
+    // Saved: the API shows the time, and the edit form shows it again.
+    let r = post_form(
+        &app,
+        "/setup/templates/new",
+        &format!("name=Day&slot={lunch}&slot_time=12%3A30"),
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    let id = ids(&app, "/api/v1/day-templates").await[0].clone();
+    let t = app
+        .get(&format!("/api/v1/day-templates/{id}"))
+        .send()
+        .await
+        .json();
+    assert_eq!(t["slots"][0]["time"], "12:30");
+    let html = app
+        .get(&format!("/setup/templates/{id}"))
+        .send()
+        .await
+        .text();
+    assert!(html.contains(r#"name="slot_time" value="12:30""#), "{html}");
+}
+
+#[tokio::test]
+async fn settings_calendar_feed_is_created_rotated_and_turned_off_with_plain_forms() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let html = app.get("/settings").send().await.text();
+    assert!(
+        html.contains(r#"<h2 id="feed-title">Calendar feed</h2>"#),
+        "{html}"
+    );
+    assert!(html.contains("No feed yet."));
+    assert!(html.contains(r#"action="/settings/calendar""#));
+    assert!(html.contains(">Create feed</button>"));
+    assert!(!html.contains("/settings/calendar/revoke"));
+    // A cross-site post is refused.
+    let r = app
+        .post("/settings/calendar")
+        .header("origin", "https://evil.example")
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Create: the page comes back with the URL (once), never cached.
+    let r = post_form(&app, "/settings/calendar", "").await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let html = r.text();
+    let start = html
+        .find(r#"value="https://meals.example.org/calendar/"#)
+        .expect("the URL");
+    let url = html[start + 7..].split('"').next().unwrap().to_owned();
+    assert!(url.ends_with(".ics"));
+    assert!(
+        html.contains("data-copy-feed hidden"),
+        "Copy URL waits for JavaScript"
+    );
+    assert!(html.contains(">Rotate feed address</button>"));
+    assert!(html.contains(r#"action="/settings/calendar/revoke""#));
+    let path = url
+        .strip_prefix("https://meals.example.org")
+        .unwrap()
+        .to_owned();
+    let feed = app.get(&path).no_cookies().send().await;
+    feed.assert(StatusCode::OK);
+    // Later visits say the feed is on without showing the address again.
+    let html = app.get("/settings").send().await.text();
+    assert!(html.contains("Your feed is on."));
+    assert!(!html.contains(&url));
+    // Rotate: a new URL; the old one is gone.
+    let html = post_form(&app, "/settings/calendar", "").await.text();
+    assert!(html.contains("the old one no longer works"));
+    assert!(!html.contains(&url));
+    assert_eq!(
+        app.get(&path).no_cookies().send().await.status,
+        StatusCode::NOT_FOUND
+    );
+    let start = html
+        .find(r#"value="https://meals.example.org/calendar/"#)
+        .unwrap();
+    let rotated = html[start + 7..].split('"').next().unwrap().to_owned();
+    let rotated_path = rotated
+        .strip_prefix("https://meals.example.org")
+        .unwrap()
+        .to_owned();
+    // Turn off.
+    let r = post_form(&app, "/settings/calendar/revoke", "").await;
+    assert!(r.status.is_redirection());
+    assert_eq!(
+        app.get(&rotated_path).no_cookies().send().await.status,
+        StatusCode::NOT_FOUND
+    );
+    let html = app.get("/settings").send().await.text();
+    assert!(html.contains("No feed yet."));
+}

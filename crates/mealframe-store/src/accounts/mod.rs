@@ -1,5 +1,6 @@
 //! Accounts: users and everything that authenticates them.
 
+pub mod calendar_feeds;
 pub mod idempotency;
 pub mod login_attempts;
 pub mod mail_outbox;

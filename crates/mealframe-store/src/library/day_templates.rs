@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use dbkit::{Conn, Timestamp, execute, fetch_all, fetch_optional, fetch_scalar};
 use mealframe_core::{
     ids::{DayTemplateId, MealTypeId, UserId},
+    meal_time::MealTime,
     planning::generation::TemplateSlot,
     tenths::Tenths,
 };
@@ -18,6 +19,8 @@ pub struct TemplateSlotView {
     pub id: Uuid,
     pub position: i32,
     pub meal_type: MealTypeRef,
+    /// When the meal is eaten, in the user's time zone.
+    pub time: Option<MealTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -64,13 +67,15 @@ struct SlotRow {
     position: i32,
     meal_type_id: Uuid,
     meal_type_name: String,
+    time_minutes: Option<i32>,
 }
 
 async fn assemble(c: &mut Conn<'_>, user: UserId, rows: Vec<Row>) -> Result<Vec<DayTemplate>> {
     let slots = fetch_all!(
         c,
         SlotRow,
-        "SELECT s.id, s.day_template_id, s.position, s.meal_type_id, mt.name AS meal_type_name
+        "SELECT s.id, s.day_template_id, s.position, s.meal_type_id, mt.name AS meal_type_name,
+                s.time_minutes
          FROM day_template_slots s JOIN day_templates t ON t.id = s.day_template_id
          JOIN meal_types mt ON mt.id = s.meal_type_id
          WHERE t.user_id = $1 ORDER BY s.day_template_id, s.position",
@@ -85,6 +90,7 @@ async fn assemble(c: &mut Conn<'_>, user: UserId, rows: Vec<Row>) -> Result<Vec<
                 id: s.id,
                 position: s.position,
                 meal_type: MealTypeRef::new(s.meal_type_id, s.meal_type_name),
+                time: s.time_minutes.and_then(MealTime::from_minutes),
             });
     }
     Ok(rows
@@ -140,16 +146,17 @@ pub async fn slots_by_template(
 ) -> Result<HashMap<DayTemplateId, Vec<TemplateSlot>>> {
     let rows = fetch_all!(
         c,
-        (Uuid, i32, Uuid),
-        "SELECT s.day_template_id, s.position, s.meal_type_id FROM day_template_slots s
+        (Uuid, i32, Uuid, Option<i32>),
+        "SELECT s.day_template_id, s.position, s.meal_type_id, s.time_minutes FROM day_template_slots s
          JOIN day_templates t ON t.id = s.day_template_id WHERE t.user_id = $1 ORDER BY s.day_template_id, s.position",
         user.uuid()
     )?;
     let mut out: HashMap<DayTemplateId, Vec<TemplateSlot>> = HashMap::new();
-    for (t, position, mt) in rows {
+    for (t, position, mt, minutes) in rows {
         out.entry(DayTemplateId(t)).or_default().push(TemplateSlot {
             position,
             meal_type: MealTypeId(mt),
+            time: minutes.and_then(MealTime::from_minutes),
         });
     }
     Ok(out)
@@ -203,11 +210,13 @@ async fn replace_slots(c: &mut Conn<'_>, id: DayTemplateId, slots: &[TemplateSlo
     for s in slots {
         execute!(
             c.reborrow(),
-            "INSERT INTO day_template_slots (id, day_template_id, position, meal_type_id) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO day_template_slots (id, day_template_id, position, meal_type_id, time_minutes)
+             VALUES ($1, $2, $3, $4, $5)",
             Uuid::now_v7(),
             id.uuid(),
             s.position,
-            s.meal_type.uuid()
+            s.meal_type.uuid(),
+            s.time.map(MealTime::minutes)
         )?;
     }
     Ok(())

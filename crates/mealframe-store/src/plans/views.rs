@@ -4,6 +4,7 @@
 use dbkit::{Conn, Timestamp, fetch_all, fetch_optional};
 use mealframe_core::{
     ids::{DayId, DayTemplateId, MealId, MealTypeId, SlotId, UserId, WeekId, WeekPlanId},
+    meal_time::{MealTime, display_order},
     planning::{completion::CompletionStatus, macros::Macros},
     tenths::Tenths,
 };
@@ -36,6 +37,10 @@ pub struct SlotView {
     pub is_adhoc: bool,
     pub is_manual_override: bool,
     pub actual_meal: Option<MealCompact>,
+    /// The time of the template slot this slot was planned from (same position and meal type
+    /// in the day's current template; never for ad-hoc slots), read live so editing the
+    /// template's times shows at once.
+    pub time: Option<MealTime>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +52,8 @@ pub struct DayView {
     pub max_protein: Option<Tenths>,
     pub is_override: bool,
     pub override_reason: Option<String>,
-    /// In position order.
+    /// In display order: by time of day, untimed slots after the slot before them in position
+    /// order ([`mealframe_core::meal_time::display_order`]); position order when nothing is timed.
     pub slots: Vec<SlotView>,
 }
 
@@ -90,6 +96,7 @@ struct SlotRow {
     a_fat: Option<i32>,
     a_sat: Option<i32>,
     a_fiber: Option<i32>,
+    time_minutes: Option<i32>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -159,6 +166,7 @@ impl From<SlotRow> for SlotView {
                 r.a_sat,
                 r.a_fiber,
             ),
+            time: r.time_minutes.and_then(MealTime::from_minutes),
         }
     }
 }
@@ -173,11 +181,14 @@ macro_rules! slot_select {
                     m.saturated_fat_dg AS m_sat, m.fiber_dg AS m_fiber,
                     a.id AS a_id, a.name AS a_name, a.portion_description AS a_portion, a.calories_kcal AS a_kcal,
                     a.protein_dg AS a_protein, a.carbs_dg AS a_carbs, a.sugar_dg AS a_sugar, a.fat_dg AS a_fat,
-                    a.saturated_fat_dg AS a_sat, a.fiber_dg AS a_fiber
+                    a.saturated_fat_dg AS a_sat, a.fiber_dg AS a_fiber, ts.time_minutes
              FROM weekly_plan_slots s
              LEFT JOIN meal_types mt ON mt.id = s.meal_type_id
              LEFT JOIN meals m ON m.id = s.meal_id
-             LEFT JOIN meals a ON a.id = s.actual_meal_id ",
+             LEFT JOIN meals a ON a.id = s.actual_meal_id
+             LEFT JOIN weekly_plan_days sd ON sd.weekly_plan_instance_id = s.weekly_plan_instance_id AND sd.date = s.date
+             LEFT JOIN day_template_slots ts ON ts.day_template_id = sd.day_template_id
+                  AND ts.position = s.position AND ts.meal_type_id = s.meal_type_id AND NOT s.is_adhoc ",
             $where
         )
     };
@@ -256,7 +267,7 @@ async fn days(c: &mut Conn<'_>, week: WeekId, only: Option<Date>) -> Result<Vec<
     Ok(rows
         .into_iter()
         .map(|r| {
-            let mine = by_date.remove(&r.date).unwrap_or_default();
+            let mine = in_display_order(by_date.remove(&r.date).unwrap_or_default());
             DayView {
                 id: DayId(r.id),
                 date: r.date,
@@ -272,6 +283,15 @@ async fn days(c: &mut Conn<'_>, week: WeekId, only: Option<Date>) -> Result<Vec<
             }
         })
         .collect())
+}
+
+fn in_display_order(slots: Vec<SlotView>) -> Vec<SlotView> {
+    let keys: Vec<_> = slots.iter().map(|s| (s.position, s.time)).collect();
+    let mut slots: Vec<Option<SlotView>> = slots.into_iter().map(Some).collect();
+    display_order(&keys)
+        .into_iter()
+        .filter_map(|i| slots[i].take())
+        .collect()
 }
 
 /// The whole week starting on `monday`.
@@ -350,4 +370,26 @@ pub async fn week_starts(c: &mut Conn<'_>, user: UserId) -> Result<Vec<Date>> {
         user.uuid()
     )?;
     Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The latest change to anything the user's calendar feed shows: a week generated, a day's
+/// template or "No Plan" changed, a template or a meal edited. `None` without any of them. The
+/// feed's `DTSTAMP`, so the same plan always renders the same bytes.
+pub async fn last_change(c: &mut Conn<'_>, user: UserId) -> Result<Option<Timestamp>> {
+    let row = fetch_optional!(
+        c,
+        (Option<Timestamp>,),
+        "SELECT MAX(x) FROM (
+             SELECT MAX(created_at) AS x FROM weekly_plan_instances WHERE user_id = $1
+             UNION ALL
+             SELECT MAX(d.updated_at) FROM weekly_plan_days d
+                 JOIN weekly_plan_instances i ON i.id = d.weekly_plan_instance_id WHERE i.user_id = $1
+             UNION ALL
+             SELECT MAX(updated_at) FROM day_templates WHERE user_id = $1
+             UNION ALL
+             SELECT MAX(updated_at) FROM meals WHERE user_id = $1
+         ) changes",
+        user.uuid()
+    )?;
+    Ok(row.and_then(|r| r.0))
 }

@@ -338,6 +338,7 @@ async fn deleting_a_meal_type_unlinks_its_meals_forgets_its_rotation_and_keeps_g
             slots: Some(vec![TemplateSlot {
                 position: 1,
                 meal_type: lib.lunch,
+                time: None,
             }]),
             ..Default::default()
         },
@@ -1016,14 +1017,17 @@ async fn a_new_template_has_its_slots_in_position_order_and_its_limits() {
                 TemplateSlot {
                     position: 2,
                     meal_type: lunch,
+                    time: None,
                 },
                 TemplateSlot {
                     position: 1,
                     meal_type: breakfast,
+                    time: None,
                 },
                 TemplateSlot {
                     position: 5,
                     meal_type: lunch,
+                    time: None,
                 },
             ],
         },
@@ -1164,10 +1168,12 @@ async fn template_rules_are_integrity_errors() {
                     TemplateSlot {
                         position: 1,
                         meal_type: mt,
+                        time: None,
                     },
                     TemplateSlot {
                         position: 1,
                         meal_type: mt,
+                        time: None,
                     },
                 ],
                 ..new_template("Other", &[])
@@ -1180,6 +1186,7 @@ async fn template_rules_are_integrity_errors() {
                 slots: vec![TemplateSlot {
                     position: 0,
                     meal_type: mt,
+                    time: None,
                 }],
                 ..new_template("Other", &[])
             },

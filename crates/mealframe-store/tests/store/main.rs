@@ -15,6 +15,7 @@
 
 mod accounts;
 mod ai_usage;
+mod calendar;
 mod coverage;
 mod data_version;
 mod grocery;

@@ -121,6 +121,7 @@ pub fn slots(types: &[MealTypeId]) -> Vec<TemplateSlot> {
         .map(|(t, position)| TemplateSlot {
             position,
             meal_type: *t,
+            time: None,
         })
         .collect()
 }
