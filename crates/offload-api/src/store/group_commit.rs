@@ -30,7 +30,7 @@ use dbkit::{
     Db, Timestamp,
     ratelimit::{self, Rate},
 };
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{
     StoreError,
@@ -209,15 +209,7 @@ impl Committer {
         if let Some(receiver) = taken {
             let db = self.inner.db.clone();
             let inner = Arc::downgrade(&self.inner);
-            // SQLite has one writer: batches follow one another. PostgreSQL takes a few at once
-            // (their lock order keeps them from deadlocking), so one batch's commit overlaps the
-            // next one's statements.
-            let parallel = if db.engine() == dbkit::Engine::Postgres {
-                4
-            } else {
-                1
-            };
-            tokio::spawn(run(db, receiver, parallel, inner));
+            tokio::spawn(run(db, receiver, inner));
         }
     }
 }
@@ -232,20 +224,11 @@ fn unexpected() -> StoreError {
     ))
 }
 
-async fn run(
-    db: Db,
-    mut receiver: mpsc::UnboundedReceiver<Job>,
-    parallel: usize,
-    totals: Weak<Inner>,
-) {
-    let permits = Arc::new(Semaphore::new(parallel));
-    loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            return;
-        };
-        let Some(first) = receiver.recv().await else {
-            return;
-        };
+/// One batch at a time: whatever queued while the last one committed. (On PostgreSQL, several
+/// concurrent batches measured slower than one: they all wait on the same hot rows, an address's
+/// window above all, and each carries fewer requests.)
+async fn run(db: Db, mut receiver: mpsc::UnboundedReceiver<Job>, totals: Weak<Inner>) {
+    while let Some(first) = receiver.recv().await {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
             match receiver.try_recv() {
@@ -259,11 +242,11 @@ async fn run(
                 .requests
                 .fetch_add(jobs.len() as u64, Ordering::Relaxed);
         }
+        // In a task of its own so that a panic costs only this batch (its requests answer 503).
         let db = db.clone();
-        tokio::spawn(async move {
-            commit_batch(&db, jobs).await;
-            drop(permit);
-        });
+        if let Err(e) = tokio::spawn(async move { commit_batch(&db, jobs).await }).await {
+            tracing::error!(error = %e, "group_commit_batch_panicked");
+        }
     }
 }
 
