@@ -134,10 +134,16 @@ pub async fn hit_many(
     now: Timestamp,
     n: u32,
 ) -> Result<Hits, sqlx::Error> {
-    if n <= 1 {
+    if n == 0 {
+        return Ok(Hits {
+            allowed: 0,
+            retry_after_secs: 1,
+        });
+    }
+    if n == 1 {
         let d = hit_on(conn, bucket, rate, now).await?;
         return Ok(Hits {
-            allowed: u32::from(d.allowed && n == 1),
+            allowed: u32::from(d.allowed),
             retry_after_secs: d.retry_after_secs,
         });
     }

@@ -39,8 +39,8 @@ impl AppState {
                 &config.apple_jwks_url,
                 &config.apple_bundle_id,
             )),
+            commits: Committer::new(db.clone(), commit_deadline(&config)),
             config: Arc::new(config),
-            commits: Committer::new(db.clone()),
             db,
             provider: ProviderSlot::new(provider),
             clock,
@@ -50,7 +50,7 @@ impl AppState {
     /// Use another database (tests use this to point at an unreachable or locked one); the
     /// group committer follows it.
     pub fn with_db(mut self, db: dbkit::Db) -> AppState {
-        self.commits = Committer::new(db.clone());
+        self.commits = Committer::new(db.clone(), commit_deadline(&self.config));
         self.db = db;
         self
     }
@@ -81,6 +81,12 @@ impl AppState {
         ));
         Ok(())
     }
+}
+
+/// How long a request waits for its group commit: the batch before it and its own, each at
+/// most an acquire timeout plus a lock timeout (2 s).
+fn commit_deadline(config: &Config) -> std::time::Duration {
+    2 * (config.db_acquire_timeout + std::time::Duration::from_secs(2))
 }
 
 /// The provider calls go to, replaceable while serving (cheap to clone: one shared slot).

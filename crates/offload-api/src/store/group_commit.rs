@@ -148,6 +148,7 @@ pub struct Totals {
 
 struct Inner {
     db: Db,
+    deadline: std::time::Duration,
     batches: AtomicU64,
     requests: AtomicU64,
     sender: mpsc::UnboundedSender<Job>,
@@ -155,11 +156,15 @@ struct Inner {
 }
 
 impl Committer {
-    pub fn new(db: Db) -> Committer {
+    /// `deadline`: the longest a request waits for its batch before it answers 503 (it covers
+    /// the batches queued before it, each bounded by the pool's acquire timeout and the
+    /// [`LOCK_TIMEOUT`]).
+    pub fn new(db: Db, deadline: std::time::Duration) -> Committer {
         let (sender, receiver) = mpsc::unbounded_channel();
         Committer {
             inner: Arc::new(Inner {
                 db,
+                deadline,
                 batches: AtomicU64::new(0),
                 requests: AtomicU64::new(0),
                 sender,
@@ -198,7 +203,11 @@ impl Committer {
             .sender
             .send(Job { work, reply })
             .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+        match tokio::time::timeout(self.inner.deadline, answer).await {
+            Ok(answered) => answered.map_err(|_| stopped())?,
+            // The batch may still commit: a reservation then finds no one and is given back.
+            Err(_) => Err(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+        }
     }
 
     fn start(&self) {
@@ -255,36 +264,65 @@ async fn commit_batch(db: &Db, jobs: Vec<Job>) {
     metrics::histogram!("offload_group_commit_batch_size").record(jobs.len() as f64);
     let works: Vec<&Work> = jobs.iter().map(|j| &j.work).collect();
     let mut outcome = execute(db, &works).await;
-    for _ in 0..2 {
+    for attempt in 1..=2u64 {
         match &outcome {
-            Err(e) if retryable(e) => outcome = execute(db, &works).await,
+            Err(Failed::Before(e)) if retryable(e) => {
+                // Two instances that deadlocked once should not meet again at the same instant.
+                let jitter = u64::from(uuid::Uuid::new_v4().as_bytes()[0] % 5);
+                tokio::time::sleep(std::time::Duration::from_millis(attempt * 2 + jitter)).await;
+                outcome = execute(db, &works).await;
+            }
             _ => break,
         }
     }
-    match outcome {
+    let e = match outcome {
         Ok(done) => {
             for (job, done) in jobs.into_iter().zip(done) {
                 answer(db, job, Ok(done));
             }
+            return;
         }
-        Err(StoreError::Unavailable(e)) => {
-            tracing::warn!(error = %e, requests = jobs.len(), "group_commit_unavailable");
-            for job in jobs {
-                answer(db, job, Err(StoreError::Unavailable(shared(&e))));
+        Err(Failed::Before(e)) if jobs.len() > 1 && !out_of_reach(&e) => e,
+        // Out of reach, or the commit itself failed (it may have taken effect, so running the
+        // requests again could count them twice): the same answer for all, at once.
+        Err(Failed::Before(e) | Failed::AtCommit(e)) => {
+            tracing::warn!(error = %e, requests = jobs.len(), "group_commit_failed");
+            answer_all(db, jobs, &e);
+            return;
+        }
+    };
+    // Something in the batch fails: each request alone, so the failure reaches only its own.
+    tracing::warn!(error = %e, requests = jobs.len(), "group_commit_split");
+    let mut jobs = jobs.into_iter();
+    while let Some(job) = jobs.next() {
+        match execute(db, &[&job.work]).await {
+            Ok(mut done) => answer(db, job, Ok(done.remove(0))),
+            Err(Failed::Before(e) | Failed::AtCommit(e)) if out_of_reach(&e) => {
+                let rest: Vec<Job> = std::iter::once(job).chain(jobs).collect();
+                answer_all(db, rest, &e);
+                return;
             }
+            Err(Failed::Before(e) | Failed::AtCommit(e)) => answer(db, job, Err(e)),
         }
-        Err(e) if jobs.len() == 1 => {
-            if let Some(job) = jobs.into_iter().next() {
-                answer(db, job, Err(e));
-            }
+    }
+}
+
+/// Answer every job with (a copy of) `e`.
+fn answer_all(db: &Db, jobs: Vec<Job>, e: &StoreError) {
+    for job in jobs {
+        answer(db, job, Err(copy(e)));
+    }
+}
+
+/// The database is out of reach or a row stayed locked past `lock_timeout`: trying the same
+/// requests again at once would only wait again.
+fn out_of_reach(e: &StoreError) -> bool {
+    match e {
+        StoreError::Unavailable(_) => true,
+        StoreError::Db(sqlx::Error::Database(db)) => {
+            matches!(db.code().as_deref(), Some("55P03" | "57014"))
         }
-        Err(e) => {
-            tracing::warn!(error = %e, requests = jobs.len(), "group_commit_split");
-            for job in jobs {
-                let alone = execute(db, &[&job.work]).await;
-                answer(db, job, alone.map(|mut d| d.remove(0)));
-            }
-        }
+        _ => false,
     }
 }
 
@@ -316,14 +354,41 @@ fn retryable(e: &StoreError) -> bool {
     }
 }
 
-/// The same "out of reach" for every request of a failed batch (sqlx errors do not clone).
-fn shared(e: &sqlx::Error) -> sqlx::Error {
-    sqlx::Error::Io(std::io::Error::other(e.to_string()))
+/// The same error for every request of a failed batch (sqlx errors do not clone); a row locked
+/// too long answers like an unreachable database (503, retry).
+fn copy(e: &StoreError) -> StoreError {
+    let text = || std::io::Error::other(e.to_string());
+    match e {
+        StoreError::NotFound => StoreError::NotFound,
+        StoreError::Conflict(kind) => StoreError::Conflict(*kind),
+        StoreError::Unavailable(_) => StoreError::Unavailable(sqlx::Error::Io(text())),
+        StoreError::Db(_) if out_of_reach(e) => StoreError::Unavailable(sqlx::Error::Io(text())),
+        StoreError::Db(_) => StoreError::Db(sqlx::Error::Protocol(e.to_string())),
+    }
 }
 
+/// How a batch failed: before its commit (nothing was written), or at the commit (unknown).
+enum Failed {
+    Before(StoreError),
+    AtCommit(StoreError),
+}
+
+impl<E: Into<StoreError>> From<E> for Failed {
+    fn from(e: E) -> Self {
+        Failed::Before(e.into())
+    }
+}
+
+/// How long a batch waits for a row another transaction holds (PostgreSQL) before it gives up
+/// and answers 503: a transaction left open elsewhere must not stall every request here.
+const LOCK_TIMEOUT: &str = "SET LOCAL lock_timeout = '2s'";
+
 /// One transaction for `works`, answering in their order.
-async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, StoreError> {
+async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
     let mut tx = db.begin().await?;
+    if tx.conn().is_postgres() {
+        dbkit::execute!(tx.conn(), LOCK_TIMEOUT)?;
+    }
     let mut done: Vec<Option<Done>> = vec![None; works.len()];
     let admits: Vec<(usize, &Admit)> = works
         .iter()
@@ -450,8 +515,10 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, StoreError> {
             }
         });
     }
-    tx.commit().await?;
-    done.into_iter().map(|d| d.ok_or_else(unexpected)).collect()
+    tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
+    done.into_iter()
+        .map(|d| d.ok_or_else(|| Failed::Before(unexpected())))
+        .collect()
 }
 
 fn throttled(dimension: &'static str, retry_after: u64) -> Done {

@@ -201,15 +201,18 @@ async fn a_quota_held_by_calls_in_flight_and_a_lost_database_fall_back_but_a_use
     let install = offload_api::model::ids::InstallId::parse(INSTALL).unwrap();
     let now = app.clock.now();
     let period = usage::Period::at(app.state.config.quota_period, now);
+    let mut held = 0;
     for _ in 0..200 {
-        let pool = usage::pool(&app.state.db, &install, &period, now.into())
+        held = usage::pool(&app.state.db, &install, &period, now.into())
             .await
-            .unwrap();
-        if pool.held == 1 {
+            .unwrap()
+            .held;
+        if held == 1 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+    assert_eq!(held, 1, "the first call holds the unit");
     let busy = app.ai("/v1/ai/breakdown/generate", &token, &body).await;
     assert!(
         app_falls_back(busy.status.as_u16(), busy.code()),
