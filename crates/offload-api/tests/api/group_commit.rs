@@ -191,24 +191,13 @@ async fn concurrent_reconciles_merge_as_if_one_after_another() {
 /// after about one acquire timeout — not one timeout after another (20 × 0.5 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_silent_database_answers_every_waiting_request_503_at_once() {
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = silent.local_addr().unwrap().port();
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((conn, _)) = silent.accept().await {
-            open.push(conn); // accepted, never answered
-        }
-    });
     let mut app = TestApp::with(|s| offload_api::Settings {
         db_acquire_timeout_seconds: 0.5,
         ..generous(s)
     })
     .await;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .acquire_timeout(app.state.config.db_acquire_timeout)
-        .connect_lazy(&format!("postgres://u:p@127.0.0.1:{port}/offload"))
-        .unwrap();
-    app.state = app.state.clone().with_db(dbkit::Db::Postgres(pool));
+    let (db, held) = silent_database(app.state.config.db_acquire_timeout).await;
+    app.state = app.state.clone().with_db(db);
     let app = Arc::new(app);
     let started = std::time::Instant::now();
     let calls: Vec<_> = (0..20)

@@ -53,25 +53,14 @@ async fn broken_integrity_rules_are_conflicts_on_both_engines() {
 /// says so within its own second. Needs no PostgreSQL: the "server" is a silent socket.
 #[tokio::test]
 async fn a_silent_database_answers_503_after_the_acquire_timeout_not_a_stall() {
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = silent.local_addr().unwrap().port();
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((conn, _)) = silent.accept().await {
-            open.push(conn); // accepted, never answered
-        }
-    });
     let mut app = TestApp::with(|s| Settings {
         db_acquire_timeout_seconds: 0.5,
         ..s
     })
     .await;
     let token = app.token().await;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .acquire_timeout(app.state.config.db_acquire_timeout)
-        .connect_lazy(&format!("postgres://u:p@127.0.0.1:{port}/offload"))
-        .unwrap();
-    app.state = app.state.clone().with_db(Db::Postgres(pool));
+    let (db, held) = silent_database(app.state.config.db_acquire_timeout).await;
+    app.state = app.state.clone().with_db(db);
 
     let started = std::time::Instant::now();
     let r = app

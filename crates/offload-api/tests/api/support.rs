@@ -352,3 +352,24 @@ pub fn routes() -> Vec<(&'static str, Value, Value)> {
 pub fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+
+/// A "PostgreSQL" that accepts connections and never answers (a hung server, a black-holed
+/// network), as a database whose pool gives up after `acquire_timeout`. Needs no PostgreSQL.
+/// Abort the handle to stop listening.
+pub async fn silent_database(
+    acquire_timeout: std::time::Duration,
+) -> (dbkit::Db, tokio::task::JoinHandle<()>) {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((conn, _)) = silent.accept().await {
+            open.push(conn); // accepted, never answered
+        }
+    });
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(acquire_timeout)
+        .connect_lazy(&format!("postgres://u:p@127.0.0.1:{port}/offload"))
+        .unwrap();
+    (dbkit::Db::Postgres(pool), held)
+}
