@@ -81,7 +81,8 @@ export async function synced(page: Page) {
  * shows the mark (the next meal moves on then) and returns the slot's id.
  */
 export async function markNext(page: Page, status: string): Promise<string> {
-  const next = page.locator('.slot.next');
+  // The card just marked keeps "next" while it celebrates; wait for the one after it.
+  const next = page.locator('.slot.next:not([data-status]), .slot.next[data-status=""]');
   const id = (await next.getAttribute('data-slot'))!;
   await next.locator('.slot-main').click();
   await page.locator(`#complete-sheet [data-status="${status}"]`).click();
