@@ -195,3 +195,39 @@ test('restoring a No Plan day brings the template back and keeps what was logged
   await page.goto('/');
   await expect(page.locator('.today-head')).not.toContainText('No Plan');
 });
+
+test('a sheet opened while the last mark is still syncing stays open', async ({ page }) => {
+  const email = uniqueEmail('sheet');
+  await register(page, email);
+  await login(page, email);
+  await starterWeek(page);
+  // Hold the first mark's answer so the page's reload after it comes while the next sheet is open.
+  let release!: () => void;
+  const held = new Promise<void>((r) => { release = r; });
+  let holding = true;
+  await page.route('**/api/v1/slots/*/complete', async (route) => {
+    if (holding) { holding = false; await held; }
+    await route.continue();
+  });
+
+  const first = page.locator('.slot.next');
+  const firstId = (await first.getAttribute('data-slot'))!;
+  await first.getByRole('button', { name: 'Followed' }).click();
+  await expect(page.locator(`.slot[data-slot="${firstId}"]`)).toHaveAttribute('data-status', 'followed');
+
+  const second = page.locator('.slot.next:not([data-status]), .slot.next[data-status=""]');
+  const secondId = (await second.getAttribute('data-slot'))!;
+  await second.locator('.slot-main').click();
+  const sheet = page.locator('#complete-sheet');
+  await expect(sheet).toBeVisible();
+  release();
+  // The first mark is sent and the sync pass ends; the sheet the user is in is left alone.
+  await expect(page.locator('body[data-sync="busy"]')).toHaveCount(0, { timeout: 15_000 });
+  await expect(sheet).toBeVisible();
+  await sheet.locator('[data-status="skipped"]').click();
+  await expect(sheet).toBeHidden();
+  await synced(page);
+  await page.reload();
+  await expect(page.locator(`.slot[data-slot="${firstId}"]`)).toHaveAttribute('data-status', 'followed');
+  await expect(page.locator(`.slot[data-slot="${secondId}"]`)).toHaveAttribute('data-status', 'skipped');
+});

@@ -20,6 +20,7 @@ export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, 
   let acting = 0;
   let syncing = false;
   let again = false;
+  let stale = false; // a reload was put off while a sheet was open
   const setState = (state) => { document.body.dataset.sync = state; };
 
   async function showPending() {
@@ -28,8 +29,20 @@ export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, 
     shown();
   }
 
-  /** Reload the page's content from the server, keeping any still-pending actions. */
+  /**
+   * Reload the page's content from the server, keeping any still-pending actions. Not while the
+   * user has a sheet open: replacing the page would close it under their finger (tapping the
+   * next meal right after marking one is the common case). The reload waits for the sheet to
+   * close; the action chosen in it, if any, brings its own sync pass.
+   */
   async function refresh() {
+    const sheet = document.querySelector('#main dialog[open]');
+    if (sheet) {
+      stale = true;
+      sheet.addEventListener('close', () => setTimeout(() => { if (stale && !syncing && !acting) sync(); }), { once: true });
+      return;
+    }
+    stale = false;
     let resp;
     try {
       resp = await fetch(url(), { headers: { Accept: 'text/html' }, credentials: 'same-origin' });
@@ -64,7 +77,7 @@ export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, 
         const report = await queue.flush(user());
         results(report);
         for (const d of report.dropped) toast(`Not saved: ${d.label} (${d.message})`, null, 7000);
-        changed ||= report.done > 0 || report.dropped.length > 0;
+        changed ||= report.done > 0 || report.dropped.length > 0 || stale;
         waiting = report.waiting;
         // Reload only when nothing new arrived meanwhile (an action taken during the reload
         // also sets `again`, and gets its own pass).
