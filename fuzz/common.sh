@@ -8,6 +8,9 @@ if ! python3 -c 'import schemathesis' >/dev/null 2>&1; then
     python3 -m pip install --quiet 'schemathesis==4.32.5'
 fi
 ST=(python3 -m schemathesis.cli)
+# One worker: on CPython 3.11.7, Hypothesis describing a strategy in two threads at once can
+# trip "AST constructor recursion depth mismatch" (CPython issue 106905), a runtime error of the
+# fuzzer that fails the run with no finding.
 
 WORK="$(mktemp -d)"
 mkdir -p "$WORK/data"

@@ -3,9 +3,9 @@
 #
 #   DATABASE_URL=sqlite:///tmp/x.sqlite3|postgres://…  MEALFRAME_BIN=target/…/mealframe  fuzz/mealframe.sh
 #
-# Starts the server on a free loopback port, creates a user with a small library and a generated
-# week (so that ids in the document's examples and links exist), and runs schemathesis against
-# /openapi.json with that user's bearer token. Checks: not_a_server_error, status_code_conformance
+# Starts the server on a free loopback port (AI capture on, against `fake_ai.py`), creates a
+# user with a small library and a generated week (so that ids in the document's examples and
+# links exist), and runs schemathesis against /openapi.json with that user's bearer token. Checks: not_a_server_error, status_code_conformance
 # and response_schema_conformance; FUZZ_CONFORMANCE=0 runs not_a_server_error alone, FUZZ_CHECKS
 # any list schemathesis knows (e.g. `all`). Bounded by FUZZ_MAX_EXAMPLES per operation
 # (default 25) and FUZZ_TIMEOUT seconds overall (default 240).
@@ -27,6 +27,11 @@ source "$HERE/common.sh"
 
 PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
+# AI capture is on, against a fake model server, so that its routes are fuzzed past "not
+# configured".
+AI_PORT="$(free_port)"
+python3 "$HERE/fake_ai.py" "$AI_PORT" &
+PIDS+=($!)
 # Rate limits are raised so that generated requests reach the handlers instead of a 429.
 env MEALFRAME_ADDR="127.0.0.1:$PORT" \
     MEALFRAME_DATA_DIR="$WORK/data" \
@@ -36,6 +41,9 @@ env MEALFRAME_ADDR="127.0.0.1:$PORT" \
     MEALFRAME_PASSWORD_RESET_RATE_LIMIT=100000/minute \
     MEALFRAME_PAGEVIEW_RATE_LIMIT=100000/minute \
     MEALFRAME_LOCKOUT_ATTEMPTS=1000000 \
+    MEALFRAME_OPENAI_BASE_URL="http://127.0.0.1:$AI_PORT/v1" \
+    MEALFRAME_AI_CAPTURE_RATE_LIMIT=100000/minute \
+    MEALFRAME_CAPTURE_MONTHLY_LIMIT=0 \
     MEALFRAME_LOG_FORMAT=json \
     MEALFRAME_LOG_LEVEL=info \
     "$MEALFRAME_BIN" serve >"$WORK/server.log" 2>&1 &
@@ -70,9 +78,10 @@ timeout --signal=INT "$TIMEOUT" "${ST[@]}" run "$BASE/openapi.json" \
     --exclude-operation-id change_password \
     --exclude-operation-id delete_me \
     --checks "$CHECKS" \
+    --phases examples,coverage,fuzzing \
     --max-examples "$MAX_EXAMPLES" \
     --seed "${FUZZ_SEED:-20261201}" \
-    --workers 2 \
+    --workers 1 \
     --request-timeout 30 \
     --report junit --report-junit-path "$WORK/junit.xml" \
     --warnings off \

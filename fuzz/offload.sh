@@ -62,7 +62,7 @@ timeout --signal=INT "$TIMEOUT" "${ST[@]}" run "$BASE/openapi.json" \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance \
     --max-examples "$MAX_EXAMPLES" \
     --seed "${FUZZ_SEED:-20260216}" \
-    --workers 2 \
+    --workers 1 \
     --request-timeout 30 \
     --report junit --report-junit-path "$WORK/junit.xml" \
     --warnings off \

@@ -17,6 +17,7 @@ mod error;
 mod failover;
 mod openai;
 mod retry;
+mod transcribe;
 mod transport;
 
 pub use anthropic::{AnthropicClient, AnthropicConfig};
@@ -25,6 +26,7 @@ pub use error::{ErrorKind, ProviderError};
 pub use failover::Failover;
 pub use openai::{OpenAiClient, OpenAiConfig};
 pub use retry::{Pacer, RetryPolicy, TokioPacer};
+pub use transcribe::{Transcriber, Transcript, TranscriptionConfig};
 pub use transport::CallLimits;
 
 /// An HTTP client suited to provider calls (connection pooling, no overall timeout: each call

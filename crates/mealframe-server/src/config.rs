@@ -58,6 +58,18 @@ pub struct Settings {
     /// Let the configured model read grocery-list lines the parser could not read (each line
     /// once per user). Off by default; needs the model of AI capture.
     pub grocery_ai: bool,
+    /// Voice capture's speech-to-text server (OpenAI-compatible `/audio/transcriptions`, e.g.
+    /// whisper.cpp's server); default: the AI capture server.
+    pub transcription_base_url: Option<String>,
+    /// Default: the AI capture key (`MEALFRAME_OPENAI_API_KEY`).
+    pub transcription_api_key: Option<String>,
+    pub transcription_model: String,
+    /// Captures (photo, voice, text) one user may start per calendar month (UTC); 0 = no cap.
+    pub capture_monthly_limit: i64,
+    /// Capture jobs one instance runs at once.
+    pub capture_workers: usize,
+    /// Seconds before the first retry of a capture whose model call failed (doubling after).
+    pub capture_retry_seconds: u64,
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
     /// Largest accepted CSV upload, in bytes.
@@ -105,6 +117,12 @@ impl Default for Settings {
             ai_capture_timeout_seconds: 15,
             ai_capture_rate_limit: "30/hour".into(),
             grocery_ai: false,
+            transcription_base_url: None,
+            transcription_api_key: None,
+            transcription_model: "whisper-1".into(),
+            capture_monthly_limit: 300,
+            capture_workers: 2,
+            capture_retry_seconds: 30,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 5 * 1024 * 1024,
             metrics_token: None,
@@ -146,6 +164,7 @@ pub struct Config {
     pub ai_capture: AiCaptureConfig,
     /// The grocery list asks the model of AI capture about lines it could not read.
     pub grocery_ai: bool,
+    pub capture: CaptureConfig,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub metrics_token: Option<String>,
@@ -173,6 +192,21 @@ impl AiCaptureConfig {
     pub fn enabled(&self) -> bool {
         self.api_key.is_some() || self.base_url != OPENAI_BASE_URL
     }
+}
+
+/// Asynchronous capture (photo, voice, text): its speech-to-text server and its limits.
+#[derive(Clone)]
+pub struct CaptureConfig {
+    /// Without a trailing slash.
+    pub transcription_base_url: String,
+    pub transcription_api_key: Option<String>,
+    pub transcription_model: String,
+    /// `None` = no monthly cap.
+    pub monthly_limit: Option<i64>,
+    pub workers: usize,
+    pub retry_after: Duration,
+    /// Model calls per job before it fails (retryable errors only).
+    pub max_attempts: i32,
 }
 
 #[derive(Clone)]
@@ -266,6 +300,23 @@ impl Settings {
             rate: rate("AI_CAPTURE_RATE_LIMIT", &self.ai_capture_rate_limit)?,
         };
         let grocery_ai = self.grocery_ai && ai_capture.enabled();
+        if self.capture_monthly_limit < 0 {
+            return Err("MEALFRAME_CAPTURE_MONTHLY_LIMIT must be 0 (no cap) or more".into());
+        }
+        let capture = CaptureConfig {
+            transcription_base_url: nonempty(&self.transcription_base_url)
+                .unwrap_or_else(|| ai_capture.base_url.clone())
+                .trim_end_matches('/')
+                .to_owned(),
+            transcription_api_key: nonempty(&self.transcription_api_key)
+                .or_else(|| ai_capture.api_key.clone()),
+            transcription_model: nonempty(&Some(self.transcription_model))
+                .ok_or("MEALFRAME_TRANSCRIPTION_MODEL must not be empty")?,
+            monthly_limit: (self.capture_monthly_limit > 0).then_some(self.capture_monthly_limit),
+            workers: self.capture_workers.clamp(1, 32),
+            retry_after: Duration::from_secs(self.capture_retry_seconds),
+            max_attempts: 4,
+        };
         Ok(Config {
             addr,
             data_dir: self.data_dir,
@@ -305,6 +356,7 @@ impl Settings {
             google,
             ai_capture,
             grocery_ai,
+            capture,
             max_body_bytes: self.max_body_bytes.max(1024),
             max_upload_bytes: self.max_upload_bytes.max(1024),
             metrics_token: nonempty(&self.metrics_token),

@@ -112,6 +112,7 @@ impl From<AppError> for ApiError {
                 limit,
                 retry_after_secs,
             },
+            AppError::Unavailable(m) => ApiError::detail(StatusCode::SERVICE_UNAVAILABLE, m),
             AppError::Internal(cause) => ApiError::Internal(cause),
         }
     }

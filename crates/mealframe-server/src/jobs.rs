@@ -9,6 +9,9 @@
 //! * The grocery-line reader (only with `MEALFRAME_GROCERY_AI`): asks the model about portion
 //!   lines the grocery list could not read (`app::grocery::read_lines_once`), at once when a
 //!   list wakes it, otherwise every few seconds (retries, other instances' lines).
+//! * The capture worker (only with AI capture configured): runs queued photo, voice and text
+//!   captures (`app::capture_queue::run_once`), at once when a capture wakes it, otherwise every
+//!   few seconds (retries coming due, other instances' jobs, leases run out after a crash).
 
 use std::time::Duration;
 
@@ -23,6 +26,8 @@ use crate::{
 
 /// How often the mail sender looks without being woken (retries, other instances' mail).
 const MAIL_POLL: Duration = Duration::from_secs(5);
+/// How often the capture worker looks without being woken.
+const CAPTURE_POLL: Duration = Duration::from_secs(5);
 /// How often the grocery-line reader looks without being woken.
 const GROCERY_POLL: Duration = Duration::from_secs(10);
 
@@ -129,6 +134,35 @@ pub async fn run_grocery_reader(state: AppState, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = state.grocery_wake.notified() => {}
             _ = tokio::time::sleep(GROCERY_POLL) => {}
+        }
+    }
+}
+
+/// Run the capture worker until `stop` is cancelled (returns at once without AI capture). A
+/// round that found work is followed by another at once; jobs cut short by a stop are run
+/// again once their lease ends.
+pub async fn run_capture_worker(state: AppState, stop: CancellationToken) {
+    if state.vision.is_none() {
+        return;
+    }
+    loop {
+        let busy = tokio::select! {
+            _ = stop.cancelled() => return,
+            done = crate::app::capture_queue::run_once(&state) => match done {
+                Ok(r) => r.completed + r.failed + r.retrying + r.lost > 0,
+                Err(e) => {
+                    tracing::warn!(error = %e, "capture worker failed; will try again");
+                    false
+                }
+            },
+        };
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = state.capture_wake.notified() => {}
+            _ = tokio::time::sleep(CAPTURE_POLL) => {}
         }
     }
 }

@@ -111,6 +111,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let jobs = tokio::spawn(jobs::run(state.clone(), stop.clone()));
     let mail_sender = tokio::spawn(jobs::run_mail_sender(state.clone(), stop.clone()));
     let grocery_reader = tokio::spawn(jobs::run_grocery_reader(state.clone(), stop.clone()));
+    let capture_worker = tokio::spawn(jobs::run_capture_worker(state.clone(), stop.clone()));
     let db = state.db.clone();
     let app = router::router(state);
     axum::serve(
@@ -124,6 +125,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let _ = jobs.await;
     let _ = mail_sender.await;
     let _ = grocery_reader.await;
+    let _ = capture_worker.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -2,7 +2,10 @@
 
 use std::{ops::Deref, sync::Arc};
 
-use ai_providers::{CallLimits, ChatProvider, OpenAiClient, OpenAiConfig, RetryPolicy};
+use ai_providers::{
+    CallLimits, ChatProvider, OpenAiClient, OpenAiConfig, RetryPolicy, Transcriber,
+    TranscriptionConfig,
+};
 use dbkit::{Db, Timestamp, Tx};
 use mealframe_store::{
     StoreError,
@@ -30,12 +33,16 @@ pub struct Inner {
     pub google: Option<GoogleOidc>,
     /// The vision model of AI capture; `None` when not configured.
     pub vision: Option<Arc<dyn ChatProvider>>,
+    /// Speech to text for voice capture; `None` when not configured.
+    pub transcriber: Option<Arc<Transcriber>>,
     /// Today and stats views, keyed by the user's data version.
     pub views: ViewCache,
     /// Wakes this instance's mail sender when a request queued mail (`mail::outbox`).
     pub mail_wake: tokio::sync::Notify,
     /// Wakes this instance's grocery-line reader when a list queued lines for the AI.
     pub grocery_wake: tokio::sync::Notify,
+    /// Wakes this instance's capture worker when a capture was queued or retried.
+    pub capture_wake: tokio::sync::Notify,
 }
 
 impl Deref for AppState {
@@ -117,6 +124,24 @@ impl AppState {
             );
             Arc::new(client) as Arc<dyn ChatProvider>
         });
+        let capture = &config.capture;
+        let transcriber = (capture.transcription_api_key.is_some()
+            || capture.transcription_base_url != crate::config::OPENAI_BASE_URL)
+            .then(|| {
+                Arc::new(Transcriber::new(
+                    ai_providers::default_http_client(),
+                    TranscriptionConfig {
+                        base_url: capture.transcription_base_url.clone(),
+                        api_key: capture.transcription_api_key.clone(),
+                        model: capture.transcription_model.clone(),
+                        limits: CallLimits {
+                            attempt_timeout: config.ai_capture.timeout * 2,
+                            deadline: Some(config.ai_capture.timeout * 2),
+                        },
+                        retry: RetryPolicy::default(),
+                    },
+                ))
+            });
         let jwt = JwtKeys::new(&parts.jwt_secret, config.access_token_ttl);
         Ok(AppState(Arc::new(Inner {
             db: parts.db,
@@ -127,9 +152,11 @@ impl AppState {
             http,
             google,
             vision,
+            transcriber,
             views: ViewCache::default(),
             mail_wake: tokio::sync::Notify::new(),
             grocery_wake: tokio::sync::Notify::new(),
+            capture_wake: tokio::sync::Notify::new(),
         })))
     }
 

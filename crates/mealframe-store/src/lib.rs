@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod ai_usage;
+pub mod capture_jobs;
 mod error;
 pub mod library;
 pub mod plans;

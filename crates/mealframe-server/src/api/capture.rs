@@ -149,7 +149,7 @@ pub async fn ai_capture(
             StatusCode::GATEWAY_TIMEOUT,
             "Analysis took too long. Please try again.",
         )),
-        Err(CaptureError::Failed) => Err(ApiError::detail(
+        Err(CaptureError::Failed | CaptureError::Unreachable) => Err(ApiError::detail(
             StatusCode::BAD_GATEWAY,
             "Could not analyze image. Please try again.",
         )),

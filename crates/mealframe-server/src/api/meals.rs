@@ -46,6 +46,10 @@ pub struct MealListItem {
     pub meal_types: Vec<wire::Compact>,
     /// Addition: the notes (the original's list left them out, so they could not be shown).
     pub notes: Option<String>,
+    /// Addition: `processing` while a capture is being estimated, `failed` when that gave up,
+    /// `completed` otherwise (every meal that was not captured asynchronously).
+    #[schema(value_type = ProcessingStatus)]
+    pub processing_status: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -80,6 +84,32 @@ pub struct MealResponse {
     #[schema(format = DateTime)]
     pub updated_at: String,
     pub meal_types: Vec<wire::Compact>,
+    /// Addition: `processing` while a capture is being estimated, `failed` when that gave up
+    /// (see `processing_error`, and `POST /api/v1/captures/{meal_id}/retry`), else `completed`.
+    #[schema(value_type = ProcessingStatus)]
+    pub processing_status: String,
+    /// Addition: why processing failed, in words for the user.
+    pub processing_error: Option<String>,
+    /// Addition: what the model saw (captures); `null` for other meals.
+    pub identified_items: Option<Vec<IdentifiedItem>>,
+}
+
+/// One thing the model saw in a captured meal.
+#[derive(Serialize, serde::Deserialize, ToSchema)]
+pub struct IdentifiedItem {
+    pub name: String,
+    pub estimated_quantity: String,
+}
+
+// The states of a meal's capture, for the OpenAPI document.
+/// Where a meal's capture stands.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "snake_case")]
+pub enum ProcessingStatus {
+    Processing,
+    Completed,
+    Failed,
 }
 
 pub fn response(m: &Meal) -> MealResponse {
@@ -103,6 +133,12 @@ pub fn response(m: &Meal) -> MealResponse {
         created_at: wire::instant(m.created_at),
         updated_at: wire::instant(m.updated_at),
         meal_types: m.meal_types.iter().map(wire::Compact::from).collect(),
+        processing_status: m.processing_status.clone(),
+        processing_error: m.processing_error.clone(),
+        identified_items: m
+            .identified_items
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok()),
     }
 }
 
@@ -122,6 +158,7 @@ fn list_item(m: &Meal) -> MealListItem {
         source: m.source.clone(),
         meal_types: m.meal_types.iter().map(wire::Compact::from).collect(),
         notes: m.notes.clone(),
+        processing_status: m.processing_status.clone(),
     }
 }
 
@@ -133,6 +170,9 @@ fn list_item(m: &Meal) -> MealListItem {
 pub enum MealSource {
     Manual,
     AiCapture,
+    AdHocImage,
+    AdHocVoice,
+    AdHocText,
 }
 
 // The orders `list` accepts in `sort`, for the OpenAPI document.
@@ -155,7 +195,7 @@ pub enum MealSort {
         ("search" = Option<String>, Query, description = "Case-insensitive substring of the name (% and _ are literal)"),
         ("search_portion" = Option<bool>, Query, description = "Addition: also search the portion text"),
         ("meal_type_id" = Option<uuid::Uuid>, Query),
-        ("source" = Option<String>, Query, description = "manual | ai_capture"),
+        ("source" = Option<String>, Query, description = "manual | ai_capture | ad_hoc_image | ad_hoc_voice | ad_hoc_text"),
         ("sort" = inline(Option<MealSort>), Query, description = "Addition: the order, default `name`"),
     ),
     responses((status = 200, body = MealPage), (status = 422)))]
@@ -351,9 +391,9 @@ impl FromBody for NewMeal {
                     v.push(
                         "enum",
                         "source",
-                        "Input should be 'manual' or 'ai_capture'",
+                        "Input should be 'manual', 'ai_capture', 'ad_hoc_image', 'ad_hoc_voice' or 'ad_hoc_text'",
                         json!(s),
-                        Some(json!({"expected": "'manual' or 'ai_capture'"})),
+                        Some(json!({"expected": "'manual', 'ai_capture', 'ad_hoc_image', 'ad_hoc_voice' or 'ad_hoc_text'"})),
                     );
                 }
                 parsed

@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod auth;
 pub mod calendar;
 pub mod capture;
+pub mod captures;
 mod common_responses;
 pub mod daily;
 pub mod day_templates;
@@ -87,7 +88,10 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(upload_limit + 64 * 1024));
     let photos = OpenApiRouter::new()
         .routes(routes!(capture::ai_capture))
-        .layer(DefaultBodyLimit::max(capture::MAX_IMAGE_BYTES + 64 * 1024));
+        .routes(routes!(captures::create))
+        .layer(DefaultBodyLimit::max(
+            capture::MAX_IMAGE_BYTES.max(captures::MAX_CAPTURE_BYTES) + 64 * 1024,
+        ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::root))
         .routes(routes!(health::health))
@@ -128,6 +132,7 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(meals::list, meals::create))
         .routes(routes!(meals::get, meals::update, meals::delete))
+        .routes(routes!(captures::retry))
         .routes(routes!(meals::export))
         .routes(routes!(day_templates::list, day_templates::create))
         .routes(routes!(

@@ -1,7 +1,8 @@
 //! AI meal capture: a photo of a meal in, the model's suggestion out (name, portion, nutrients,
 //! the items it saw, a meal type), with the user's own meal types and recent meals as context.
 //! The call's token usage is recorded whatever the answer says (it is paid for); the photo is
-//! not kept.
+//! not kept. [`estimate`] is shared with asynchronous capture (`capture_queue`), which also
+//! estimates typed and spoken descriptions.
 
 use base64::Engine;
 use mealframe_core::{
@@ -26,6 +27,9 @@ pub enum CaptureError {
     Timeout,
     /// The model failed or answered nonsense.
     Failed,
+    /// The model's server did not answer or was overloaded, after the call's own retries
+    /// (worth trying again later).
+    Unreachable,
     /// The model saw no food (its own words).
     NoFood(String),
     /// Rate limit, database.
@@ -44,7 +48,7 @@ fn cost_micro_usd(model: &str, prompt: u64, completion: u64) -> Option<i64> {
     (model == "gpt-4o").then(|| (prompt * 5 + completion * 15).min(i64::MAX as u64) as i64)
 }
 
-/// Analyse `image` (JPEG or PNG bytes, `mime` as sniffed) for `user`.
+/// Analyse `image` (JPEG or PNG bytes, `mime` as sniffed) for `user`, under the per-user rate.
 pub async fn analyse_photo(
     state: &AppState,
     user: &User,
@@ -52,12 +56,36 @@ pub async fn analyse_photo(
     image: Vec<u8>,
     mime: &str,
 ) -> Result<Suggestion, CaptureError> {
+    if state.vision.is_none() {
+        return Err(CaptureError::NotConfigured);
+    }
+    let ai = &state.config.ai_capture;
+    limits::enforce(state, &format!("ai-capture:{}", user.id), ai.rate).await?;
+    estimate(state, user, w, Meal::Photo { image, mime }).await
+}
+
+/// What the model estimates a meal from.
+pub enum Meal<'a> {
+    Photo {
+        image: Vec<u8>,
+        mime: &'a str,
+    },
+    /// Typed, or a transcribed voice note.
+    Description(&'a str),
+}
+
+/// Ask the model about one meal with the user's context (local time, meal types, recent meals),
+/// record the call's usage (paid whatever it answers; committed with `w`), and parse its answer.
+pub async fn estimate(
+    state: &AppState,
+    user: &User,
+    w: &Write,
+    meal: Meal<'_>,
+) -> Result<Suggestion, CaptureError> {
     let Some(vision) = state.vision.clone() else {
         return Err(CaptureError::NotConfigured);
     };
     let ai = &state.config.ai_capture;
-    limits::enforce(state, &format!("ai-capture:{}", user.id), ai.rate).await?;
-
     let (type_names, recent) = {
         let mut r = state.db.reader().await.map_err(AppError::from)?;
         let types: Vec<String> = meal_types::names(&mut r.conn(), user.id)
@@ -69,23 +97,37 @@ pub async fn analyse_photo(
         (types, recent)
     };
     let zone = TimeZoneName::parse(&user.timezone).unwrap_or_else(TimeZoneName::utc);
-    let prompt = capture::user_prompt(&Context {
+    let context = Context {
         local_time: zone.local_at(state.now().into_inner()),
         time_zone: zone.as_str(),
         meal_types: &type_names,
         recent_meals: &recent,
-    });
-    let data_url = format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(&image)
-    );
-    drop(image);
+    };
+    let (system, user_parts) = match meal {
+        Meal::Photo { image, mime } => {
+            let data_url = format!(
+                "data:{mime};base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(&image)
+            );
+            drop(image);
+            (
+                capture::SYSTEM_PROMPT,
+                vec![
+                    ai_providers::ContentPart::Text(capture::user_prompt(&context)),
+                    ai_providers::ContentPart::ImageDataUrl(data_url),
+                ],
+            )
+        }
+        Meal::Description(text) => (
+            capture::DESCRIPTION_SYSTEM_PROMPT,
+            vec![ai_providers::ContentPart::Text(
+                capture::description_prompt(&context, text),
+            )],
+        ),
+    };
     let request = ai_providers::ChatRequest {
-        system: capture::SYSTEM_PROMPT.to_owned(),
-        user: vec![
-            ai_providers::ContentPart::Text(prompt),
-            ai_providers::ContentPart::ImageDataUrl(data_url),
-        ],
+        system: system.to_owned(),
+        user: user_parts,
         json_mode: true,
         max_tokens: Some(500),
         model: None,
@@ -95,6 +137,7 @@ pub async fn analyse_photo(
         tracing::warn!(error = e.class(), "AI capture call failed");
         match e {
             ai_providers::ProviderError::Timeout => CaptureError::Timeout,
+            e if e.is_retryable() => CaptureError::Unreachable,
             _ => CaptureError::Failed,
         }
     })?;

@@ -29,6 +29,10 @@ pub enum AppError {
         limit: String,
         retry_after_secs: u64,
     },
+    /// A feature this server is not set up for, or a service it needs that does not answer
+    /// (the message says which); the request may work later or elsewhere.
+    #[error("{0}")]
+    Unavailable(Cow<'static, str>),
     /// A fault of ours (database, bug): logged, never shown.
     #[error("{0}")]
     Internal(String),

@@ -11,6 +11,7 @@ pub mod analytics;
 pub mod cache;
 pub mod calendar;
 pub mod capture;
+pub mod capture_queue;
 pub mod day_plan;
 pub mod error;
 pub mod export;

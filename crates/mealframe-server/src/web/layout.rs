@@ -207,6 +207,7 @@ impl From<AppError> for PageError {
             AppError::Conflict(m) => (StatusCode::CONFLICT, m.into_owned()),
             AppError::Invalid(m) => (StatusCode::UNPROCESSABLE_ENTITY, m.into_owned()),
             AppError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, RATE_LIMITED.into()),
+            AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m.into_owned()),
             AppError::Internal(cause) => return PageError::internal(cause),
         };
         PageError { status, message }

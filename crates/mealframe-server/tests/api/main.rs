@@ -11,6 +11,7 @@ mod accounts_profile;
 mod accounts_register;
 mod accounts_tokens;
 mod calendar_feed;
+mod captures;
 mod hardening;
 mod isolation;
 mod library_capture;

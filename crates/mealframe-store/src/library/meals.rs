@@ -18,7 +18,12 @@ use crate::{Result, sql};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Manual,
+    /// Confirmed from the synchronous photo suggestion (`POST /meals/ai-capture`).
     AiCapture,
+    /// Asynchronous captures (ADR-013): a photo, a voice note, a typed description.
+    AdHocImage,
+    AdHocVoice,
+    AdHocText,
 }
 
 impl Source {
@@ -26,6 +31,9 @@ impl Source {
         match self {
             Source::Manual => "manual",
             Source::AiCapture => "ai_capture",
+            Source::AdHocImage => "ad_hoc_image",
+            Source::AdHocVoice => "ad_hoc_voice",
+            Source::AdHocText => "ad_hoc_text",
         }
     }
 
@@ -33,6 +41,9 @@ impl Source {
         match s {
             "manual" => Some(Source::Manual),
             "ai_capture" => Some(Source::AiCapture),
+            "ad_hoc_image" => Some(Source::AdHocImage),
+            "ad_hoc_voice" => Some(Source::AdHocVoice),
+            "ad_hoc_text" => Some(Source::AdHocText),
             _ => None,
         }
     }
@@ -53,6 +64,13 @@ pub struct Meal {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub meal_types: Vec<MealTypeRef>,
+    /// `processing` while a capture job estimates it, `failed` when that gave up, else
+    /// `completed`.
+    pub processing_status: String,
+    /// Why processing failed, in words the user can act on.
+    pub processing_error: Option<String>,
+    /// The items the model saw, as a JSON array of `{name, estimated_quantity}`.
+    pub identified_items: Option<String>,
 }
 
 /// The columns every meal query selects, prefixed by a table alias.
@@ -92,7 +110,13 @@ macro_rules! meal_columns {
             $a,
             ".created_at, ",
             $a,
-            ".updated_at"
+            ".updated_at, ",
+            $a,
+            ".processing_status, ",
+            $a,
+            ".processing_error, ",
+            $a,
+            ".identified_items"
         )
     };
 }
@@ -111,6 +135,9 @@ struct Row {
     ai_model_version: Option<String>,
     created_at: Timestamp,
     updated_at: Timestamp,
+    processing_status: String,
+    processing_error: Option<String>,
+    identified_items: Option<String>,
 }
 
 pub(crate) fn tenths(v: Option<i32>) -> Option<Tenths> {
@@ -158,6 +185,9 @@ impl Row {
             created_at: self.created_at,
             updated_at: self.updated_at,
             meal_types,
+            processing_status: self.processing_status,
+            processing_error: self.processing_error,
+            identified_items: self.identified_items,
         }
     }
 }
@@ -549,4 +579,83 @@ pub async fn clear_fields(
         )?;
     }
     Ok(())
+}
+
+/// A capture's state on its meal: `processing`, `completed` or `failed` (with the reason shown
+/// to the user).
+pub async fn set_processing(
+    c: &mut Conn<'_>,
+    user: UserId,
+    id: MealId,
+    status: &str,
+    error: Option<&str>,
+    now: Timestamp,
+) -> Result<bool> {
+    Ok(execute!(
+        c,
+        "UPDATE meals SET processing_status = $3, processing_error = $4, updated_at = $5
+         WHERE id = $1 AND user_id = $2",
+        id.uuid(),
+        user.uuid(),
+        status,
+        error,
+        now
+    )? == 1)
+}
+
+/// What a finished capture writes onto its meal.
+#[derive(Debug, Clone)]
+pub struct Estimate {
+    pub name: String,
+    pub portion_description: String,
+    pub macros: Macros,
+    pub confidence_pct: i32,
+    pub ai_model_version: String,
+    /// JSON array of `{name, estimated_quantity}`.
+    pub identified_items: String,
+    /// Linked when the meal has no type yet (must be the user's; checked by the caller).
+    pub meal_type: Option<MealTypeId>,
+}
+
+/// Fill a processing meal with the model's estimate and mark it completed.
+pub async fn fill_estimate(
+    c: &mut Conn<'_>,
+    user: UserId,
+    id: MealId,
+    e: &Estimate,
+    now: Timestamp,
+) -> Result<bool> {
+    let n = execute!(
+        c.reborrow(),
+        "UPDATE meals SET name = $3, name_key = $4, portion_description = $5, portion_key = $6,
+                calories_kcal = $7, protein_dg = $8, carbs_dg = $9, sugar_dg = $10, fat_dg = $11,
+                saturated_fat_dg = $12, fiber_dg = $13, confidence_pct = $14, ai_model_version = $15,
+                identified_items = $16, processing_status = 'completed', processing_error = NULL,
+                updated_at = $17
+         WHERE id = $1 AND user_id = $2",
+        id.uuid(),
+        user.uuid(),
+        &e.name,
+        e.name.to_lowercase(),
+        &e.portion_description,
+        e.portion_description.to_lowercase(),
+        e.macros.calories_kcal,
+        dg(e.macros.protein),
+        dg(e.macros.carbs),
+        dg(e.macros.sugar),
+        dg(e.macros.fat),
+        dg(e.macros.saturated_fat),
+        dg(e.macros.fiber),
+        e.confidence_pct,
+        &e.ai_model_version,
+        &e.identified_items,
+        now
+    )?;
+    if n == 1
+        && let Some(t) = e.meal_type
+        && type_ids(&mut c.reborrow(), id).await?.is_empty()
+    {
+        link(c, id, &[t]).await?;
+    }
+    Ok(n == 1)
 }

@@ -16,6 +16,7 @@
 mod accounts;
 mod ai_usage;
 mod calendar;
+mod capture_jobs;
 mod coverage;
 mod data_version;
 mod grocery;

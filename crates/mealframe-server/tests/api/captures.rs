@@ -1,0 +1,711 @@
+//! Asynchronous capture (issue 12): `POST /api/v1/captures` answers 202 at once with a
+//! "processing" meal; the worker (`capture_queue::run_once`, run here in step with the test)
+//! fills it in from fake vision and transcription servers on 127.0.0.1, or fails it with a
+//! reason and a retry. Durable: a crashed worker's job is resumed after its lease, and two
+//! instances on one database run each job once.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use mealframe_server::app::capture_queue::{self, Round};
+use mealframe_store::capture_jobs;
+use serde_json::{Value, json};
+use wiremock::{
+    Mock, MockServer, Request, ResponseTemplate,
+    matchers::{body_string_contains, method, path},
+};
+
+use crate::helpers::{Resp, TestApp, count};
+
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+const OGG: &[u8] = b"OggS\0\x02fake opus voice note";
+
+fn completion(content: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": "chatcmpl-test",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": 900, "completion_tokens": 150}
+    }))
+}
+
+fn bowl() -> String {
+    json!({
+        "meal_name": "Chicken bowl", "portion_description": "150 g chicken + 150 g rice",
+        "calories_kcal": 540, "protein_g": 45.2, "carbs_g": 60, "sugar_g": 1, "fat_g": 12.5,
+        "saturated_fat_g": 3, "fiber_g": 4, "confidence_score": 0.86,
+        "identified_items": [{"name": "chicken", "estimated_quantity": "150 g"}],
+        "suggested_meal_type": "lunch"
+    })
+    .to_string()
+}
+
+async fn app_with(
+    fake: &MockServer,
+    f: impl FnOnce(&mut mealframe_server::config::Settings),
+) -> TestApp {
+    let base = format!("{}/v1", fake.uri());
+    TestApp::builder()
+        .with(|s| {
+            s.openai_api_key = Some("sk-test".into());
+            s.openai_base_url = base;
+            s.ai_capture_timeout_seconds = 1;
+            s.capture_retry_seconds = 30;
+            f(s);
+        })
+        .build()
+        .await
+}
+
+/// One multipart part: field, file name, content type, bytes.
+type Part<'a> = (&'a str, Option<&'a str>, Option<&'a str>, &'a [u8]);
+
+/// A multipart body of parts.
+fn form(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = "CAPTUREBOUNDARY";
+    let mut body = Vec::new();
+    for (name, file, ct, bytes) in parts {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+        );
+        if let Some(f) = file {
+            body.extend_from_slice(format!("; filename=\"{f}\"").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        if let Some(ct) = ct {
+            body.extend_from_slice(format!("Content-Type: {ct}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(app: &TestApp, token: &str, parts: &[Part<'_>]) -> Resp {
+    let (ct, body) = form(parts);
+    app.post("/api/v1/captures")
+        .bearer(token)
+        .header("content-type", &ct)
+        .raw(None, body)
+        .send()
+        .await
+}
+
+async fn describe(app: &TestApp, token: &str, body: Value) -> Resp {
+    app.post("/api/v1/captures")
+        .bearer(token)
+        .json(body)
+        .send()
+        .await
+}
+
+async fn work(app: &TestApp) -> Round {
+    capture_queue::run_once(&app.state)
+        .await
+        .expect("a worker round")
+}
+
+async fn meal(app: &TestApp, token: &str, id: &str) -> Value {
+    app.get_json(token, &format!("/api/v1/meals/{id}")).await
+}
+
+fn chat_calls(requests: &[Request]) -> usize {
+    requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/chat/completions"))
+        .count()
+}
+
+#[tokio::test]
+async fn a_described_meal_is_accepted_at_once_and_filled_in_by_the_worker() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("two eggs and toast"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+
+    let r = describe(&app, &lib.token, json!({"text": "  two eggs and toast  "})).await;
+    r.assert(StatusCode::ACCEPTED);
+    let m = r.json();
+    assert_eq!(m["processing_status"], "processing");
+    assert_eq!(m["source"], "ad_hoc_text");
+    assert_eq!(m["name"], "Described meal");
+    let id = m["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        r.header("location"),
+        Some(format!("/api/v1/meals/{id}").as_str())
+    );
+    assert!(
+        fake.received_requests().await.unwrap().is_empty(),
+        "nothing waited for the model"
+    );
+
+    assert_eq!(
+        work(&app).await,
+        Round {
+            completed: 1,
+            ..Round::default()
+        }
+    );
+    let m = meal(&app, &lib.token, &id).await;
+    assert_eq!(m["processing_status"], "completed");
+    assert_eq!(m["name"], "Chicken bowl");
+    assert_eq!(m["portion_description"], "150 g chicken + 150 g rice");
+    assert_eq!(
+        (m["calories_kcal"].clone(), m["protein_g"].clone()),
+        (json!(540), json!("45.2"))
+    );
+    assert_eq!(m["confidence_score"], "0.86");
+    assert_eq!(m["ai_model_version"], "gpt-4o");
+    assert_eq!(
+        m["identified_items"],
+        json!([{"name": "chicken", "estimated_quantity": "150 g"}])
+    );
+    assert_eq!(m["processing_error"], Value::Null);
+    // The suggested type is the user's own "Lunch".
+    assert_eq!(m["meal_types"][0]["name"], "Lunch");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM openai_usage").await, 1);
+    // Captures never enter the rotation, and can be listed by source.
+    let listed = app
+        .get_json(&lib.token, "/api/v1/meals?source=ad_hoc_text")
+        .await;
+    assert_eq!(listed["total"], 1);
+    assert_eq!(listed["items"][0]["processing_status"], "completed");
+    // Nothing left to do.
+    assert_eq!(work(&app).await, Round::default());
+}
+
+#[tokio::test]
+async fn a_photo_goes_to_the_model_and_is_not_kept_once_the_meal_is_filled_in() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("data:image/jpeg;base64,"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+    let r = upload(
+        &app,
+        &lib.token,
+        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await;
+    r.assert(StatusCode::ACCEPTED);
+    assert_eq!(r.json()["source"], "ad_hoc_image");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM capture_jobs WHERE input IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    assert_eq!(work(&app).await.completed, 1);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM capture_jobs WHERE input IS NOT NULL"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_voice_note_is_transcribed_then_estimated_and_the_recording_is_dropped() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/audio/transcriptions"))
+        .and(body_string_contains("whisper-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"text": "Porridge with blueberries", "usage": {"type": "duration", "seconds": 4.2}})))
+        .expect(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .and(body_string_contains("Porridge with blueberries"))
+        .respond_with(completion(&bowl()))
+        .expect(1)
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+    let r = upload(
+        &app,
+        &lib.token,
+        &[(
+            "audio",
+            Some("note.ogg"),
+            Some("audio/ogg; codecs=opus"),
+            OGG,
+        )],
+    )
+    .await;
+    r.assert(StatusCode::ACCEPTED);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["source"], "ad_hoc_voice");
+    assert_eq!(work(&app).await.completed, 1);
+    assert_eq!(
+        meal(&app, &lib.token, &id).await["processing_status"],
+        "completed"
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM capture_jobs WHERE input IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    // Two metered calls: the transcription (Whisper's price is per minute) and the estimate.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM openai_usage").await, 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM openai_usage WHERE model = 'whisper-1' AND cost_micro_usd = 420"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_capture_for_a_slot_marks_it_deviated_with_the_captured_meal() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+    app.generate(&lib.token, "2026-11-16").await;
+    let today = app.get_json(&lib.token, "/api/v1/today").await;
+    let slot = today["slots"][1]["id"].as_str().unwrap().to_owned();
+
+    let r = describe(
+        &app,
+        &lib.token,
+        json!({"text": "a burger instead", "slot_id": slot}),
+    )
+    .await;
+    r.assert(StatusCode::ACCEPTED);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let today = app.get_json(&lib.token, "/api/v1/today").await;
+    assert_eq!(today["slots"][1]["completion_status"], "deviated");
+    assert_eq!(today["slots"][1]["actual_meal"]["id"], id.as_str());
+    work(&app).await;
+    let today = app.get_json(&lib.token, "/api/v1/today").await;
+    assert_eq!(
+        today["slots"][1]["actual_meal"]["name"], "Chicken bowl",
+        "the view shows the estimate"
+    );
+
+    // With a date instead: the meal is added to that day.
+    let r = describe(
+        &app,
+        &lib.token,
+        json!({"text": "an apple", "date": "2026-11-18"}),
+    )
+    .await;
+    r.assert(StatusCode::ACCEPTED);
+    let today = app.get_json(&lib.token, "/api/v1/today").await;
+    assert_eq!(today["slots"].as_array().unwrap().len(), 3);
+
+    // Another user's slot is not found, and nothing is created.
+    let bob = app.signup("bob@example.com").await;
+    let before = count(&app, "SELECT COUNT(*) FROM meals").await;
+    describe(&app, &bob, json!({"text": "x", "slot_id": slot}))
+        .await
+        .assert(StatusCode::NOT_FOUND);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meals").await, before);
+}
+
+#[tokio::test]
+async fn a_provider_outage_is_retried_with_backoff_then_failed_with_a_reason_and_retried_by_the_user()
+ {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+    let id = describe(&app, &lib.token, json!({"text": "pasta"}))
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    assert_eq!(work(&app).await.retrying, 1);
+    assert_eq!(
+        meal(&app, &lib.token, &id).await["processing_status"],
+        "processing"
+    );
+    // Not due before its time: 30 s, then 60 s, then 120 s.
+    assert_eq!(work(&app).await, Round::default());
+    for wait in [30, 60] {
+        app.advance(time::Duration::seconds(wait));
+        assert_eq!(work(&app).await.retrying, 1, "after {wait} s");
+    }
+    app.advance(time::Duration::seconds(120));
+    assert_eq!(work(&app).await.failed, 1);
+    let m = meal(&app, &lib.token, &id).await;
+    assert_eq!(m["processing_status"], "failed");
+    assert_eq!(
+        m["processing_error"],
+        "The AI service did not answer. Retry later, or fill in the meal yourself."
+    );
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM openai_usage").await,
+        0,
+        "failed calls cost nothing"
+    );
+
+    // The user retries once the service is back.
+    fake.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let r = app
+        .post(&format!("/api/v1/captures/{id}/retry"))
+        .bearer(&lib.token)
+        .send()
+        .await;
+    r.assert(StatusCode::ACCEPTED);
+    assert_eq!(r.json()["processing_status"], "processing");
+    // Only a failed capture can be retried; another user's is not found.
+    app.post(&format!("/api/v1/captures/{id}/retry"))
+        .bearer(&lib.token)
+        .send()
+        .await
+        .assert(StatusCode::CONFLICT);
+    let bob = app.signup("bob@example.com").await;
+    app.post(&format!("/api/v1/captures/{id}/retry"))
+        .bearer(&bob)
+        .send()
+        .await
+        .assert(StatusCode::NOT_FOUND);
+    assert_eq!(work(&app).await.completed, 1);
+    assert_eq!(meal(&app, &lib.token, &id).await["name"], "Chicken bowl");
+}
+
+#[tokio::test]
+async fn a_photo_without_food_fails_at_once_with_words_the_user_can_act_on() {
+    let fake = MockServer::start().await;
+    let none = json!({"meal_name": "Table", "portion_description": "", "confidence_score": 0.02})
+        .to_string();
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&none))
+        .expect(1)
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+    let r = upload(
+        &app,
+        &lib.token,
+        &[("image", Some("desk.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await;
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(work(&app).await.failed, 1);
+    let m = meal(&app, &lib.token, &id).await;
+    assert_eq!(m["processing_status"], "failed");
+    assert!(
+        m["processing_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("No food was recognised in the photo."),
+        "{m}"
+    );
+    // The call was paid for.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM openai_usage").await, 1);
+}
+
+#[tokio::test]
+async fn a_job_of_a_crashed_worker_is_resumed_after_its_lease_and_completed_once() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+    let id = describe(&app, &lib.token, json!({"text": "rice"}))
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A worker claims the job and dies before answering.
+    let now = app.state.now();
+    let claimed = {
+        let mut tx = app.state.db.begin().await.unwrap();
+        let c = capture_jobs::claim_due(
+            &mut tx.conn(),
+            "dead worker",
+            now,
+            now.plus(time::Duration::minutes(3)),
+            10,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        c
+    };
+    assert_eq!(claimed.len(), 1);
+    // A restarted instance leaves it alone while the lease runs…
+    let restarted = app.another_instance();
+    assert_eq!(
+        capture_queue::run_once(&restarted).await.unwrap(),
+        Round::default()
+    );
+    // …and resumes it once the lease is over.
+    app.advance(time::Duration::minutes(4));
+    assert_eq!(
+        capture_queue::run_once(&restarted).await.unwrap().completed,
+        1
+    );
+    assert_eq!(
+        meal(&app, &lib.token, &id).await["processing_status"],
+        "completed"
+    );
+    // The dead worker's late answer would change nothing.
+    let mut tx = app.state.db.begin().await.unwrap();
+    assert!(
+        !capture_jobs::finish(
+            &mut tx.conn(),
+            claimed[0].id,
+            "dead worker",
+            app.state.now()
+        )
+        .await
+        .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(chat_calls(&fake.received_requests().await.unwrap()), 1);
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_run_each_job_once() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()).set_delay(Duration::from_millis(20)))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |s| s.capture_workers = 3).await;
+    let lib = app.seed("ana@example.com").await;
+    for i in 0..12 {
+        describe(&app, &lib.token, json!({"text": format!("meal {i}")}))
+            .await
+            .assert(StatusCode::ACCEPTED);
+    }
+    let (a, b) = (app.state.clone(), app.another_instance());
+    let drain = |s: mealframe_server::state::AppState| async move {
+        let mut done = 0;
+        for _ in 0..20 {
+            done += capture_queue::run_once(&s).await.unwrap().completed;
+        }
+        done
+    };
+    let (da, db) = tokio::join!(drain(a), drain(b));
+    assert_eq!(da + db, 12);
+    assert_eq!(
+        chat_calls(&fake.received_requests().await.unwrap()),
+        12,
+        "each job ran once"
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meals WHERE processing_status = 'completed' AND source = 'ad_hoc_text'").await, 12);
+}
+
+#[tokio::test]
+async fn bad_captures_get_clear_errors_and_store_nothing() {
+    let fake = MockServer::start().await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+    let before = count(&app, "SELECT COUNT(*) FROM meals").await;
+    let t = &lib.token;
+    describe(&app, t, json!({"text": "   "}))
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    describe(&app, t, json!({"text": 42}))
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    describe(&app, t, json!({"text": "x".repeat(2001)}))
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    describe(&app, t, json!({}))
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    describe(&app, t, json!({"text": "soup", "slot_id": "nope"}))
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    describe(&app, t, json!({"text": "soup", "date": "2026-02-30"}))
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    let r = upload(
+        &app,
+        t,
+        &[("image", Some("a.gif"), Some("image/gif"), b"GIF89a")],
+    )
+    .await;
+    r.assert(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    upload(
+        &app,
+        t,
+        &[("image", Some("a.jpg"), Some("image/jpeg"), b"not a jpeg")],
+    )
+    .await
+    .assert(StatusCode::BAD_REQUEST);
+    upload(
+        &app,
+        t,
+        &[(
+            "image",
+            Some("a.heic"),
+            Some("image/heic"),
+            b"\0\0\0\x18ftypheic\0\0\0\0",
+        )],
+    )
+    .await
+    .assert(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    upload(
+        &app,
+        t,
+        &[("image", Some("a.jpg"), Some("image/jpeg"), b"")],
+    )
+    .await
+    .assert(StatusCode::BAD_REQUEST);
+    upload(
+        &app,
+        t,
+        &[("audio", Some("a.ogg"), Some("audio/ogg"), b"plain text")],
+    )
+    .await
+    .assert(StatusCode::BAD_REQUEST);
+    upload(&app, t, &[("slot_id", None, None, b"")])
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    upload(
+        &app,
+        t,
+        &[
+            ("image", Some("a.jpg"), Some("image/jpeg"), JPEG),
+            ("audio", Some("a.ogg"), Some("audio/ogg"), OGG),
+        ],
+    )
+    .await
+    .assert(StatusCode::BAD_REQUEST);
+    upload(
+        &app,
+        t,
+        &[
+            ("image", Some("a.jpg"), Some("image/jpeg"), JPEG),
+            ("date", None, None, b"tomorrow"),
+        ],
+    )
+    .await
+    .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    let big = [JPEG, &vec![0u8; 10 * 1024 * 1024]].concat();
+    upload(
+        &app,
+        t,
+        &[("image", Some("big.jpg"), Some("image/jpeg"), &big)],
+    )
+    .await
+    .assert(StatusCode::PAYLOAD_TOO_LARGE);
+    app.post("/api/v1/captures")
+        .bearer(t)
+        .raw(Some("text/plain"), "soup")
+        .send()
+        .await
+        .assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM meals").await, before);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM capture_jobs").await, 0);
+    // Signed out.
+    app.post("/api/v1/captures")
+        .no_cookies()
+        .json(json!({"text": "soup"}))
+        .send()
+        .await
+        .assert(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn captures_need_a_configured_model_and_stop_at_the_monthly_cap() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let r = describe(&app, &token, json!({"text": "soup"})).await;
+    r.assert(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        r.json()["detail"],
+        "AI capture is not configured on this server"
+    );
+
+    let fake = MockServer::start().await;
+    let app = app_with(&fake, |s| s.capture_monthly_limit = 2).await;
+    let token = app.signup("ana@example.com").await;
+    for _ in 0..2 {
+        describe(&app, &token, json!({"text": "soup"}))
+            .await
+            .assert(StatusCode::ACCEPTED);
+    }
+    let r = describe(&app, &token, json!({"text": "soup"})).await;
+    r.assert(StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        r.json()["error"],
+        "Rate limit exceeded: 2 captures per month"
+    );
+    // 2026-11-18 12:00 → 2026-12-01 00:00.
+    assert_eq!(r.header("retry-after"), Some("1080000"));
+    // Someone else's month is their own.
+    let bob = app.signup("bob@example.com").await;
+    describe(&app, &bob, json!({"text": "soup"}))
+        .await
+        .assert(StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn a_capture_is_its_owner_s_alone_and_goes_with_its_meal() {
+    let fake = MockServer::start().await;
+    let app = app_with(&fake, |_| {}).await;
+    let ana = app.signup("ana@example.com").await;
+    let bob = app.signup("bob@example.com").await;
+    let r = upload(
+        &app,
+        &ana,
+        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await;
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    app.get(&format!("/api/v1/meals/{id}"))
+        .bearer(&bob)
+        .send()
+        .await
+        .assert(StatusCode::NOT_FOUND);
+    app.delete(&format!("/api/v1/meals/{id}"))
+        .bearer(&ana)
+        .send()
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM capture_jobs").await,
+        0,
+        "the photo went with the meal"
+    );
+}
