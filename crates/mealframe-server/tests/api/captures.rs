@@ -709,3 +709,59 @@ async fn a_capture_is_its_owner_s_alone_and_goes_with_its_meal() {
         "the photo went with the meal"
     );
 }
+
+#[tokio::test]
+async fn an_estimate_is_editable_and_never_overwrites_what_the_user_typed_meanwhile() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let lib = app.seed("ana@example.com").await;
+    // Edited while processing: the user's values stand, and the meal counts as done.
+    let early = describe(&app, &lib.token, json!({"text": "leftover curry"}))
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .put(&format!("/api/v1/meals/{early}"))
+        .bearer(&lib.token)
+        .json(json!({"name": "Leftover curry", "portion_description": "1 plate", "calories_kcal": 700}))
+        .send()
+        .await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.json()["processing_status"], "completed");
+    // Edited after completion: every field can be corrected.
+    let late = describe(&app, &lib.token, json!({"text": "chicken and rice"}))
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(work(&app).await.completed, 2);
+    let kept = meal(&app, &lib.token, &early).await;
+    assert_eq!(
+        (kept["name"].clone(), kept["calories_kcal"].clone()),
+        (json!("Leftover curry"), json!(700))
+    );
+    let r = app
+        .put(&format!("/api/v1/meals/{late}"))
+        .bearer(&lib.token)
+        .json(json!({"portion_description": "200 g chicken + 100 g rice", "protein_g": "52.5", "fiber_g": 2}))
+        .send()
+        .await;
+    r.assert(StatusCode::OK);
+    let m = r.json();
+    assert_eq!(
+        (
+            m["name"].clone(),
+            m["protein_g"].clone(),
+            m["fiber_g"].clone()
+        ),
+        (json!("Chicken bowl"), json!("52.5"), json!("2.0"))
+    );
+}

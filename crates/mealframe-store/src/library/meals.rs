@@ -443,6 +443,8 @@ pub struct MealChange {
     pub meal_types: Option<Vec<MealTypeId>>,
 }
 
+/// Change a meal. A captured meal the user edits is theirs from then on: it counts as
+/// completed (a pending estimate no longer overwrites it, a failure is no longer shown).
 pub async fn update(
     c: &mut Conn<'_>,
     user: UserId,
@@ -459,7 +461,8 @@ pub async fn update(
              calories_kcal = COALESCE($7, calories_kcal), protein_dg = COALESCE($8, protein_dg),
              carbs_dg = COALESCE($9, carbs_dg), sugar_dg = COALESCE($10, sugar_dg), fat_dg = COALESCE($11, fat_dg),
              saturated_fat_dg = COALESCE($12, saturated_fat_dg), fiber_dg = COALESCE($13, fiber_dg),
-             notes = COALESCE($14, notes), updated_at = $15
+             notes = COALESCE($14, notes), updated_at = $15,
+             processing_status = 'completed', processing_error = NULL
          WHERE id = $1 AND user_id = $2",
         id.uuid(),
         user.uuid(),
@@ -617,7 +620,8 @@ pub struct Estimate {
     pub meal_type: Option<MealTypeId>,
 }
 
-/// Fill a processing meal with the model's estimate and mark it completed.
+/// Fill a processing meal with the model's estimate and mark it completed. A meal the user has
+/// edited meanwhile is no longer processing (see [`update`]) and keeps their values: `false`.
 pub async fn fill_estimate(
     c: &mut Conn<'_>,
     user: UserId,
@@ -632,7 +636,7 @@ pub async fn fill_estimate(
                 saturated_fat_dg = $12, fiber_dg = $13, confidence_pct = $14, ai_model_version = $15,
                 identified_items = $16, processing_status = 'completed', processing_error = NULL,
                 updated_at = $17
-         WHERE id = $1 AND user_id = $2",
+         WHERE id = $1 AND user_id = $2 AND processing_status = 'processing'",
         id.uuid(),
         user.uuid(),
         &e.name,
