@@ -70,6 +70,17 @@ pub struct Settings {
     pub capture_workers: usize,
     /// Seconds before the first retry of a capture whose model call failed (doubling after).
     pub capture_retry_seconds: u64,
+    /// Days a captured meal's photo is kept; 0 = as long as the meal exists.
+    pub capture_retention_days: i64,
+    /// Where captured photos are kept; default `{data_dir}/photos`. Ignored with an S3 bucket.
+    pub photo_dir: Option<PathBuf>,
+    /// Keep photos in this S3-compatible bucket instead (for several instances).
+    pub s3_bucket: Option<String>,
+    /// e.g. `http://127.0.0.1:9000` for MinIO; default: AWS.
+    pub s3_endpoint: Option<String>,
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
     /// Largest accepted CSV upload, in bytes.
@@ -123,6 +134,13 @@ impl Default for Settings {
             capture_monthly_limit: 300,
             capture_workers: 2,
             capture_retry_seconds: 30,
+            capture_retention_days: 0,
+            photo_dir: None,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 5 * 1024 * 1024,
             metrics_token: None,
@@ -165,6 +183,7 @@ pub struct Config {
     /// The grocery list asks the model of AI capture about lines it could not read.
     pub grocery_ai: bool,
     pub capture: CaptureConfig,
+    pub photos: PhotoStoreConfig,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub metrics_token: Option<String>,
@@ -207,6 +226,21 @@ pub struct CaptureConfig {
     pub retry_after: Duration,
     /// Model calls per job before it fails (retryable errors only).
     pub max_attempts: i32,
+    /// How long photos are kept; `None` = as long as their meal.
+    pub retention: Option<Duration>,
+}
+
+/// Where captured photos are kept.
+#[derive(Clone, Debug)]
+pub enum PhotoStoreConfig {
+    Directory(PathBuf),
+    S3 {
+        bucket: String,
+        endpoint: Option<String>,
+        region: String,
+        access_key_id: Option<String>,
+        secret_access_key: Option<String>,
+    },
 }
 
 #[derive(Clone)]
@@ -316,6 +350,26 @@ impl Settings {
             workers: self.capture_workers.clamp(1, 32),
             retry_after: Duration::from_secs(self.capture_retry_seconds),
             max_attempts: 4,
+            retention: (self.capture_retention_days > 0)
+                .then(|| Duration::from_secs(86_400 * self.capture_retention_days as u64)),
+        };
+        if self.capture_retention_days < 0 {
+            return Err("MEALFRAME_CAPTURE_RETENTION_DAYS must be 0 (keep) or more".into());
+        }
+        let photos = match nonempty(&self.s3_bucket) {
+            Some(bucket) => PhotoStoreConfig::S3 {
+                bucket,
+                endpoint: nonempty(&self.s3_endpoint).map(|e| e.trim_end_matches('/').to_owned()),
+                region: self.s3_region.clone(),
+                access_key_id: nonempty(&self.s3_access_key_id),
+                secret_access_key: nonempty(&self.s3_secret_access_key),
+            },
+            None => PhotoStoreConfig::Directory(
+                self.photo_dir
+                    .clone()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or_else(|| self.data_dir.join("photos")),
+            ),
         };
         Ok(Config {
             addr,
@@ -357,6 +411,7 @@ impl Settings {
             ai_capture,
             grocery_ai,
             capture,
+            photos,
             max_body_bytes: self.max_body_bytes.max(1024),
             max_upload_bytes: self.max_upload_bytes.max(1024),
             metrics_token: nonempty(&self.metrics_token),

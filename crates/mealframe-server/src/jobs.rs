@@ -3,7 +3,8 @@
 //!
 //! * Housekeeping, once an hour: expired sessions and OAuth states, old rate-limit windows,
 //!   failed-login rows, week-old idempotency keys and queued mail whose link expired unsent are
-//!   deleted. Idempotent, so instances may overlap.
+//!   deleted, and captured photos past `MEALFRAME_CAPTURE_RETENTION_DAYS`. Idempotent, so
+//!   instances may overlap.
 //! * The mail sender: resolves mail asked for by address and sends queued mail (`mail::outbox`),
 //!   at once when a request wakes it, otherwise every few seconds.
 //! * The grocery-line reader (only with `MEALFRAME_GROCERY_AI`): asks the model about portion
@@ -57,6 +58,15 @@ pub async fn housekeeping_once(state: &AppState) -> Result<(), String> {
         tracing::warn!(
             count = expired_mail,
             "queued mail expired unsent (its link no longer works); is the mail relay reachable?"
+        );
+    }
+    let photos = crate::app::meal_photos::purge_expired(state)
+        .await
+        .map_err(|e| e.to_string())?;
+    if photos > 0 {
+        tracing::info!(
+            count = photos,
+            "captured photos past their retention removed"
         );
     }
     let windows = dbkit::ratelimit::purge(&state.db, now.minus(time::Duration::days(1)))

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod mail;
+pub mod photos;
 pub mod router;
 pub mod state;
 pub mod web;

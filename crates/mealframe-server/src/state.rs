@@ -18,6 +18,7 @@ use crate::{
     app::{Write, cache::ViewCache},
     config::Config,
     mail::Mailer,
+    photos::Photos,
 };
 
 #[derive(Clone)]
@@ -35,6 +36,8 @@ pub struct Inner {
     pub vision: Option<Arc<dyn ChatProvider>>,
     /// Speech to text for voice capture; `None` when not configured.
     pub transcriber: Option<Arc<Transcriber>>,
+    /// Where captured photos are kept.
+    pub photos: Photos,
     /// Today and stats views, keyed by the user's data version.
     pub views: ViewCache,
     /// Wakes this instance's mail sender when a request queued mail (`mail::outbox`).
@@ -142,6 +145,7 @@ impl AppState {
                     },
                 ))
             });
+        let photos = Photos::from_config(&config.photos)?;
         let jwt = JwtKeys::new(&parts.jwt_secret, config.access_token_ttl);
         Ok(AppState(Arc::new(Inner {
             db: parts.db,
@@ -153,6 +157,7 @@ impl AppState {
             google,
             vision,
             transcriber,
+            photos,
             views: ViewCache::default(),
             mail_wake: tokio::sync::Notify::new(),
             grocery_wake: tokio::sync::Notify::new(),

@@ -625,8 +625,11 @@ pub async fn delete_account(
         (None, _) => {}
     }
     let mut tx = state.db.begin().await?;
+    let photos = mealframe_store::library::meals::photo_keys(&mut tx.conn(), user.id).await?;
     users::delete(&mut tx.conn(), user.id).await?;
     tx.commit().await?;
+    // Captured photos go with the account.
+    state.photos.delete_all(&photos).await;
     tracing::info!(user = %user.id, "account deleted");
     Ok(())
 }

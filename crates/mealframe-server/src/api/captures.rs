@@ -1,4 +1,5 @@
-//! `POST /api/v1/captures` and `POST /api/v1/captures/{meal_id}/retry` (issue 12): asynchronous
+//! `POST /api/v1/captures`, `POST /api/v1/captures/{meal_id}/retry` and a meal's kept photo
+//! (`GET`/`DELETE /api/v1/meals/{meal_id}/photo`) (issue 12): asynchronous
 //! capture of a meal from a photo, a voice note or typed words. The answer is 202 with the new
 //! meal, `processing_status: "processing"`, and a `Location` to poll (`GET /api/v1/meals/{id}`);
 //! the work happens in `app::capture_queue`.
@@ -346,6 +347,43 @@ pub async fn retry(
     let id: MealId = params::id("meal_id", &id)?;
     let meal = app::capture_queue::retry(&state, &user.write(), id).await?;
     Ok(accepted(&meal))
+}
+
+/// The photo a capture kept (only its owner gets it).
+#[utoipa::path(get, path = "/api/v1/meals/{meal_id}/photo", tag = "Meals", security(("bearer" = [])),
+    params(("meal_id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "The photo (JPEG, PNG or WebP)", content_type = "image/jpeg", body = Vec<u8>),
+        (status = 404, description = "No such meal of yours, or it has no photo")))]
+pub async fn photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id: MealId = params::id("meal_id", &id)?;
+    let (bytes, mime) = app::meal_photos::photo(&state, user.id(), id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            // Personal: never in a shared cache.
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Remove the photo a capture kept; the meal stays.
+#[utoipa::path(delete, path = "/api/v1/meals/{meal_id}/photo", tag = "Meals", security(("bearer" = [])),
+    params(("meal_id" = uuid::Uuid, Path)),
+    responses((status = 204, description = "Removed"), (status = 404, description = "No such meal of yours, or it has no photo")))]
+pub async fn delete_photo(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id: MealId = params::id("meal_id", &id)?;
+    app::meal_photos::delete_photo(&state, &user.write(), id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]

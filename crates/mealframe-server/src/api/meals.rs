@@ -127,7 +127,12 @@ pub fn response(m: &Meal) -> MealResponse {
         notes: m.notes.clone(),
         source: m.source.clone(),
         confidence_score: m.confidence_pct.map(|c| format_scaled(i64::from(c), 2)),
-        image_path: m.image_path.clone(),
+        // A kept capture photo is served by the API (the original left this field free text).
+        image_path: m.image_path.clone().or_else(|| {
+            m.photo_key
+                .as_ref()
+                .map(|_| format!("/api/v1/meals/{}/photo", m.id))
+        }),
         ai_model_version: m.ai_model_version.clone(),
         id: m.id.to_string(),
         created_at: wire::instant(m.created_at),

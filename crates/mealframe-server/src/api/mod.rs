@@ -133,6 +133,7 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(meals::list, meals::create))
         .routes(routes!(meals::get, meals::update, meals::delete))
         .routes(routes!(captures::retry))
+        .routes(routes!(captures::photo, captures::delete_photo))
         .routes(routes!(meals::export))
         .routes(routes!(day_templates::list, day_templates::create))
         .routes(routes!(

@@ -7,7 +7,7 @@
 //!    meal, queues its job, and marks the slot deviated with the meal as what was eaten (or adds
 //!    it to a day). The worker is woken.
 //! 2. [`run_once`] (the worker, every instance): claims due jobs with a lease and runs at most
-//!    `capture_workers` of them at once. A voice note is transcribed first and the recording
+//!    `capture_workers` of them at once. A photo is kept with its meal (`crate::photos`). A voice note is transcribed first and the recording
 //!    dropped in the same step; the text (typed or transcribed) or the photo then goes to the
 //!    model with the user's context (`capture::estimate`, which records usage).
 //! 3. The outcome commits only while the claim is still this worker's: a job whose lease ran out
@@ -37,7 +37,7 @@ use super::{
     capture::{self, CaptureError},
     limits,
 };
-use crate::state::AppState;
+use crate::{photos::Photos, state::AppState};
 
 /// How long a claimed job is this worker's: longer than a transcription and a model call with
 /// their retries.
@@ -315,6 +315,20 @@ async fn run_job(state: &AppState, claim: &str, job: ClaimedJob) -> AppResult<Ou
     };
     let w = Write::by(user_id);
     let estimated = estimate_job(state, &user, &w, claim, kind, job.clone()).await;
+    // The photo of a meal that came out is kept with it (stored before the meal names it; a
+    // store that fails costs the photo, not the meal).
+    let mut photo_key = None;
+    if let (Kind::Image, Ok(Some(_)), Some(bytes)) = (kind, &estimated, job.input.clone()) {
+        let key = Photos::key(
+            user_id,
+            meal,
+            job.input_mime.as_deref().unwrap_or("image/jpeg"),
+        );
+        match state.photos.put(&key, bytes).await {
+            Ok(()) => photo_key = Some(key),
+            Err(e) => tracing::warn!(error = %e, "a captured photo could not be stored"),
+        }
+    }
     let now = state.now();
     let mut tx = state.begin_for(&w).await?;
     let outcome = match estimated {
@@ -332,6 +346,9 @@ async fn run_job(state: &AppState, claim: &str, job: ClaimedJob) -> AppResult<Ou
                     now,
                 )
                 .await?;
+                if let Some(key) = &photo_key {
+                    meals::set_photo(&mut tx.conn(), user_id, meal, Some(key)).await?;
+                }
                 Outcome::Completed
             }
         }
@@ -406,10 +423,10 @@ async fn estimate_job(
             let (Some(bytes), Some(mime)) = (job.input, job.input_mime) else {
                 return Err(CaptureError::Failed);
             };
-            let mime = if mime == "image/png" {
-                "image/png"
-            } else {
-                "image/jpeg"
+            let mime = match mime.as_str() {
+                "image/png" => "image/png",
+                "image/webp" => "image/webp",
+                _ => "image/jpeg",
             };
             capture::estimate(state, user, w, capture::Meal::Photo { image: bytes, mime })
                 .await

@@ -133,10 +133,15 @@ pub async fn update(
 /// Remove a meal from the library (its past slots keep their history).
 pub async fn delete(state: &AppState, w: &Write, id: MealId) -> AppResult<()> {
     let mut tx = state.begin_for(w).await?;
+    let photo = meals::get(&mut tx.conn(), w.user, id)
+        .await?
+        .and_then(|m| m.photo_key);
     if !meals::delete(&mut tx.conn(), w.user, id).await? {
         return Err(meal_not_found());
     }
     tx.commit().await?;
+    // The photo goes with its meal (once the meal is surely gone).
+    state.photos.delete_all(photo.as_slice()).await;
     Ok(())
 }
 

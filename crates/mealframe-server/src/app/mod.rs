@@ -19,6 +19,7 @@ pub mod grocery;
 pub mod idempotency;
 pub mod library;
 pub mod limits;
+pub mod meal_photos;
 pub mod meals;
 pub mod planning;
 pub mod starter;

@@ -765,3 +765,276 @@ async fn an_estimate_is_editable_and_never_overwrites_what_the_user_typed_meanwh
         (json!("Chicken bowl"), json!("52.5"), json!("2.0"))
     );
 }
+
+#[tokio::test]
+async fn a_kept_photo_is_served_to_its_owner_only_and_goes_when_asked_or_with_its_meal() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    let ana = app.signup("ana@example.com").await;
+    let bob = app.signup("bob@example.com").await;
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = upload(
+            &app,
+            &ana,
+            &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
+        )
+        .await;
+        ids.push(r.json()["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(work(&app).await.completed, 2);
+    let photo_url = format!("/api/v1/meals/{}/photo", ids[0]);
+    assert_eq!(
+        meal(&app, &ana, &ids[0]).await["image_path"],
+        photo_url.as_str()
+    );
+    let r = app.get(&photo_url).bearer(&ana).send().await;
+    r.assert(StatusCode::OK);
+    assert_eq!(r.header("content-type"), Some("image/jpeg"));
+    assert_eq!(r.header("cache-control"), Some("private, max-age=3600"));
+    assert_eq!(r.body.as_ref(), JPEG);
+    app.get(&photo_url)
+        .bearer(&bob)
+        .send()
+        .await
+        .assert(StatusCode::NOT_FOUND);
+    app.delete(&photo_url)
+        .bearer(&bob)
+        .send()
+        .await
+        .assert(StatusCode::NOT_FOUND);
+    let files = |app: &TestApp| walk(&app.data_dir.join("photos"));
+    assert_eq!(files(&app), 2);
+
+    // Removed by the user: the meal stays, without its photo.
+    app.delete(&photo_url)
+        .bearer(&ana)
+        .send()
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    app.get(&photo_url)
+        .bearer(&ana)
+        .send()
+        .await
+        .assert(StatusCode::NOT_FOUND);
+    assert_eq!(meal(&app, &ana, &ids[0]).await["image_path"], Value::Null);
+    assert_eq!(files(&app), 1);
+    // Removed with its meal.
+    app.delete(&format!("/api/v1/meals/{}", ids[1]))
+        .bearer(&ana)
+        .send()
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    assert_eq!(files(&app), 0);
+}
+
+#[tokio::test]
+async fn photos_go_with_the_account_and_after_the_retention_period() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |s| s.capture_retention_days = 30).await;
+    let ana = app.signup("ana@example.com").await;
+    app.signup("bob@example.com").await;
+    upload(
+        &app,
+        &ana,
+        &[("image", Some("old.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await
+    .assert(StatusCode::ACCEPTED);
+    work(&app).await;
+    app.advance(time::Duration::days(20));
+    // Signed in again (access tokens last minutes).
+    let ana = app.login("ana@example.com", "correct horse").await;
+    let bob = app.login("bob@example.com", "correct horse").await;
+    let recent = upload(
+        &app,
+        &ana,
+        &[("image", Some("new.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    upload(
+        &app,
+        &bob,
+        &[("image", Some("bob.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await
+    .assert(StatusCode::ACCEPTED);
+    work(&app).await;
+    assert_eq!(walk(&app.data_dir.join("photos")), 3);
+    // Day 31: the first photo is past 30 days; its meal stays.
+    app.advance(time::Duration::days(11));
+    mealframe_server::jobs::housekeeping_once(&app.state)
+        .await
+        .unwrap();
+    let ana = app.login("ana@example.com", "correct horse").await;
+    assert_eq!(walk(&app.data_dir.join("photos")), 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM meals WHERE source = 'ad_hoc_image'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        meal(&app, &ana, &recent).await["image_path"],
+        format!("/api/v1/meals/{recent}/photo").as_str()
+    );
+    // Deleting the account removes the rest of its photos, and only its own.
+    let r = app
+        .delete("/api/v1/auth/me")
+        .bearer(&ana)
+        .json(json!({"password": "correct horse"}))
+        .send()
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    assert_eq!(walk(&app.data_dir.join("photos")), 1);
+}
+
+/// Files under `dir`, recursively (0 when it does not exist).
+fn walk(dir: &std::path::Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// A tiny S3-compatible server: PUT keeps an object, GET returns it, DELETE removes it.
+#[derive(Clone, Default)]
+struct FakeS3(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>);
+
+impl wiremock::Respond for FakeS3 {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let key = req.url.path().to_owned();
+        let mut objects = self.0.lock().unwrap();
+        let etag = |b: &[u8]| format!("\"{}\"", b.len());
+        match req.method.as_str() {
+            "PUT" => {
+                let tag = etag(&req.body);
+                objects.insert(key, req.body.clone());
+                ResponseTemplate::new(200).insert_header("ETag", tag.as_str())
+            }
+            "GET" => match objects.get(&key) {
+                Some(b) => ResponseTemplate::new(200)
+                    .insert_header("ETag", etag(b).as_str())
+                    .insert_header("Last-Modified", "Wed, 18 Nov 2026 12:00:00 GMT")
+                    .insert_header("Content-Length", b.len().to_string().as_str())
+                    .set_body_bytes(b.clone()),
+                None => ResponseTemplate::new(404).set_body_string(
+                    "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>none</Message></Error>",
+                ),
+            },
+            "DELETE" => {
+                objects.remove(&key);
+                ResponseTemplate::new(204)
+            }
+            _ => ResponseTemplate::new(405),
+        }
+    }
+}
+
+#[tokio::test]
+async fn photos_can_live_in_an_s3_compatible_bucket_shared_by_instances() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let s3 = MockServer::start().await;
+    let objects = FakeS3::default();
+    Mock::given(wiremock::matchers::path_regex("^/meal-photos/"))
+        .respond_with(objects.clone())
+        .mount(&s3)
+        .await;
+    let endpoint = s3.uri();
+    let app = app_with(&fake, |s| {
+        s.s3_bucket = Some("meal-photos".into());
+        s.s3_endpoint = Some(endpoint);
+        s.s3_access_key_id = Some("test-key".into());
+        s.s3_secret_access_key = Some("test-secret".into());
+    })
+    .await;
+    let ana = app.signup("ana@example.com").await;
+    let id = upload(
+        &app,
+        &ana,
+        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    work(&app).await;
+    assert_eq!(objects.0.lock().unwrap().len(), 1);
+    assert_eq!(
+        walk(&app.data_dir.join("photos")),
+        0,
+        "nothing on local disk"
+    );
+    // Signed requests, path-style.
+    let put = s3
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.method.as_str() == "PUT")
+        .unwrap();
+    assert!(put.url.path().starts_with("/meal-photos/"), "{}", put.url);
+    assert!(
+        put.headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("AWS4-HMAC-SHA256")
+    );
+    // Another instance serves it from the bucket.
+    let other = mealframe_server::router::router(app.another_instance());
+    let r = {
+        use tower::ServiceExt;
+        other
+            .oneshot(
+                axum::http::Request::get(format!("/api/v1/meals/{id}/photo"))
+                    .header("authorization", format!("Bearer {ana}"))
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+    };
+    assert_eq!(r.status(), StatusCode::OK);
+    app.delete(&format!("/api/v1/meals/{id}"))
+        .bearer(&ana)
+        .send()
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    assert!(
+        objects.0.lock().unwrap().is_empty(),
+        "deleted from the bucket with its meal"
+    );
+}

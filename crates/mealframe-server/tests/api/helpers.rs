@@ -38,7 +38,10 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub outbox: Option<PathBuf>,
     pub db: TestDb,
+    /// The server's data directory (kept photos live under `photos/`).
+    pub data_dir: PathBuf,
     _outbox_dir: Option<tempfile::TempDir>,
+    _data_dir: tempfile::TempDir,
     jar: Mutex<Vec<(String, String, String)>>,
 }
 
@@ -122,7 +125,9 @@ impl Builder {
             clock,
             outbox: outbox_dir.as_ref().map(|d| d.path().to_owned()),
             db,
+            data_dir: data_dir.path().to_owned(),
             _outbox_dir: outbox_dir,
+            _data_dir: data_dir,
             jar: Mutex::new(Vec::new()),
         }
     }

@@ -7,6 +7,7 @@ ALTER TABLE meals ADD COLUMN processing_status TEXT NOT NULL DEFAULT 'completed'
     CHECK (processing_status IN ('processing', 'completed', 'failed'));
 ALTER TABLE meals ADD COLUMN processing_error TEXT;
 ALTER TABLE meals ADD COLUMN identified_items TEXT;  -- JSON array of {name, estimated_quantity}
+ALTER TABLE meals ADD COLUMN photo_key TEXT;  -- the captured photo in the photo store, if kept
 
 -- One job per captured meal. The photo or recording waits here (never on disk elsewhere) until
 -- the job ends: a recording is dropped as soon as it is transcribed, a photo when the meal is

@@ -32,7 +32,8 @@ CREATE TABLE meals_rebuilt (
     processing_status TEXT NOT NULL DEFAULT 'completed'
         CHECK (processing_status IN ('processing', 'completed', 'failed')),
     processing_error TEXT,
-    identified_items TEXT                     -- JSON array of {name, estimated_quantity}
+    identified_items TEXT,                    -- JSON array of {name, estimated_quantity}
+    photo_key TEXT                            -- the captured photo in the photo store, if kept
 );
 INSERT INTO meals_rebuilt (id, user_id, name, name_key, portion_description, portion_key, calories_kcal,
                            protein_dg, carbs_dg, sugar_dg, fat_dg, saturated_fat_dg, fiber_dg, notes, source,

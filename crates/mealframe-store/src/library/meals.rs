@@ -71,6 +71,8 @@ pub struct Meal {
     pub processing_error: Option<String>,
     /// The items the model saw, as a JSON array of `{name, estimated_quantity}`.
     pub identified_items: Option<String>,
+    /// Where the captured photo is kept in the photo store, if it is.
+    pub photo_key: Option<String>,
 }
 
 /// The columns every meal query selects, prefixed by a table alias.
@@ -116,7 +118,9 @@ macro_rules! meal_columns {
             $a,
             ".processing_error, ",
             $a,
-            ".identified_items"
+            ".identified_items, ",
+            $a,
+            ".photo_key"
         )
     };
 }
@@ -138,6 +142,7 @@ struct Row {
     processing_status: String,
     processing_error: Option<String>,
     identified_items: Option<String>,
+    photo_key: Option<String>,
 }
 
 pub(crate) fn tenths(v: Option<i32>) -> Option<Tenths> {
@@ -188,6 +193,7 @@ impl Row {
             processing_status: self.processing_status,
             processing_error: self.processing_error,
             identified_items: self.identified_items,
+            photo_key: self.photo_key,
         }
     }
 }
@@ -662,4 +668,54 @@ pub async fn fill_estimate(
         link(c, id, &[t]).await?;
     }
     Ok(n == 1)
+}
+
+/// Record (or with `None` forget) where the meal's photo is kept. Returns whether the meal is
+/// the user's.
+pub async fn set_photo(
+    c: &mut Conn<'_>,
+    user: UserId,
+    id: MealId,
+    key: Option<&str>,
+) -> Result<bool> {
+    Ok(execute!(
+        c,
+        "UPDATE meals SET photo_key = $3 WHERE id = $1 AND user_id = $2",
+        id.uuid(),
+        user.uuid(),
+        key
+    )? == 1)
+}
+
+/// Every photo key of the user's meals (account deletion removes them from the store).
+pub async fn photo_keys(c: &mut Conn<'_>, user: UserId) -> Result<Vec<String>> {
+    Ok(fetch_all!(
+        c,
+        (String,),
+        "SELECT photo_key FROM meals WHERE user_id = $1 AND photo_key IS NOT NULL ORDER BY photo_key",
+        user.uuid()
+    )?
+    .into_iter()
+    .map(|r| r.0)
+    .collect())
+}
+
+/// Up to `limit` kept photos of meals created before `cutoff`, all users (the retention
+/// setting): `(user, meal, key)`.
+pub async fn photos_before(
+    c: &mut Conn<'_>,
+    cutoff: Timestamp,
+    limit: i64,
+) -> Result<Vec<(UserId, MealId, String)>> {
+    Ok(fetch_all!(
+        c,
+        (Uuid, Uuid, String),
+        "SELECT user_id, id, photo_key FROM meals
+         WHERE photo_key IS NOT NULL AND created_at < $1 ORDER BY created_at, id LIMIT $2",
+        cutoff,
+        limit
+    )?
+    .into_iter()
+    .map(|(u, m, k)| (UserId(u), MealId(m), k))
+    .collect())
 }

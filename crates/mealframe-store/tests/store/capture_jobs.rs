@@ -346,3 +346,49 @@ async fn the_capture_sources_and_states_are_checked_on_both_engines() {
         assert_eq!(Source::parse(s.as_str()), Some(s));
     }
 }
+
+#[tokio::test]
+async fn photo_keys_are_per_user_and_the_retention_query_sees_only_old_ones() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let c = &mut tx.conn();
+    let alice = user(c, "alice@example.org").await;
+    let bob = user(c, "bob@example.org").await;
+    let old = meal(c, alice, "Old", &[], at(0)).await;
+    let new = meal(c, alice, "New", &[], at(100)).await;
+    let bobs = meal(c, bob, "Bob's", &[], at(0)).await;
+    assert!(
+        meals::set_photo(c, alice, old, Some("a/old.jpg"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        meals::set_photo(c, alice, new, Some("a/new.jpg"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !meals::set_photo(c, bob, old, Some("b/steal.jpg"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        meals::set_photo(c, bob, bobs, Some("b/bobs.jpg"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        meals::photo_keys(c, alice).await.unwrap(),
+        vec!["a/new.jpg", "a/old.jpg"]
+    );
+    let due = meals::photos_before(c, at(50), 10).await.unwrap();
+    let keys: Vec<&str> = due.iter().map(|d| d.2.as_str()).collect();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.contains(&"a/old.jpg") && keys.contains(&"b/bobs.jpg"));
+    assert!(meals::set_photo(c, alice, old, None).await.unwrap());
+    assert_eq!(
+        meals::get(c, alice, old).await.unwrap().unwrap().photo_key,
+        None
+    );
+    assert_eq!(meals::photos_before(c, at(50), 10).await.unwrap().len(), 1);
+}
