@@ -37,6 +37,13 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// AI use per account in a calendar month (UTC): model calls, tokens and the estimated cost,
+    /// costliest first. Counts only, never content.
+    Usage {
+        /// The month, e.g. 2026-11 [default: this month]
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -118,6 +125,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::User(cmd) => user_command(config, cmd).await,
+            Command::Usage { month } => usage_command(config, month).await,
         }
     });
     match result {
@@ -234,4 +242,64 @@ async fn user_command(
     };
     db.close().await;
     result
+}
+
+/// The first instant of `month` ("YYYY-MM") and of the month after it.
+fn month_bounds(month: &str) -> Result<(time::OffsetDateTime, time::OffsetDateTime), String> {
+    let bad = || format!("--month: expected YYYY-MM, got {month:?}");
+    let (y, m) = month.split_once('-').ok_or_else(bad)?;
+    let year: i32 = y.parse().map_err(|_| bad())?;
+    let m: u8 = m.parse().map_err(|_| bad())?;
+    let month = time::Month::try_from(m).map_err(|_| bad())?;
+    let start = time::Date::from_calendar_date(year, month, 1).map_err(|_| bad())?;
+    let next = if month == time::Month::December {
+        time::Date::from_calendar_date(year + 1, time::Month::January, 1)
+    } else {
+        time::Date::from_calendar_date(year, month.next(), 1)
+    }
+    .map_err(|_| bad())?;
+    Ok((start.midnight().assume_utc(), next.midnight().assume_utc()))
+}
+
+async fn usage_command(
+    config: mealframe_server::config::Config,
+    month: Option<String>,
+) -> Result<(), String> {
+    let month = month.unwrap_or_else(|| {
+        let now = time::OffsetDateTime::now_utc();
+        format!("{:04}-{:02}", now.year(), u8::from(now.month()))
+    });
+    let (since, until) = month_bounds(&month)?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| e.to_string())?;
+    let db = open_db(&config).await?;
+    let rows = {
+        let mut r = db.reader().await.map_err(|e| e.to_string())?;
+        mealframe_store::ai_usage::totals_by_user(&mut r.conn(), since.into(), until.into())
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    db.close().await;
+    println!("AI use in {month} (UTC), costliest first");
+    println!(
+        "{:<32}  {:>6}  {:>12}  {:>12}  {:>10}",
+        "email", "calls", "tokens in", "tokens out", "est. USD"
+    );
+    for (_, email, t) in &rows {
+        println!(
+            "{:<32}  {:>6}  {:>12}  {:>12}  {:>10.4}",
+            email,
+            t.calls,
+            t.tokens_prompt,
+            t.tokens_completion,
+            t.cost_micro_usd as f64 / 1e6
+        );
+    }
+    let total: i64 = rows.iter().map(|r| r.2.cost_micro_usd).sum();
+    let calls: i64 = rows.iter().map(|r| r.2.calls).sum();
+    println!(
+        "{} account(s), {calls} call(s), {:.4} USD estimated (calls of models without a known price count 0)",
+        rows.len(),
+        total as f64 / 1e6
+    );
+    Ok(())
 }

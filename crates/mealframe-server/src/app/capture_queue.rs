@@ -23,6 +23,7 @@ use mealframe_core::{
 };
 use mealframe_store::{
     accounts::users::{self, User},
+    ai_usage,
     capture_jobs::{self, ClaimedJob, Kind, NewJob},
     library::{
         meal_types,
@@ -193,6 +194,14 @@ pub async fn submit(
     metrics::counter!("mealframe_capture_submitted_total", "kind" => kind.as_str()).increment(1);
     state.capture_wake.notify_one();
     Ok(created)
+}
+
+/// What the user's AI use cost this calendar month (UTC): every metered call, captures and
+/// transcriptions alike.
+pub async fn month_usage(state: &AppState, user: UserId) -> AppResult<ai_usage::Totals> {
+    let (since, _) = month_window(state.now());
+    let mut r = state.db.reader().await?;
+    Ok(ai_usage::totals_for(&mut r.conn(), user, since).await?)
 }
 
 /// Queue a failed capture again. Not found: not the user's capture; conflict: it is not failed.

@@ -36,6 +36,8 @@ struct SettingsPage {
     feed_active: bool,
     /// The feed URL just created or rotated: shown once.
     feed_url: Option<String>,
+    /// This month's AI capture use, when AI capture is on: `(calls, "$0.12")`.
+    ai_month: Option<(i64, String)>,
     errors: Vec<String>,
 }
 
@@ -77,6 +79,13 @@ async fn page_for(
         zones: zones(),
         feed_active: app::calendar::has_feed(state, user.id()).await?,
         feed_url: None,
+        ai_month: match state.vision {
+            Some(_) => {
+                let t = app::capture_queue::month_usage(state, user.id()).await?;
+                Some((t.calls, format!("${:.2}", t.cost_micro_usd as f64 / 1e6)))
+            }
+            None => None,
+        },
         errors,
     })
 }

@@ -1038,3 +1038,42 @@ async fn photos_can_live_in_an_s3_compatible_bucket_shared_by_instances() {
         "deleted from the bucket with its meal"
     );
 }
+
+#[tokio::test]
+async fn settings_show_this_months_ai_use_only_when_ai_capture_is_on() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    crate::web_pages::sign_in(&app, "ana@example.com").await;
+    let html = app.get("/settings").send().await.text();
+    assert!(
+        html.contains("AI use this month")
+            && html.contains("0 model calls for your captures, about $0.00"),
+        "{html}"
+    );
+    let token = app.login("ana@example.com", "correct horse").await;
+    describe(&app, &token, json!({"text": "soup"}))
+        .await
+        .assert(StatusCode::ACCEPTED);
+    work(&app).await;
+    let html = app.get("/settings").send().await.text();
+    // gpt-4o: 900 prompt tokens at $5/M + 150 completion tokens at $15/M = $0.0068.
+    assert!(
+        html.contains("1 model call for your captures, about $0.01"),
+        "{html}"
+    );
+
+    let off = TestApp::new().await;
+    crate::web_pages::sign_in(&off, "ana@example.com").await;
+    assert!(
+        !off.get("/settings")
+            .send()
+            .await
+            .text()
+            .contains("AI use this month")
+    );
+}

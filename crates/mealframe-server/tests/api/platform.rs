@@ -374,3 +374,103 @@ fn serve_flags_choose_the_address_and_data_directory_and_the_start_says_so() {
         "no colour codes into a pipe: {stderr:?}"
     );
 }
+
+#[tokio::test]
+async fn the_usage_command_prints_each_accounts_month_costliest_first() {
+    use mealframe_store::{accounts::users, ai_usage};
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mealframe"))
+            .args(args)
+            .env_remove("MEALFRAME_DATABASE_URL")
+            .env("MEALFRAME_DATA_DIR", dir.path())
+            .env("MEALFRAME_LOG_LEVEL", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&[
+        "user",
+        "create",
+        "--email",
+        "ana@example.com",
+        "--password",
+        "correct horse",
+    ]);
+    run(&[
+        "user",
+        "create",
+        "--email",
+        "bob@example.com",
+        "--password",
+        "correct horse",
+    ]);
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("mealframe.sqlite3").display()
+    );
+    let db = dbkit::Db::open(&url, &dbkit::DbOptions::default())
+        .await
+        .unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let ana = users::by_email_key(&mut tx.conn(), "ana@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let bob = users::by_email_key(&mut tx.conn(), "bob@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let call = |cost| ai_usage::Usage {
+        model: "gpt-4o",
+        tokens_prompt: 1000,
+        tokens_completion: 200,
+        cost_micro_usd: Some(cost),
+    };
+    let nov = dbkit::Timestamp::from(time::macros::datetime!(2026-11-18 12:00 UTC));
+    let dec = dbkit::Timestamp::from(time::macros::datetime!(2026-12-01 00:00 UTC));
+    ai_usage::record(&mut tx.conn(), ana.id, &call(8000), nov)
+        .await
+        .unwrap();
+    ai_usage::record(&mut tx.conn(), bob.id, &call(8000), nov)
+        .await
+        .unwrap();
+    ai_usage::record(&mut tx.conn(), bob.id, &call(8000), nov)
+        .await
+        .unwrap();
+    ai_usage::record(&mut tx.conn(), ana.id, &call(99_000), dec)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    db.close().await;
+
+    let text = run(&["usage", "--month", "2026-11"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "AI use in 2026-11 (UTC), costliest first");
+    assert!(
+        lines[2].starts_with("bob@example.com")
+            && lines[2].contains("     2  ")
+            && lines[2].ends_with("0.0160"),
+        "{text}"
+    );
+    assert!(
+        lines[3].starts_with("ana@example.com") && lines[3].ends_with("0.0080"),
+        "{text}"
+    );
+    assert_eq!(
+        lines[4],
+        "2 account(s), 3 call(s), 0.0240 USD estimated (calls of models without a known price count 0)"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mealframe"))
+        .args(["usage", "--month", "2026-13"])
+        .env("MEALFRAME_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected YYYY-MM"));
+}

@@ -85,3 +85,53 @@ async fn usage_of_an_unknown_user_is_a_foreign_key_violation() {
     .await;
     assert_eq!(integrity(r), ConstraintKind::ForeignKey);
 }
+
+#[tokio::test]
+async fn totals_add_up_per_user_and_period_costliest_first() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let c = &mut tx.conn();
+    let alice = user(c, "alice@example.org").await;
+    let bob = user(c, "bob@example.org").await;
+    let call = |cost: Option<i64>| Usage {
+        model: "gpt-4o",
+        tokens_prompt: 1000,
+        tokens_completion: 100,
+        cost_micro_usd: cost,
+    };
+    ai_usage::record(c, alice, &call(Some(6500)), at(0))
+        .await
+        .unwrap();
+    ai_usage::record(c, alice, &call(None), at(10))
+        .await
+        .unwrap();
+    ai_usage::record(c, bob, &call(Some(9000)), at(10))
+        .await
+        .unwrap();
+    ai_usage::record(c, bob, &call(Some(1)), at(100))
+        .await
+        .unwrap();
+
+    let a = ai_usage::totals_for(c, alice, at(0)).await.unwrap();
+    assert_eq!(
+        a,
+        ai_usage::Totals {
+            calls: 2,
+            tokens_prompt: 2000,
+            tokens_completion: 200,
+            cost_micro_usd: 6500
+        }
+    );
+    assert_eq!(
+        ai_usage::totals_for(c, alice, at(11)).await.unwrap().calls,
+        0
+    );
+    let all = ai_usage::totals_by_user(c, at(0), at(100)).await.unwrap();
+    let order: Vec<(UserId, i64)> = all.iter().map(|(u, _, t)| (*u, t.cost_micro_usd)).collect();
+    assert_eq!(
+        order,
+        vec![(bob, 9000), (alice, 6500)],
+        "the call at 100 is outside"
+    );
+    assert_eq!(all[0].1, "bob@example.org");
+}
