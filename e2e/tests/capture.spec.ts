@@ -1,4 +1,5 @@
-// Photo capture: add an off-plan meal from a photo, and link a photo as what was eaten instead.
+// Capture: add an off-plan meal from a photo (the synchronous route) or from a few words (an
+// asynchronous capture estimated in the background), also as what was eaten instead.
 import { expect, test } from '@playwright/test';
 import { api, register, login, starterWeek, synced, uniqueEmail } from './support';
 
@@ -48,4 +49,49 @@ test('a photo becomes a library meal added to today, and a deviated meal can be 
   const deviated = after.slots.find((s: any) => s.completion_status === 'deviated');
   expect(deviated.actual_meal.name).toBe('Grilled chicken bowl');
   expect((await api(page, '/api/v1/meals?source=ai_capture')).total).toBe(2);
+});
+
+test('a meal described in words shows at once, fills in when estimated, and waits offline', async ({ page, context }) => {
+  const email = uniqueEmail('describe');
+  await register(page, email);
+  await login(page, email);
+  await starterWeek(page);
+
+  // Added to today: the words show at once, the estimate replaces them in the background.
+  await page.getByRole('button', { name: '+ Add meal' }).click();
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Describe it' }).click();
+  const sheet = page.locator('#describe-sheet');
+  await sheet.getByLabel('What and how much').fill('two fried eggs and a slice of toast');
+  await page.screenshot({ path: 'screenshots/capture-describe-phone.png' });
+  await sheet.getByRole('button', { name: 'Add' }).click();
+  await expect(page.locator('#toast')).toContainText('Meal added — estimating');
+  await expect(page.locator('.slot .name', { hasText: 'Grilled chicken bowl' })).toBeVisible({ timeout: 20_000 });
+  await page.screenshot({ path: 'screenshots/capture-described-phone.png' });
+  const captured = await api(page, '/api/v1/meals?source=ad_hoc_text');
+  expect(captured.total).toBe(1);
+  expect(captured.items[0].processing_status).toBe('completed');
+
+  // Deviated → "Describe it in words" links the described meal as what was eaten.
+  await page.locator('.slot.next .slot-main').click();
+  await page.locator('#complete-sheet [data-status="deviated"]').click();
+  await page.locator('#actual-sheet').getByRole('button', { name: 'Describe it in words' }).click();
+  await sheet.getByLabel('What and how much').fill('a burger and fries');
+  await sheet.getByRole('button', { name: 'Add' }).click();
+  await expect(page.locator('[data-actual]', { hasText: 'Actually ate: Grilled chicken bowl' })).toBeVisible({ timeout: 20_000 });
+  const deviated = (await api(page, '/api/v1/today')).slots.find((s: any) => s.completion_status === 'deviated');
+  expect(deviated.actual_meal.name).toBe('Grilled chicken bowl');
+
+  // Offline: the description waits in the queue (also across a reload) and is sent once.
+  await context.setOffline(true);
+  await expect(page.locator('#offline-banner')).toBeVisible();
+  await page.getByRole('button', { name: '+ Add meal' }).click();
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Describe it' }).click();
+  await sheet.getByLabel('What and how much').fill('an apple');
+  await sheet.getByRole('button', { name: 'Add' }).click();
+  await expect(page.locator('.slot.pending .name', { hasText: 'an apple' })).toBeVisible();
+  await page.reload();
+  await expect(page.locator('.slot.pending .name', { hasText: 'an apple' })).toBeVisible();
+  await context.setOffline(false);
+  await synced(page);
+  await expect.poll(async () => (await api(page, '/api/v1/meals?source=ad_hoc_text')).total, { timeout: 20_000 }).toBe(3);
 });

@@ -146,7 +146,7 @@ const sync = syncer({
   user: () => data.user,
   apply,
   url: () => '/',
-  loaded: () => { data = readData(); },
+  loaded: () => { data = readData(); watchEstimates(); },
   shown: relayout,
   results: (report) => { for (const a of report.results) if (a.vars?.slot) created.set(a.seq, a.vars.slot); },
 });
@@ -241,7 +241,7 @@ let pickerMode = null;
 function openPicker(mode, onPick) {
   pickerMode = mode;
   const sheet = openSheet('picker-sheet');
-  const capture = $('[data-capture]', sheet);
+  const capture = $('[data-capture-row]', sheet);
   if (capture) capture.hidden = !(data.ai && (mode === 'add' || mode === 'actual'));
   $('[data-picker-title]', sheet).textContent = { add: 'Add a meal', actual: 'What did you eat?', change: 'Change meal' }[mode];
   const search = $('[data-picker-search]', sheet);
@@ -342,6 +342,14 @@ document.addEventListener('click', (e) => {
     return;
   }
   if (t.closest('[data-add]')) { pendingStatus = null; openPicker('add', (meal) => addAdhoc(meal)); return; }
+  if (t.closest('[data-describe]')) {
+    describing = pickerMode === 'actual' || t.closest('#actual-sheet') ? pendingStatus : null;
+    closeSheets();
+    $('[data-describe-form]').reset();
+    openSheet('describe-sheet');
+    focusSoon($('#ds-text'));
+    return;
+  }
   if (t.closest('[data-capture]')) {
     const p = pickerMode === 'actual' || t.closest('#actual-sheet') ? pendingStatus : null;
     closeSheets();
@@ -353,6 +361,23 @@ document.addEventListener('click', (e) => {
   if (t.closest('[data-y-all]')) {
     for (const row of $$('[data-y-slot]')) mark(row.dataset.ySlot, 'followed', null, null);
   }
+});
+
+// A described meal: queued like every action (so it also works offline), estimated by the
+// server in the background; the page shows it at once and fills in when the estimate is in.
+let describing = null; // the pending mark the description answers, if any
+document.addEventListener('submit', (e) => {
+  const form = e.target.closest('[data-describe-form]');
+  if (!form) return;
+  e.preventDefault();
+  const text = String(new FormData(form).get('text') || '').trim();
+  if (!text) return;
+  closeSheets();
+  const shown = { name: text.length > 60 ? `${text.slice(0, 59)}…` : text, portion_description: 'Estimating…' };
+  const create = { method: 'POST', path: '/api/v1/captures', body: { text }, as: 'meal' };
+  if (describing) markWithNewMeal(describing, shown, create);
+  else addNewMeal(shown, 'Meal added — estimating', create);
+  describing = null;
 });
 
 document.addEventListener('submit', (e) => {
@@ -367,13 +392,16 @@ document.addEventListener('submit', (e) => {
   markWithNewMeal(pendingStatus, meal);
 });
 
-/** Create `meal` in the library and link it as what was eaten instead (one queued action). */
-function markWithNewMeal(p, meal) {
+/**
+ * Create `meal` in the library (or, with `create`, another step that answers a meal: a capture)
+ * and link it as what was eaten instead (one queued action).
+ */
+function markWithNewMeal(p, meal, create = { method: 'POST', path: '/api/v1/meals', body: meal, as: 'meal' }) {
   act(
     {
       kind: 'mark', label: `Marked as ${WORD[p.status]} — ${meal.name}`, slot: p.slot, status: p.status, actualName: meal.name,
       steps: [
-        { method: 'POST', path: '/api/v1/meals', body: meal, as: 'meal' },
+        create,
         { method: 'POST', path: `/api/v1/slots/${p.slot}/complete`, body: { status: p.status, actual_meal_id: '$meal' } },
       ],
     },
@@ -381,13 +409,13 @@ function markWithNewMeal(p, meal) {
   );
 }
 
-/** Create `meal` in the library and add it to today (one queued action). */
-function addNewMeal(meal, label) {
+/** Create `meal` in the library (or with `create`, as above) and add it to today (one queued action). */
+function addNewMeal(meal, label, create = { method: 'POST', path: '/api/v1/meals', body: meal, as: 'meal' }) {
   return act(
     {
       kind: 'adhoc', label, mealName: meal.name, mealPortion: meal.portion_description,
       steps: [
-        { method: 'POST', path: '/api/v1/meals', body: meal, as: 'meal' },
+        create,
         { method: 'POST', path: '/api/v1/today/slots', body: { meal_id: '$meal', date: data.date }, as: 'slot' },
       ],
     },
@@ -447,6 +475,22 @@ document.addEventListener('pointermove', (e) => {
 document.addEventListener('pointerup', cancel);
 document.addEventListener('pointercancel', cancel);
 
+// ----- meals being estimated ----------------------------------------------------------------------
+
+// While a described meal is being estimated on the server, look again now and then (often at
+// first, then less): the page fills in once the estimate is in, also after the app was closed.
+let polls = 0;
+let pollTimer = null;
+function watchEstimates() {
+  clearTimeout(pollTimer);
+  if (!data.processing?.length) { polls = 0; return; }
+  const wait = Math.min(30, 2 + polls * 2) * 1000;
+  polls += 1;
+  pollTimer = setTimeout(() => (navigator.onLine ? sync.refresh() : watchEstimates()), wait);
+}
+
 // ----- start ---------------------------------------------------------------------------------------
+
+watchEstimates();
 
 sync.showPending().then(sync.sync);

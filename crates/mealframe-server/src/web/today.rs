@@ -52,6 +52,8 @@ struct PageData {
     types: Vec<PickerType>,
     /// Whether photo capture is configured on this server.
     ai: bool,
+    /// Meals whose capture is still being estimated (the page looks again until it is done).
+    processing: Vec<String>,
 }
 
 pub struct Checklist {
@@ -200,6 +202,7 @@ fn page_data(state: &AppState, user: &CurrentUser, today: Date, library: &TodayL
         meals: library
             .meals
             .iter()
+            .filter(|m| m.processing_status != "processing")
             .map(|m| PickerMeal {
                 id: m.id.to_string(),
                 name: m.name.clone(),
@@ -218,6 +221,12 @@ fn page_data(state: &AppState, user: &CurrentUser, today: Date, library: &TodayL
             })
             .collect(),
         ai: state.vision.is_some(),
+        processing: library
+            .meals
+            .iter()
+            .filter(|m| m.processing_status == "processing")
+            .map(|m| m.id.to_string())
+            .collect(),
     };
     json_for_script(&data)
 }
