@@ -1,5 +1,5 @@
-// Capture: add an off-plan meal from a photo (the synchronous route) or from a few words (an
-// asynchronous capture estimated in the background), also as what was eaten instead.
+// Capture: add an off-plan meal from a photo or a few words (an asynchronous capture, estimated
+// in the background), also as what was eaten instead; offline it waits in the queue.
 import { expect, test } from '@playwright/test';
 import { api, register, login, starterWeek, synced, uniqueEmail } from './support';
 
@@ -9,7 +9,7 @@ const PNG = Buffer.from(
   'base64',
 );
 
-test('a photo becomes a library meal added to today, and a deviated meal can be a photo', async ({ page }) => {
+test('a photo shows at once, is estimated in the background and kept, and a deviated meal can be a photo', async ({ page }) => {
   const email = uniqueEmail('capture');
   await register(page, email);
   await login(page, email);
@@ -20,38 +20,38 @@ test('a photo becomes a library meal added to today, and a deviated meal can be 
   const chooser = page.waitForEvent('filechooser');
   await page.locator('#picker-sheet').getByRole('button', { name: 'Capture with photo' }).click();
   await (await chooser).setFiles({ name: 'lunch.png', mimeType: 'image/png', buffer: PNG });
-  const sheet = page.locator('#capture-sheet');
-  await expect(sheet.getByText('Grilled chicken bowl')).toBeVisible();
-  await expect(sheet.getByText('84 % confidence')).toBeVisible();
-  await expect(sheet.getByLabel('Meal type')).toHaveText(/Lunch/);
-  await page.screenshot({ path: 'screenshots/capture-confirm-phone.png' });
-  await sheet.getByRole('button', { name: 'Save' }).click();
-  await expect(page.locator('#toast')).toContainText('Meal captured and added');
+  await expect(page.locator('#toast')).toContainText('Photo added — estimating');
+  await expect(page.locator('.slot .name', { hasText: 'Grilled chicken bowl' })).toBeVisible({ timeout: 20_000 });
+  await page.screenshot({ path: 'screenshots/capture-photo-estimated-phone.png' });
   await synced(page);
 
   const today = await api(page, '/api/v1/today');
   expect(today.slots.length).toBe(before + 1);
   const added = today.slots.find((s: any) => s.meal?.name === 'Grilled chicken bowl');
   expect(added.is_adhoc).toBe(true);
-  const captured = await api(page, '/api/v1/meals?source=ai_capture');
+  const captured = await api(page, '/api/v1/meals?source=ad_hoc_image');
   expect(captured.total).toBe(1);
   expect(captured.items[0].calories_kcal).toBe(610);
+  // The photo (shrunk to a JPEG in the browser) is kept with the meal, for its owner.
+  const meal = await api(page, `/api/v1/meals/${captured.items[0].id}`);
+  const photo = await page.request.get(meal.image_path);
+  expect(photo.status()).toBe(200);
+  expect(photo.headers()['content-type']).toBe('image/jpeg');
 
   // Deviated → "Capture with photo" links the new meal as what was actually eaten.
-  await page.locator('.slot.next').click();
+  await page.locator('.slot.next .slot-main').click();
   await page.locator('#complete-sheet [data-status="deviated"]').click();
   const chooser2 = page.waitForEvent('filechooser');
   await page.locator('#actual-sheet').getByRole('button', { name: 'Capture with photo' }).click();
   await (await chooser2).setFiles({ name: 'dinner.png', mimeType: 'image/png', buffer: PNG });
-  await page.locator('#capture-sheet').getByRole('button', { name: 'Save' }).click();
-  await synced(page);
+  await expect(page.locator('[data-actual]', { hasText: 'Actually ate: Grilled chicken bowl' })).toBeVisible({ timeout: 20_000 });
   const after = await api(page, '/api/v1/today');
   const deviated = after.slots.find((s: any) => s.completion_status === 'deviated');
   expect(deviated.actual_meal.name).toBe('Grilled chicken bowl');
-  expect((await api(page, '/api/v1/meals?source=ai_capture')).total).toBe(2);
+  expect((await api(page, '/api/v1/meals?source=ad_hoc_image')).total).toBe(2);
 });
 
-test('a meal described in words shows at once, fills in when estimated, and waits offline', async ({ page, context }) => {
+test('a meal described in words shows at once, fills in when estimated, and waits offline with photos', async ({ page, context }) => {
   const email = uniqueEmail('describe');
   await register(page, email);
   await login(page, email);
@@ -89,9 +89,17 @@ test('a meal described in words shows at once, fills in when estimated, and wait
   await sheet.getByLabel('What and how much').fill('an apple');
   await sheet.getByRole('button', { name: 'Add' }).click();
   await expect(page.locator('.slot.pending .name', { hasText: 'an apple' })).toBeVisible();
+  // A photo too: kept in IndexedDB until it can be sent.
+  await page.getByRole('button', { name: '+ Add meal' }).click();
+  const chooser = page.waitForEvent('filechooser');
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Capture with photo' }).click();
+  await (await chooser).setFiles({ name: 'snack.png', mimeType: 'image/png', buffer: PNG });
+  await expect(page.locator('.slot.pending .name', { hasText: 'Photo meal' })).toBeVisible();
   await page.reload();
   await expect(page.locator('.slot.pending .name', { hasText: 'an apple' })).toBeVisible();
+  await expect(page.locator('.slot.pending .name', { hasText: 'Photo meal' })).toBeVisible();
   await context.setOffline(false);
   await synced(page);
   await expect.poll(async () => (await api(page, '/api/v1/meals?source=ad_hoc_text')).total, { timeout: 20_000 }).toBe(3);
+  expect((await api(page, '/api/v1/meals?source=ad_hoc_image')).total).toBe(1);
 });

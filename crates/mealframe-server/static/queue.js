@@ -51,21 +51,40 @@ async function save(action) {
 
 /** Replace `$name` placeholders in a step body with results of earlier steps. */
 function resolve(value, vars) {
+  if (value instanceof Blob) return value;
   if (typeof value === 'string' && value.startsWith('$')) return vars[value.slice(1)];
   if (Array.isArray(value)) return value.map((v) => resolve(v, vars));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, vars)]));
   return value;
 }
 
+/**
+ * A step's request body: JSON from `body`, or multipart from `form` (field → value; a Blob, such
+ * as a photo kept in IndexedDB while offline, goes as a file).
+ */
+function requestBody(step, vars) {
+  if (step.form) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(resolve(step.form, vars))) {
+      if (v instanceof Blob) form.append(k, v, v.type === 'image/jpeg' ? 'photo.jpg' : 'upload');
+      else if (v != null) form.append(k, String(v));
+    }
+    return { body: form, headers: {} };
+  }
+  if (step.body === undefined) return { body: undefined, headers: { 'Content-Type': 'application/json' } };
+  return { body: JSON.stringify(resolve(step.body, vars)), headers: { 'Content-Type': 'application/json' } };
+}
+
 /** Send one step: 'ok' (with the JSON result), 'retry' (keep it queued) or a permanent failure. */
 async function send(step, vars) {
   let resp;
   try {
+    const { body, headers } = requestBody(step, vars);
     resp = await fetch(step.path, {
       method: step.method,
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': step.key, Accept: 'application/json' },
-      body: step.body === undefined ? undefined : JSON.stringify(resolve(step.body, vars)),
+      headers: { ...headers, 'Idempotency-Key': step.key, Accept: 'application/json' },
+      body,
     });
   } catch {
     return { outcome: 'retry' };

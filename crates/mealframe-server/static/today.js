@@ -353,7 +353,12 @@ document.addEventListener('click', (e) => {
   if (t.closest('[data-capture]')) {
     const p = pickerMode === 'actual' || t.closest('#actual-sheet') ? pendingStatus : null;
     closeSheets();
-    startCapture(data.types, (meal) => (p ? markWithNewMeal(p, meal) : addNewMeal(meal, 'Meal captured and added')));
+    startCapture((photo) => {
+      const shown = { name: 'Photo meal', portion_description: 'Estimating…' };
+      const create = { method: 'POST', path: '/api/v1/captures', form: { image: photo }, as: 'meal' };
+      if (p) markWithNewMeal(p, shown, create);
+      else addNewMeal(shown, 'Photo added — estimating', create);
+    });
     return;
   }
   const yMark = t.closest('[data-y-mark]');

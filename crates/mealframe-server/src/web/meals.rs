@@ -31,7 +31,7 @@ const PAGE_SIZE: u32 = 20;
 /// One row of the dense library list: what is needed to recognise a meal at a glance.
 pub struct Row {
     pub meal: Meal,
-    /// The first letter of the name, shown where a photo will go once meals can have one.
+    /// The first letter of the name, shown when the meal has no kept photo.
     pub initial: String,
     pub kcal: Option<i32>,
     /// Protein without a needless `.0` ("32.5", "18").
@@ -277,6 +277,11 @@ struct FormPage {
     fields: [(&'static str, &'static str); 7],
     /// The list to return to (validated by [`return_to`]).
     back: String,
+    /// A captured meal's kept photo (its URL).
+    photo: Option<String>,
+    /// A capture still being estimated, or why it failed (with a retry).
+    processing: Option<String>,
+    failed: Option<String>,
 }
 
 async fn type_options(
@@ -305,7 +310,23 @@ async fn form_page(
         "New meal"
     };
     let status_invalid = !errors.is_empty();
+    let meal = match id.as_deref().and_then(|i| i.parse::<MealId>().ok()) {
+        Some(mid) => Some(app::meals::get(state, user.id(), mid).await?),
+        None => None,
+    };
     let page = FormPage {
+        photo: meal
+            .as_ref()
+            .filter(|m| m.photo_key.is_some())
+            .map(|m| format!("/api/v1/meals/{}/photo", m.id)),
+        processing: meal
+            .as_ref()
+            .filter(|m| m.processing_status == "processing")
+            .map(|_| "Being estimated — the values below fill in by themselves; what you save now is kept.".to_owned()),
+        failed: meal
+            .as_ref()
+            .filter(|m| m.processing_status == "failed")
+            .map(|m| m.processing_error.clone().unwrap_or_default()),
         layout: Layout::new(title, "meals", Some(user), headers).wide(),
         id,
         form,
@@ -508,4 +529,26 @@ pub async fn import(
             resp
         }
     }
+}
+
+/// Estimate a failed capture again.
+pub async fn retry_capture(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let meal = owned(&state, &user, &id).await?;
+    app::capture_queue::retry(&state, &user.write(), meal.id).await?;
+    Ok(redirect_with(
+        &format!(
+            "/meals/{}/edit?back={}",
+            meal.id,
+            enc(&return_to(fields.get("back")))
+        ),
+        "ok",
+        "Estimating again.",
+    ))
 }

@@ -108,6 +108,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/meals/{id}/edit", get(meals::edit_form))
         .route("/meals/{id}", axum::routing::post(meals::update))
         .route("/meals/{id}/delete", post(meals::delete))
+        .route("/meals/{id}/retry", post(meals::retry_capture))
         .route("/setup", get(setup::page))
         .route(
             "/setup/types/new",

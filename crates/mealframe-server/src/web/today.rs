@@ -209,7 +209,7 @@ fn page_data(state: &AppState, user: &CurrentUser, today: Date, library: &TodayL
                 portion: m.portion_description.chars().take(80).collect(),
                 kcal: m.macros.calories_kcal,
                 types: m.meal_types.iter().map(|t| t.id.to_string()).collect(),
-                ai: m.source == "ai_capture",
+                ai: m.source != "manual",
             })
             .collect(),
         types: library

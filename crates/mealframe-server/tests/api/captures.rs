@@ -1077,3 +1077,102 @@ async fn settings_show_this_months_ai_use_only_when_ai_capture_is_on() {
             .contains("AI use this month")
     );
 }
+
+#[tokio::test]
+async fn the_meal_page_shows_the_kept_photo_and_offers_a_retry_when_estimating_failed() {
+    let fake = MockServer::start().await;
+    let none = json!({"meal_name": "Table", "portion_description": "", "confidence_score": 0.02})
+        .to_string();
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&none))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    crate::web_pages::sign_in(&app, "ana@example.com").await;
+    let token = app.login("ana@example.com", "correct horse").await;
+    let id = upload(
+        &app,
+        &token,
+        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(work(&app).await.failed, 1);
+    let html = app.get(&format!("/meals/{id}/edit")).send().await.text();
+    assert!(
+        html.contains("No food was recognised in the photo."),
+        "{html}"
+    );
+    assert!(html.contains(&format!(r#"action="/meals/{id}/retry""#)));
+    assert!(
+        !html.contains("meal-photo"),
+        "no photo is kept for a failed capture"
+    );
+
+    let r = app
+        .post(&format!("/meals/{id}/retry"))
+        .header("origin", "https://meals.example.org")
+        .raw(crate::web_pages::FORM, "back=%2Fmeals")
+        .send()
+        .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    assert_eq!(
+        r.header("location").unwrap(),
+        format!("/meals/{id}/edit?back=%2Fmeals")
+    );
+    let html = app.get(&format!("/meals/{id}/edit")).send().await.text();
+    assert!(html.contains("Being estimated"), "{html}");
+    assert_eq!(work(&app).await.completed, 1);
+    let html = app.get(&format!("/meals/{id}/edit")).send().await.text();
+    assert!(
+        html.contains(&format!(
+            r#"<img class="meal-photo" src="/api/v1/meals/{id}/photo" alt="Photo of Chicken bowl">"#
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("Being estimated") && !html.contains("Estimate again"));
+}
+
+#[tokio::test]
+async fn the_library_shows_a_captured_meals_photo_in_place_of_its_initial() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let app = app_with(&fake, |_| {}).await;
+    crate::web_pages::sign_in(&app, "ana@example.com").await;
+    let token = app.login("ana@example.com", "correct horse").await;
+    let id = upload(
+        &app,
+        &token,
+        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await
+    .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let html = app.get("/meals").send().await.text();
+    assert!(html.contains("Estimating…"), "{html}");
+    work(&app).await;
+    let html = app.get("/meals").send().await.text();
+    assert!(
+        html.contains(&format!(
+            r#"<img class="meal-avatar" src="/api/v1/meals/{id}/photo" alt="" loading="lazy">"#
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("Estimating…"));
+}
