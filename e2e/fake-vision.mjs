@@ -1,5 +1,5 @@
-// A stand-in for OpenAI's chat completions during the browser tests (loopback only): every photo
-// is "a chicken bowl". Started by playwright.config.ts; stops with the test run.
+// A stand-in for OpenAI's chat completions and transcriptions during the browser tests (loopback
+// only): every photo or description is "a chicken bowl", every recording says so. Started by playwright.config.ts; stops with the test run.
 import http from 'node:http';
 
 const port = Number(process.env.FAKE_VISION_PORT || 18766);
@@ -19,6 +19,8 @@ http
     req.on('data', (c) => { size += c.length; });
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
+      // Voice capture: every recording says the same.
+      if (req.url.endsWith('/audio/transcriptions')) return res.end(JSON.stringify({ text: 'a chicken bowl with rice', duration: 2.5 }));
       res.end(JSON.stringify({
         id: 'chatcmpl-e2e',
         choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(answer) } }],

@@ -1,7 +1,11 @@
 // Capture: add an off-plan meal from a photo or a few words (an asynchronous capture, estimated
 // in the background), also as what was eaten instead; offline it waits in the queue.
 import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { api, register, login, starterWeek, synced, uniqueEmail } from './support';
+
+const DB = path.join(__dirname, '..', '.data', 'mealframe.sqlite3');
 
 // A 4×4 PNG (real image data, so the browser can decode and shrink it).
 const PNG = Buffer.from(
@@ -18,7 +22,7 @@ test('a photo shows at once, is estimated in the background and kept, and a devi
 
   await page.getByRole('button', { name: '+ Add meal' }).click();
   const chooser = page.waitForEvent('filechooser');
-  await page.locator('#picker-sheet').getByRole('button', { name: 'Capture with photo' }).click();
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Photo', exact: true }).click();
   await (await chooser).setFiles({ name: 'lunch.png', mimeType: 'image/png', buffer: PNG });
   await expect(page.locator('#toast')).toContainText('Photo added — estimating');
   await expect(page.locator('.slot .name', { hasText: 'Grilled chicken bowl' })).toBeVisible({ timeout: 20_000 });
@@ -59,7 +63,7 @@ test('a meal described in words shows at once, fills in when estimated, and wait
 
   // Added to today: the words show at once, the estimate replaces them in the background.
   await page.getByRole('button', { name: '+ Add meal' }).click();
-  await page.locator('#picker-sheet').getByRole('button', { name: 'Describe it' }).click();
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Type', exact: true }).click();
   const sheet = page.locator('#describe-sheet');
   await sheet.getByLabel('What and how much').fill('two fried eggs and a slice of toast');
   await page.screenshot({ path: 'screenshots/capture-describe-phone.png' });
@@ -85,14 +89,14 @@ test('a meal described in words shows at once, fills in when estimated, and wait
   await context.setOffline(true);
   await expect(page.locator('#offline-banner')).toBeVisible();
   await page.getByRole('button', { name: '+ Add meal' }).click();
-  await page.locator('#picker-sheet').getByRole('button', { name: 'Describe it' }).click();
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Type', exact: true }).click();
   await sheet.getByLabel('What and how much').fill('an apple');
   await sheet.getByRole('button', { name: 'Add' }).click();
   await expect(page.locator('.slot.pending .name', { hasText: 'an apple' })).toBeVisible();
   // A photo too: kept in IndexedDB until it can be sent.
   await page.getByRole('button', { name: '+ Add meal' }).click();
   const chooser = page.waitForEvent('filechooser');
-  await page.locator('#picker-sheet').getByRole('button', { name: 'Capture with photo' }).click();
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Photo', exact: true }).click();
   await (await chooser).setFiles({ name: 'snack.png', mimeType: 'image/png', buffer: PNG });
   await expect(page.locator('.slot.pending .name', { hasText: 'Photo meal' })).toBeVisible();
   await page.reload();
@@ -102,4 +106,41 @@ test('a meal described in words shows at once, fills in when estimated, and wait
   await synced(page);
   await expect.poll(async () => (await api(page, '/api/v1/meals?source=ad_hoc_text')).total, { timeout: 20_000 }).toBe(3);
   expect((await api(page, '/api/v1/meals?source=ad_hoc_image')).total).toBe(1);
+});
+
+test('a voice note is recorded with a tap or a hold, transcribed and estimated, and not kept', async ({ page }) => {
+  const email = uniqueEmail('voice');
+  await register(page, email);
+  await login(page, email);
+  await starterWeek(page);
+
+  // Tap to start, tap to stop.
+  await page.getByRole('button', { name: '+ Add meal' }).click();
+  await page.locator('#picker-sheet').getByRole('button', { name: 'Voice', exact: true }).click();
+  const sheet = page.locator('#voice-sheet');
+  const record = sheet.locator('[data-voice-record]');
+  await record.click();
+  await expect(record).toHaveAttribute('aria-pressed', 'true');
+  await expect(sheet.getByRole('status')).toContainText('Recording: 1 s');
+  await page.screenshot({ path: 'screenshots/capture-voice-phone.png' });
+  await record.click();
+  await expect(page.locator('#toast')).toContainText('Voice note added — estimating');
+  await expect(page.locator('.slot .name', { hasText: 'Grilled chicken bowl' })).toBeVisible({ timeout: 20_000 });
+  const voice = await api(page, '/api/v1/meals?source=ad_hoc_voice');
+  expect(voice.total).toBe(1);
+
+  // Deviated → "Say it", holding the button down while talking.
+  await page.locator('.slot.next .slot-main').click();
+  await page.locator('#complete-sheet [data-status="deviated"]').click();
+  await page.locator('#actual-sheet').getByRole('button', { name: 'Say it' }).click();
+  const box = (await record.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await expect(sheet.getByRole('status')).toContainText('Recording: 1 s');
+  await page.mouse.up();
+  await expect(page.locator('[data-actual]', { hasText: 'Actually ate: Grilled chicken bowl' })).toBeVisible({ timeout: 20_000 });
+  expect((await api(page, '/api/v1/meals?source=ad_hoc_voice')).total).toBe(2);
+  // No recording is left on the server once transcribed.
+  const held = execFileSync('sqlite3', ['-cmd', '.timeout 5000', DB, "SELECT COUNT(*) FROM capture_jobs WHERE kind = 'audio' AND input IS NOT NULL"]);
+  expect(String(held).trim()).toBe('0');
 });

@@ -36,3 +36,66 @@ export function startCapture(onPhoto) {
   };
   input.click();
 }
+
+/** The recording types this browser can make, best first (Chrome/Firefox: WebM; Safari: MP4). */
+const VOICE_TYPES = ['audio/webm;codecs=opus', 'audio/webm', 'audio/mp4', 'audio/ogg;codecs=opus'];
+const MAX_SECONDS = 60;
+
+/**
+ * The voice sheet's record button: hold to talk (release to send), or tap to start and tap again
+ * to stop. `onAudio(blob)` gets the recording; `say(text)` reports the state for the sheet.
+ */
+export function voiceRecorder(button, say, onAudio) {
+  let recorder = null;
+  let pressedAt = 0;
+  let timer = null;
+  const stop = () => {
+    if (recorder?.state === 'recording') recorder.stop();
+  };
+  const start = async () => {
+    let stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch {
+      say('The microphone is not available. Allow it for this site, or describe the meal in words.');
+      return;
+    }
+    const type = VOICE_TYPES.find((t) => window.MediaRecorder?.isTypeSupported?.(t));
+    recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+    const chunks = [];
+    recorder.ondataavailable = (e) => { if (e.data.size) chunks.push(e.data); };
+    recorder.onstop = () => {
+      clearInterval(timer);
+      stream.getTracks().forEach((t) => t.stop());
+      button.setAttribute('aria-pressed', 'false');
+      button.textContent = 'Hold to talk';
+      const blob = new Blob(chunks, { type: (recorder.mimeType || type || 'audio/webm').split(';')[0] });
+      recorder = null;
+      if (blob.size) onAudio(blob);
+    };
+    recorder.start(250);
+    const began = Date.now();
+    button.setAttribute('aria-pressed', 'true');
+    button.textContent = 'Recording… tap to stop';
+    say('Recording: 0 s');
+    timer = setInterval(() => {
+      const s = Math.round((Date.now() - began) / 1000);
+      say(`Recording: ${s} s`);
+      if (s >= MAX_SECONDS) stop();
+    }, 500);
+  };
+  button.onpointerdown = (e) => {
+    e.preventDefault();
+    if (recorder) { stop(); return; }
+    pressedAt = Date.now();
+    start();
+  };
+  // Released after a real hold: that was hold-to-talk, so send. A quick tap keeps recording.
+  button.onpointerup = () => { if (recorder && Date.now() - pressedAt > 600) stop(); };
+  button.onkeydown = (e) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    if (recorder) stop(); else { pressedAt = Date.now(); start(); }
+  };
+  return { cancel: () => { if (recorder) { recorder.onstop = null; recorder.stop(); recorder.stream.getTracks().forEach((t) => t.stop()); recorder = null; clearInterval(timer); } } };
+}

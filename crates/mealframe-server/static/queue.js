@@ -58,6 +58,9 @@ function resolve(value, vars) {
   return value;
 }
 
+/** File names for uploaded Blobs (servers read the container from them). */
+const FILE_EXTENSIONS = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'audio/webm': 'webm', 'audio/mp4': 'm4a', 'audio/ogg': 'ogg', 'audio/mpeg': 'mp3', 'audio/wav': 'wav' };
+
 /**
  * A step's request body: JSON from `body`, or multipart from `form` (field → value; a Blob, such
  * as a photo kept in IndexedDB while offline, goes as a file).
@@ -66,7 +69,7 @@ function requestBody(step, vars) {
   if (step.form) {
     const form = new FormData();
     for (const [k, v] of Object.entries(resolve(step.form, vars))) {
-      if (v instanceof Blob) form.append(k, v, v.type === 'image/jpeg' ? 'photo.jpg' : 'upload');
+      if (v instanceof Blob) form.append(k, v, `${k}.${FILE_EXTENSIONS[v.type] || 'bin'}`);
       else if (v != null) form.append(k, String(v));
     }
     return { body: form, headers: {} };

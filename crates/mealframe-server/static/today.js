@@ -4,7 +4,7 @@
 import { celebrate, toast } from 'mf/app';
 import * as queue from 'mf/queue';
 import { syncer } from 'mf/sync';
-import { startCapture } from 'mf/capture';
+import { startCapture, voiceRecorder } from 'mf/capture';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -342,6 +342,22 @@ document.addEventListener('click', (e) => {
     return;
   }
   if (t.closest('[data-add]')) { pendingStatus = null; openPicker('add', (meal) => addAdhoc(meal)); return; }
+  if (t.closest('[data-voice]')) {
+    const p = pickerMode === 'actual' || t.closest('#actual-sheet') ? pendingStatus : null;
+    closeSheets();
+    const sheet = openSheet('voice-sheet');
+    const status = $('[data-voice-status]', sheet);
+    status.textContent = 'Hold the button while you talk, or tap to start and tap again to stop.';
+    const rec = voiceRecorder($('[data-voice-record]', sheet), (text) => { status.textContent = text; }, (audio) => {
+      sheet.close();
+      const shown = { name: 'Voice note meal', portion_description: 'Estimating…' };
+      const create = { method: 'POST', path: '/api/v1/captures', form: { audio }, as: 'meal' };
+      if (p) markWithNewMeal(p, shown, create);
+      else addNewMeal(shown, 'Voice note added — estimating', create);
+    });
+    sheet.addEventListener('close', () => rec.cancel(), { once: true });
+    return;
+  }
   if (t.closest('[data-describe]')) {
     describing = pickerMode === 'actual' || t.closest('#actual-sheet') ? pendingStatus : null;
     closeSheets();
