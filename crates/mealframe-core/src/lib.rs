@@ -14,5 +14,6 @@ pub mod ids;
 pub mod meal_time;
 pub mod password;
 pub mod planning;
+pub mod pricing;
 pub mod tenths;
 pub mod tz;

@@ -70,6 +70,9 @@ pub struct Settings {
     pub capture_workers: usize,
     /// Seconds before the first retry of a capture whose model call failed (doubling after).
     pub capture_retry_seconds: u64,
+    /// What model calls cost, for the usage record: `model=IN/OUT` (dollars per million tokens)
+    /// or `model=PRICE/min` (audio), comma separated.
+    pub ai_prices: String,
     /// Days a captured meal's photo is kept; 0 = as long as the meal exists.
     pub capture_retention_days: i64,
     /// Where captured photos are kept; default `{data_dir}/photos`. Ignored with an S3 bucket.
@@ -135,6 +138,7 @@ impl Default for Settings {
             capture_workers: 2,
             capture_retry_seconds: 30,
             capture_retention_days: 0,
+            ai_prices: mealframe_core::pricing::DEFAULT_PRICES.into(),
             photo_dir: None,
             s3_bucket: None,
             s3_endpoint: None,
@@ -184,6 +188,7 @@ pub struct Config {
     pub grocery_ai: bool,
     pub capture: CaptureConfig,
     pub photos: PhotoStoreConfig,
+    pub prices: mealframe_core::pricing::Prices,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub metrics_token: Option<String>,
@@ -412,6 +417,8 @@ impl Settings {
             grocery_ai,
             capture,
             photos,
+            prices: mealframe_core::pricing::Prices::parse(&self.ai_prices)
+                .map_err(|e| format!("MEALFRAME_AI_PRICES: {e}"))?,
             max_body_bytes: self.max_body_bytes.max(1024),
             max_upload_bytes: self.max_upload_bytes.max(1024),
             metrics_token: nonempty(&self.metrics_token),
@@ -425,6 +432,45 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn capture_settings_are_checked_and_photos_go_to_the_data_dir_unless_a_bucket_is_named() {
+        let bad = Settings {
+            ai_prices: "gpt-4o=five/15".into(),
+            ..Settings::default()
+        };
+        assert!(
+            bad.validate()
+                .err()
+                .unwrap()
+                .starts_with("MEALFRAME_AI_PRICES:")
+        );
+        let bad = Settings {
+            capture_retention_days: -1,
+            ..Settings::default()
+        };
+        assert!(bad.validate().is_err());
+        let c = Settings::default().validate().unwrap();
+        assert!(
+            matches!(&c.photos, PhotoStoreConfig::Directory(d) if d.ends_with("photos")),
+            "{:?}",
+            c.photos
+        );
+        assert_eq!(c.capture.monthly_limit, Some(300));
+        assert_eq!(c.capture.retention, None);
+        let s3 = Settings {
+            s3_bucket: Some("meals".into()),
+            s3_endpoint: Some("http://127.0.0.1:9000/".into()),
+            capture_monthly_limit: 0,
+            ..Settings::default()
+        }
+        .validate()
+        .unwrap();
+        assert!(
+            matches!(&s3.photos, PhotoStoreConfig::S3 { bucket, endpoint: Some(e), .. } if bucket == "meals" && e == "http://127.0.0.1:9000")
+        );
+        assert_eq!(s3.capture.monthly_limit, None);
+    }
 
     #[test]
     fn defaults_run_locally_without_configuration() {

@@ -42,12 +42,6 @@ impl<E: Into<AppError>> From<E> for CaptureError {
     }
 }
 
-/// Estimated price in millionths of a dollar, for the model whose price is known (gpt-4o:
-/// $5 per million prompt tokens, $15 per million completion tokens).
-fn cost_micro_usd(model: &str, prompt: u64, completion: u64) -> Option<i64> {
-    (model == "gpt-4o").then(|| (prompt * 5 + completion * 15).min(i64::MAX as u64) as i64)
-}
-
 /// Analyse `image` (JPEG or PNG bytes, `mime` as sniffed) for `user`, under the per-user rate.
 pub async fn analyse_photo(
     state: &AppState,
@@ -147,7 +141,7 @@ pub async fn estimate(
         model: &ai.model,
         tokens_prompt: answer.usage.input_tokens.min(i32::MAX as u64) as i32,
         tokens_completion: answer.usage.output_tokens.min(i32::MAX as u64) as i32,
-        cost_micro_usd: cost_micro_usd(
+        cost_micro_usd: state.config.prices.tokens(
             &ai.model,
             answer.usage.input_tokens,
             answer.usage.output_tokens,
@@ -168,15 +162,4 @@ pub async fn estimate(
         e @ AnswerError::LowConfidence(_) => CaptureError::NoFood(e.to_string()),
         AnswerError::Invalid => CaptureError::Failed,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cost_micro_usd;
-
-    #[test]
-    fn cost_is_estimated_for_gpt_4o_only() {
-        assert_eq!(cost_micro_usd("gpt-4o", 1000, 200), Some(8000));
-        assert_eq!(cost_micro_usd("llava", 1000, 200), None);
-    }
 }

@@ -474,7 +474,7 @@ async fn estimate_job(
     }
 }
 
-/// Speech to text; the call's usage is recorded (Whisper is priced per minute of audio).
+/// Speech to text; the call's usage is recorded (priced by `MEALFRAME_AI_PRICES`).
 async fn transcribe(
     state: &AppState,
     user: &User,
@@ -495,11 +495,16 @@ async fn transcribe(
     })?;
     metrics::counter!("mealframe_transcription_total", "outcome" => "ok").increment(1);
     let model = &t.config().model;
-    // Whisper: $0.006 a minute, i.e. 100 millionths of a dollar a second.
-    let cost = (model == "whisper-1")
-        .then_some(transcript.seconds)
-        .flatten()
-        .map(|s| (s.max(0.0) * 100.0).ceil() as i64);
+    // Priced per minute of audio (Whisper) or per token (newer models), as the table says.
+    let cost = transcript
+        .seconds
+        .and_then(|s| state.config.prices.audio(model, s))
+        .or_else(|| {
+            state
+                .config
+                .prices
+                .tokens(model, transcript.input_tokens, transcript.output_tokens)
+        });
     let usage = mealframe_store::ai_usage::Usage {
         model,
         tokens_prompt: transcript.input_tokens.min(i32::MAX as u64) as i32,

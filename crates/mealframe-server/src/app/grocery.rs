@@ -508,7 +508,11 @@ pub async fn read_lines_once(state: &AppState) -> AppResult<usize> {
                     model: &state.config.ai_capture.model,
                     tokens_prompt: answer.usage.input_tokens.min(i32::MAX as u64) as i32,
                     tokens_completion: answer.usage.output_tokens.min(i32::MAX as u64) as i32,
-                    cost_micro_usd: None,
+                    cost_micro_usd: state.config.prices.tokens(
+                        &state.config.ai_capture.model,
+                        answer.usage.input_tokens,
+                        answer.usage.output_tokens,
+                    ),
                 };
                 mealframe_store::ai_usage::record(&mut tx.conn(), user, &usage, state.now())
                     .await?;
