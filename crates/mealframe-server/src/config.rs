@@ -70,6 +70,9 @@ pub struct Settings {
     pub capture_workers: usize,
     /// Seconds before the first retry of a capture whose model call failed (doubling after).
     pub capture_retry_seconds: u64,
+    /// Seconds a worker holds a capture job; a crashed worker's job is resumed after this.
+    /// Longer than a transcription plus a model call with their retries.
+    pub capture_lease_seconds: u64,
     /// What model calls cost, for the usage record: `model=IN/OUT` (dollars per million tokens)
     /// or `model=PRICE/min` (audio), comma separated.
     pub ai_prices: String,
@@ -137,6 +140,7 @@ impl Default for Settings {
             capture_monthly_limit: 300,
             capture_workers: 2,
             capture_retry_seconds: 30,
+            capture_lease_seconds: 180,
             capture_retention_days: 0,
             ai_prices: mealframe_core::pricing::DEFAULT_PRICES.into(),
             photo_dir: None,
@@ -231,6 +235,7 @@ pub struct CaptureConfig {
     pub retry_after: Duration,
     /// Model calls per job before it fails (retryable errors only).
     pub max_attempts: i32,
+    pub lease: Duration,
     /// How long photos are kept; `None` = as long as their meal.
     pub retention: Option<Duration>,
 }
@@ -355,6 +360,10 @@ impl Settings {
             workers: self.capture_workers.clamp(1, 32),
             retry_after: Duration::from_secs(self.capture_retry_seconds),
             max_attempts: 4,
+            lease: Duration::from_secs(positive(
+                "CAPTURE_LEASE_SECONDS",
+                self.capture_lease_seconds as i64,
+            )?),
             retention: (self.capture_retention_days > 0)
                 .then(|| Duration::from_secs(86_400 * self.capture_retention_days as u64)),
         };

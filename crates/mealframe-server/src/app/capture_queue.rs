@@ -40,10 +40,6 @@ use super::{
 };
 use crate::{photos::Photos, state::AppState};
 
-/// How long a claimed job is this worker's: longer than a transcription and a model call with
-/// their retries.
-const LEASE: time::Duration = time::Duration::minutes(3);
-
 /// What the user captured.
 pub enum Input {
     /// A photo (bytes already checked to be an image; `mime` as sniffed).
@@ -262,8 +258,10 @@ pub async fn run_once(state: &AppState) -> AppResult<Round> {
     let limit = state.config.capture.workers as i64;
     let jobs = {
         let mut tx = state.db.begin().await?;
+        let lease = time::Duration::try_from(state.config.capture.lease)
+            .unwrap_or(time::Duration::minutes(3));
         let jobs =
-            capture_jobs::claim_due(&mut tx.conn(), &claim, now, now.plus(LEASE), limit).await?;
+            capture_jobs::claim_due(&mut tx.conn(), &claim, now, now.plus(lease), limit).await?;
         tx.commit().await?;
         jobs
     };

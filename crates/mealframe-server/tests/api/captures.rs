@@ -1176,3 +1176,161 @@ async fn the_library_shows_a_captured_meals_photo_in_place_of_its_initial() {
     );
     assert!(!html.contains("Estimating…"));
 }
+
+/// The `mealframe` binary serving `data` on a free loopback port, its AI capture at `ai`.
+fn start_server(data: &std::path::Path, ai: &str) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_mealframe"))
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(data)
+        .env_remove("MEALFRAME_DATABASE_URL")
+        .env("MEALFRAME_OPENAI_BASE_URL", format!("{ai}/v1"))
+        .env("MEALFRAME_AI_CAPTURE_TIMEOUT_SECONDS", "60")
+        .env("MEALFRAME_CAPTURE_LEASE_SECONDS", "3")
+        .env("MEALFRAME_LOG_LEVEL", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
+async fn wait_until<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut check: impl FnMut() -> F,
+) {
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test]
+async fn a_server_killed_in_the_middle_of_a_capture_resumes_it_after_a_restart_and_completes_it_once()
+ {
+    let fake = MockServer::start().await;
+    // The first estimate never answers in time: the server is killed while it waits.
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()).set_delay(Duration::from_secs(120)))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(&bowl()))
+        .mount(&fake)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let http = reqwest::Client::new();
+    let (mut server, base) = start_server(dir.path(), &fake.uri());
+    wait_until("the server answers", || async {
+        http.get(format!("{base}/health")).send().await.is_ok()
+    })
+    .await;
+    let register = json!({"email": "ana@example.com", "password": "correct horse"});
+    http.post(format!("{base}/api/v1/auth/register"))
+        .json(&register)
+        .send()
+        .await
+        .unwrap();
+    let login = |base: String| {
+        let http = http.clone();
+        let register = register.clone();
+        async move {
+            let r: Value = http
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&register)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            r["access_token"].as_str().unwrap().to_owned()
+        }
+    };
+    let token = login(base.clone()).await;
+    let r = http
+        .post(format!("{base}/api/v1/captures"))
+        .bearer_auth(&token)
+        .json(&json!({"text": "rice and beans"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    wait_until("the worker is in the middle of the model call", || async {
+        chat_calls(&fake.received_requests().await.unwrap()) == 1
+    })
+    .await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let (mut server, base) = start_server(dir.path(), &fake.uri());
+    wait_until("the restarted server answers", || async {
+        http.get(format!("{base}/health")).send().await.is_ok()
+    })
+    .await;
+    let token = login(base.clone()).await;
+    let meal_url = format!("{base}/api/v1/meals/{id}");
+    wait_until("the capture is completed", || async {
+        let m: Value = http
+            .get(&meal_url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        m["processing_status"] == "completed"
+    })
+    .await;
+    let m: Value = http
+        .get(&meal_url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["name"], "Chicken bowl");
+    // Completed once: a second estimate, no third; one usage row (the killed call never answered).
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(chat_calls(&fake.received_requests().await.unwrap()), 2);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("mealframe.sqlite3").display()
+    );
+    let db = dbkit::Db::open(&url, &dbkit::DbOptions::default())
+        .await
+        .unwrap();
+    let mut r = db.reader().await.unwrap();
+    let usage = dbkit::fetch_scalar!(r.conn(), i64, "SELECT COUNT(*) FROM openai_usage").unwrap();
+    let done = dbkit::fetch_scalar!(
+        r.conn(),
+        i64,
+        "SELECT COUNT(*) FROM capture_jobs WHERE state = 'done'"
+    )
+    .unwrap();
+    assert_eq!((usage, done), (1, 1));
+}
