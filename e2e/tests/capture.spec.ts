@@ -42,6 +42,18 @@ test('a photo shows at once, is estimated in the background and kept, and a devi
   expect(photo.status()).toBe(200);
   expect(photo.headers()['content-type']).toBe('image/jpeg');
 
+  // The estimate is the user's to correct: the meal page shows the photo and takes every value.
+  await page.goto(`/meals/${captured.items[0].id}/edit`);
+  await expect(page.locator('img.meal-photo')).toBeVisible();
+  await page.getByLabel('Meal name *').fill('Chicken bowl, small');
+  await page.getByLabel('Calories (kcal)').fill('480');
+  await page.getByLabel('Protein (g)').fill('36.5');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/meals/);
+  const edited = await api(page, `/api/v1/meals/${captured.items[0].id}`);
+  expect([edited.name, edited.calories_kcal, edited.protein_g]).toEqual(['Chicken bowl, small', 480, '36.5']);
+  await page.goto('/');
+
   // Deviated → "Capture with photo" links the new meal as what was actually eaten.
   await page.locator('.slot.next .slot-main').click();
   await page.locator('#complete-sheet [data-status="deviated"]').click();
