@@ -21,4 +21,5 @@ mod data_version;
 mod grocery;
 mod library;
 mod plans;
+mod reminders;
 mod support;
