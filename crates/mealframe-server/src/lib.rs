@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod mail;
+pub mod push;
 pub mod router;
 pub mod state;
 pub mod web;
@@ -62,6 +63,7 @@ pub async fn build_state(config: Config) -> Result<AppState, String> {
             clock: Arc::new(platform::clock::SystemClock),
             jwt_secret: secret,
             mailer: None,
+            vapid_private_key: None,
         },
     )
 }

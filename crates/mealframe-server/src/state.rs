@@ -15,6 +15,7 @@ use crate::{
     app::{Write, cache::ViewCache},
     config::Config,
     mail::Mailer,
+    push::{self, PushSender, VapidKey},
 };
 
 #[derive(Clone)]
@@ -36,6 +37,10 @@ pub struct Inner {
     pub mail_wake: tokio::sync::Notify,
     /// Wakes this instance's grocery-line reader when a list queued lines for the AI.
     pub grocery_wake: tokio::sync::Notify,
+    /// Web Push: the VAPID key and the client that posts to push services.
+    pub push: PushSender,
+    /// Wakes this instance's reminder scheduler when someone's reminders changed.
+    pub reminder_wake: tokio::sync::Notify,
 }
 
 impl Deref for AppState {
@@ -51,6 +56,9 @@ pub struct Parts {
     pub clock: Arc<dyn Clock>,
     pub jwt_secret: String,
     pub mailer: Option<Mailer>,
+    /// The VAPID private key (base64url); `None`: configured or kept in the data dir
+    /// (`push::load_key`).
+    pub vapid_private_key: Option<String>,
 }
 
 impl AppState {
@@ -118,6 +126,11 @@ impl AppState {
             Arc::new(client) as Arc<dyn ChatProvider>
         });
         let jwt = JwtKeys::new(&parts.jwt_secret, config.access_token_ttl);
+        let vapid = match &parts.vapid_private_key {
+            Some(k) => VapidKey::from_base64(k)?,
+            None => push::load_key(&config)?,
+        };
+        let push = PushSender::new(&config, vapid)?;
         Ok(AppState(Arc::new(Inner {
             db: parts.db,
             config,
@@ -130,6 +143,8 @@ impl AppState {
             views: ViewCache::default(),
             mail_wake: tokio::sync::Notify::new(),
             grocery_wake: tokio::sync::Notify::new(),
+            push,
+            reminder_wake: tokio::sync::Notify::new(),
         })))
     }
 
@@ -140,6 +155,11 @@ impl AppState {
     /// Have the mail sender look at the outbox now (call after committing queued mail).
     pub fn wake_mail_sender(&self) {
         self.mail_wake.notify_one();
+    }
+
+    /// Have the reminder scheduler look again now (after a change to someone's reminders).
+    pub fn wake_reminders(&self) {
+        self.reminder_wake.notify_one();
     }
 
     /// Whether new accounts must confirm their address (only when mail can actually be sent).
