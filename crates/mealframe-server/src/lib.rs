@@ -113,6 +113,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let jobs = tokio::spawn(jobs::run(state.clone(), stop.clone()));
     let mail_sender = tokio::spawn(jobs::run_mail_sender(state.clone(), stop.clone()));
     let grocery_reader = tokio::spawn(jobs::run_grocery_reader(state.clone(), stop.clone()));
+    let reminders = tokio::spawn(jobs::run_reminders(state.clone(), stop.clone()));
     let db = state.db.clone();
     let app = router::router(state);
     axum::serve(
@@ -126,6 +127,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let _ = jobs.await;
     let _ = mail_sender.await;
     let _ = grocery_reader.await;
+    let _ = reminders.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -20,6 +20,7 @@ pub mod library;
 pub mod limits;
 pub mod meals;
 pub mod planning;
+pub mod reminders;
 pub mod starter;
 pub mod stats;
 pub mod today;

@@ -1,4 +1,4 @@
-//! The two messages MealFrame sends, in plain text and HTML.
+//! The messages MealFrame sends, in plain text and HTML.
 
 use super::OutgoingMail;
 
@@ -60,6 +60,26 @@ pub fn password_reset(to: &str, link: &str) -> OutgoingMail {
             link,
             "Choose a new password",
             "The link expires in 1 hour.",
+        ),
+    }
+}
+
+/// The planning nudge: next week is not generated yet; the link opens that week to generate it.
+pub fn planning_nudge(to: &str, link: &str) -> OutgoingMail {
+    OutgoingMail {
+        to: to.to_owned(),
+        subject: "Next week is not planned yet".into(),
+        text: format!(
+            "Next week has no plan yet in MealFrame.\n\n\
+             Generate it here so Monday starts with a plan:\n\n{link}\n\n\
+             You get this reminder because you chose it in Settings (Reminders); turn it off there.\n"
+        ),
+        html: html(
+            "Next week is not planned yet",
+            "Generate it now so Monday starts with a plan.",
+            link,
+            "Plan next week",
+            "You get this reminder because you chose it in Settings; turn it off there.",
         ),
     }
 }
