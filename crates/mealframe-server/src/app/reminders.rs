@@ -181,7 +181,7 @@ fn meal_payload(slot: &SlotView) -> serde_json::Value {
         "body": body,
         "slot_id": slot.id.to_string(),
         "date": slot.date.to_string(),
-        "url": "/today",
+        "url": "/",
         "actions": ["followed", "skipped"],
     })
 }

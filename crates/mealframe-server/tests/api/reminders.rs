@@ -230,7 +230,7 @@ async fn reminder_push_is_encrypted_to_the_browser_and_signed_with_vapid() {
     assert_eq!(payload["body"], slot["meal"]["portion_description"]);
     assert_eq!(payload["slot_id"], slot["id"]);
     assert_eq!(payload["date"], "2026-11-18");
-    assert_eq!(payload["url"], "/today");
+    assert_eq!(payload["url"], "/", "Today");
     assert_eq!(payload["actions"], json!(["followed", "skipped"]));
 
     // VAPID: `vapid t=<JWT>, k=<key>`, the key the browser subscribed with, an ES256 signature
