@@ -171,14 +171,19 @@ async function openPage(url) {
   return self.clients.openWindow(target.href);
 }
 
-self.addEventListener('notificationclick', (e) => {
-  const data = e.notification.data || {};
-  e.notification.close();
-  if (ACTIONS[e.action] && data.slot_id) {
-    e.waitUntil(markFromNotification(data, e.action).then(async (outcome) => {
-      for (const c of await self.clients.matchAll({ type: 'window' })) c.postMessage({ type: 'reminder-marked', outcome, slot: data.slot_id });
-    }));
-  } else {
-    e.waitUntil(openPage(data.url));
+/** What a click on `notification` (its button `action`, or '' for the body) does. */
+async function notificationClicked(notification, action) {
+  const data = notification.data || {};
+  notification.close();
+  if (ACTIONS[action] && data.slot_id) {
+    const outcome = await markFromNotification(data, action);
+    for (const c of await self.clients.matchAll({ type: 'window' })) c.postMessage({ type: 'reminder-marked', outcome, slot: data.slot_id });
+    return outcome;
   }
+  await openPage(data.url);
+  return 'opened';
+}
+
+self.addEventListener('notificationclick', (e) => {
+  e.waitUntil(notificationClicked(e.notification, e.action));
 });
