@@ -8,7 +8,7 @@
 
 pub mod crypto;
 
-use std::{io::Write as _, path::Path, time::Duration};
+use std::{io::Write as _, net::IpAddr, path::Path, time::Duration};
 
 use reqwest::StatusCode;
 
@@ -79,11 +79,44 @@ impl PushSender {
         if url.host_str().is_none() || !url.username().is_empty() || url.password().is_some() {
             return Err(MESSAGE);
         }
-        match url.scheme() {
-            "https" => Ok(()),
-            "http" if self.allow_http_loopback && url.host_str() == Some("127.0.0.1") => Ok(()),
-            _ => Err(MESSAGE),
+        let loopback_for_tests = self.allow_http_loopback && url.host_str() == Some("127.0.0.1");
+        if loopback_for_tests {
+            return if matches!(url.scheme(), "http" | "https") {
+                Ok(())
+            } else {
+                Err(MESSAGE)
+            };
         }
+        if url.scheme() != "https" {
+            return Err(MESSAGE);
+        }
+        // Push services are public hosts: an address on this machine or its network is not one.
+        let host = url.host_str().unwrap_or_default();
+        let internal = match host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
+            Ok(IpAddr::V4(ip)) => {
+                ip.is_loopback()
+                    || ip.is_private()
+                    || ip.is_link_local()
+                    || ip.is_unspecified()
+                    || ip.is_broadcast()
+            }
+            Ok(IpAddr::V6(ip)) => {
+                ip.is_loopback()
+                    || ip.is_unspecified()
+                    || ip.is_unique_local()
+                    || ip.is_unicast_link_local()
+                    || ip.to_ipv4_mapped().is_some()
+            }
+            Err(_) => host.eq_ignore_ascii_case("localhost") || host.ends_with(".localhost"),
+        };
+        if internal {
+            return Err("endpoint must be a public push service, not a local or private address");
+        }
+        Ok(())
     }
 
     /// Encrypt `payload` to `to` and post it. `now_unix` dates the VAPID token.
@@ -189,6 +222,37 @@ mod tests {
             Outcome::Retry(_)
         ));
         assert_eq!(classify(StatusCode::FORBIDDEN), Outcome::Rejected(403));
+    }
+
+    #[test]
+    fn endpoints_must_be_public_https_urls() {
+        let config = crate::config::Settings::default().validate().unwrap();
+        let sender = PushSender::new(&config, VapidKey::generate().unwrap()).unwrap();
+        assert!(
+            sender
+                .check_endpoint("https://fcm.googleapis.com/fcm/send/x")
+                .is_ok()
+        );
+        assert!(
+            sender
+                .check_endpoint("https://updates.push.services.mozilla.com/wpush/v2/x")
+                .is_ok()
+        );
+        for bad in [
+            "http://fcm.googleapis.com/x",
+            "https://127.0.0.1/x",
+            "https://10.1.2.3/x",
+            "https://192.168.0.1/x",
+            "https://169.254.169.254/latest",
+            "https://[::1]/x",
+            "https://[fd00::1]/x",
+            "https://[::ffff:10.0.0.1]/x",
+            "https://localhost/x",
+            "https://user:pw@push.example/x",
+            "http://127.0.0.1:9/x",
+        ] {
+            assert!(sender.check_endpoint(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
