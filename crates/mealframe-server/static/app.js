@@ -52,9 +52,21 @@ export async function forgetPages() {
   navigator.serviceWorker?.controller?.postMessage({ type: 'logout' });
 }
 
+/** Stop reminders on this device (signing out: the plan should not keep showing on it). */
+async function forgetPush() {
+  try {
+    const reg = await navigator.serviceWorker?.getRegistration();
+    const sub = await reg?.pushManager?.getSubscription();
+    if (!sub) return;
+    await sendSubscription('DELETE', { endpoint: sub.endpoint }).catch(() => {});
+    await sub.unsubscribe();
+  } catch { /* signing out goes on */ }
+}
+
 for (const form of document.querySelectorAll('form[data-logout]')) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    await forgetPush();
     await forgetPages();
     form.submit();
   });

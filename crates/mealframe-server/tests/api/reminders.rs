@@ -731,3 +731,33 @@ async fn reminder_settings_default_round_trip_and_refuse_bad_values() {
         want
     );
 }
+
+#[tokio::test]
+async fn push_subscriptions_end_when_logging_out_everywhere() {
+    let app = TestApp::new().await;
+    let token = app.signup("ana@example.com").await;
+    let other = app.signup("bo@example.com").await;
+    let endpoint = |n: u8| format!("https://push.example.com/{n}");
+    assert_eq!(
+        subscribe(&app, &token, &Browser::new(), &endpoint(1)).await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        subscribe(&app, &token, &Browser::new(), &endpoint(2)).await,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        subscribe(&app, &other, &Browser::new(), &endpoint(3)).await,
+        StatusCode::CREATED
+    );
+    app.post("/api/v1/auth/logout-all")
+        .bearer(&token)
+        .send()
+        .await
+        .assert(StatusCode::NO_CONTENT);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM push_subscriptions").await,
+        1,
+        "only bo's"
+    );
+}

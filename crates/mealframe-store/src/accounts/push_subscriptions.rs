@@ -106,3 +106,13 @@ pub async fn mark_success(c: &mut Conn<'_>, user: UserId, id: Uuid, now: Timesta
     )?;
     Ok(())
 }
+
+/// Remove every subscription of the user ("log out everywhere" ends reminders on every device,
+/// so a lost phone stops showing the plan); returns how many.
+pub async fn delete_all(c: &mut Conn<'_>, user: UserId) -> Result<u64> {
+    Ok(execute!(
+        c,
+        "DELETE FROM push_subscriptions WHERE user_id = $1",
+        user.uuid()
+    )?)
+}

@@ -96,6 +96,17 @@ async fn subscriptions_are_stored_per_user_and_an_endpoint_moves_to_whoever_subs
             .unwrap()
     );
     assert!(push_subscriptions::list(c, bob).await.unwrap().is_empty());
+
+    // Everything of one user, nobody else's.
+    push_subscriptions::upsert(c, alice, &sub("https://push.example/c"), at(7))
+        .await
+        .unwrap();
+    push_subscriptions::upsert(c, bob, &sub("https://push.example/d"), at(7))
+        .await
+        .unwrap();
+    assert_eq!(push_subscriptions::delete_all(c, alice).await.unwrap(), 1);
+    assert!(push_subscriptions::list(c, alice).await.unwrap().is_empty());
+    assert_eq!(push_subscriptions::list(c, bob).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
