@@ -1,7 +1,7 @@
 // Reminders (issue 13) in Chromium: turn reminders on in Settings, deliver a push message to the
 // service worker through the DevTools protocol (`ServiceWorker.deliverPushMessage`, as the push
 // service would), check the notification it shows, then use its "Followed" action and see the
-// slot marked on Today after a reload.
+// slot marked on Today, at once and after a reload.
 //
 // Headless Chromium cannot click a notification's buttons, so the action runs the service
 // worker's own click handler (`notificationClicked(notification, action)`, what its
@@ -9,7 +9,7 @@
 import { expect, test } from '@playwright/test';
 import { api, expectTapTargets, login, register, starterWeek, uniqueEmail } from './support';
 
-test('a pushed reminder shows a notification whose Followed action marks the slot', async ({ page, context, baseURL }) => {
+test('a pushed reminder shows a notification whose Followed action marks the slot, and Skip offline is queued', async ({ page, context, baseURL }) => {
   const email = uniqueEmail('reminders');
   await register(page, email);
   await login(page, email);
@@ -49,7 +49,7 @@ test('a pushed reminder shows a notification whose Followed action marks the slo
 
   // The next meal on Today, and the push the server would send for it.
   const today = await api(page, '/api/v1/today');
-  const slot = today.slots.find((s: { status: string | null }) => !s.status);
+  const slot = today.slots.find((s: { completion_status: string | null }) => !s.completion_status);
   const payload = {
     kind: 'meal',
     title: `${slot.meal_type.name}: ${slot.meal.name}`,
@@ -79,7 +79,9 @@ test('a pushed reminder shows a notification whose Followed action marks the slo
     { title: payload.title, body: payload.body, tag: `slot-${slot.id}`, actions: ['Followed', 'Skip'] },
   ]);
 
-  // "Followed", through the worker's click handler.
+  // "Followed", through the worker's click handler, while Today is open.
+  await page.goto('/');
+  await expect(page.locator(`.slot[data-slot="${slot.id}"]`)).not.toHaveAttribute('data-status', 'followed');
   const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js'))!;
   const outcome = await worker.evaluate(async (slotId) => {
     const sw = self as any;
@@ -89,7 +91,29 @@ test('a pushed reminder shows a notification whose Followed action marks the slo
   expect(outcome).toBe('sent');
   await expect.poll(shown).toEqual([]);
 
-  await page.goto('/');
+  // Today shows it at once (the worker tells the page), and after a reload.
+  await expect(page.locator(`.slot[data-slot="${slot.id}"]`)).toHaveAttribute('data-status', 'followed');
   await page.reload();
   await expect(page.locator(`.slot[data-slot="${slot.id}"]`)).toHaveAttribute('data-status', 'followed');
+
+  // Offline, "Skip" on the next reminder goes into Today's offline queue and is sent (once)
+  // when the network is back.
+  const next = (await api(page, '/api/v1/today')).slots.find((s: { completion_status: string | null }) => !s.completion_status);
+  await cdp.send('ServiceWorker.deliverPushMessage', {
+    origin: baseURL!, registrationId,
+    data: JSON.stringify({ ...payload, title: `${next.meal_type.name}: ${next.meal.name}`, slot_id: next.id }),
+  });
+  await expect.poll(async () => (await shown()).map((n) => n.tag)).toEqual([`slot-${next.id}`]);
+  await context.setOffline(true);
+  const queued = await worker.evaluate(async (slotId) => {
+    const sw = self as any;
+    const [n] = await sw.registration.getNotifications({ tag: `slot-${slotId}` });
+    return sw.notificationClicked(n, 'skipped');
+  }, next.id);
+  expect(queued).toBe('queued');
+  await context.setOffline(false);
+  await page.evaluate(() => dispatchEvent(new Event('online')));
+  await expect(page.locator(`.slot[data-slot="${next.id}"]`)).toHaveAttribute('data-status', 'skipped', { timeout: 15_000 });
+  const after = await api(page, '/api/v1/today');
+  expect(after.slots.find((s: { id: string }) => s.id === next.id).completion_status).toBe('skipped');
 });

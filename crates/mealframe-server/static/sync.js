@@ -99,5 +99,5 @@ export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, 
   }
 
   addEventListener('online', sync);
-  return { act, sync, showPending };
+  return { act, sync, showPending, refresh };
 }
