@@ -164,6 +164,11 @@ pub struct ReminderSettingsBody {
     /// How the nudge arrives: `push`, `email`, `both` or `off`. Default `push`.
     #[schema(value_type = String, example = "push")]
     pub nudge_channel: Value,
+    /// Local time of a daily e-mail with the day's plan, `"HH:MM"`; null or absent: none
+    /// (the default).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "07:00")]
+    pub digest_time: Option<Value>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -172,6 +177,8 @@ pub struct ReminderSettingsResponse {
     pub nudge_weekday: i32,
     pub nudge_time: String,
     pub nudge_channel: String,
+    /// The daily e-mail digest's time, or null.
+    pub digest_time: Option<String>,
     /// How many devices of this user receive push reminders.
     pub devices: usize,
 }
@@ -194,11 +201,16 @@ impl FromBody for ReminderSettings {
                 &["push", "email", "both", "off"],
             )
             .and_then(|c| NudgeChannel::parse(&c));
+        let digest = match raw.digest_time.filter(|t| !t.is_null()) {
+            Some(t) => v.meal_time("digest_time", &t).map(Some),
+            None => Some(None),
+        };
         Some(ReminderSettings {
             lead_minutes: lead? as i32,
             nudge_weekday: weekday? as i32,
             nudge_minutes: time?.minutes(),
             nudge_channel: channel?,
+            digest_minutes: digest?.map(MealTime::minutes),
         })
     }
 }
@@ -211,6 +223,10 @@ fn settings_response(s: &ReminderSettings, devices: usize) -> ReminderSettingsRe
             .map(|t| t.to_string())
             .unwrap_or_default(),
         nudge_channel: s.nudge_channel.as_str().to_owned(),
+        digest_time: s
+            .digest_minutes
+            .and_then(MealTime::from_minutes)
+            .map(|t| t.to_string()),
         devices,
     }
 }

@@ -5,7 +5,8 @@
 //! a meal reminder at the slot's local time minus the lead time (DST-correct through
 //! `TimeZoneName::instant_of`), only while the slot's time has not passed (a reminder missed
 //! while no instance ran is skipped, never sent late), only for an unmarked slot on a planned
-//! day; the planning nudge at the user's weekday and time when next week is not generated. Each
+//! day; the planning nudge at the user's weekday and time when next week is not generated; the
+//! optional daily e-mail digest of a planned day at the user's time. Each
 //! (reminder, target) is claimed in `reminder_sends` before anything is sent, so several
 //! instances and restarts send it once (`mealframe_store::accounts::reminders`).
 
@@ -109,6 +110,9 @@ pub fn check_settings(s: &ReminderSettings) -> Result<(), AppError> {
     if !(0..1440).contains(&s.nudge_minutes) {
         return Err(AppError::Invalid("nudge_time must be HH:MM".into()));
     }
+    if s.digest_minutes.is_some_and(|m| !(0..1440).contains(&m)) {
+        return Err(AppError::Invalid("digest_time must be HH:MM".into()));
+    }
     Ok(())
 }
 
@@ -190,6 +194,7 @@ async fn send_due_for(state: &AppState, user: UserId) -> AppResult<Round> {
     let now = state.now();
     let at = OffsetDateTime::from(now);
     let mut due = Vec::new();
+    let mut digest = None;
     let (owner, devices, settings) = {
         let mut r = state.db.reader().await?;
         let c = &mut r.conn();
@@ -256,6 +261,28 @@ async fn send_due_for(state: &AppState, user: UserId) -> AppResult<Round> {
                 });
             }
         }
+        if let (Some(minutes), true) = (settings.digest_minutes, state.mailer.is_on()) {
+            let due_at = tz.instant_of(today, (minutes / 60) as u8, (minutes % 60) as u8);
+            let until = tz.instant_of(today.next_day().unwrap_or(today), 0, 0);
+            if at >= due_at && at < until {
+                // A planned day only: not a No Plan day, not an empty one.
+                if let Some((_, Some(day))) = views::day(&mut c.reborrow(), user, today).await?
+                    && !day.is_override
+                    && !day.slots.is_empty()
+                {
+                    digest = Some((
+                        Due {
+                            kind: "digest",
+                            subject: today.to_string(),
+                            due_at: Timestamp::from(due_at),
+                            until: Timestamp::from(until),
+                            payload: serde_json::Value::Null,
+                        },
+                        day,
+                    ));
+                }
+            }
+        }
         (owner, devices, settings)
     };
     let mut round = Round::default();
@@ -271,6 +298,13 @@ async fn send_due_for(state: &AppState, user: UserId) -> AppResult<Round> {
             && state.mailer.is_on()
             && mail_nudge(state, user, &owner.email, d).await?
         {
+            round.mailed += 1;
+        }
+    }
+    if let Some((d, day)) = digest {
+        let link = format!("{}/", state.config.public_url.trim_end_matches('/'));
+        let mail = crate::mail::templates::daily_digest(&owner.email, &day, &link);
+        if queue_mail(state, user, &d, "daily_digest", &mail).await? {
             round.mailed += 1;
         }
     }
@@ -347,8 +381,26 @@ async fn push_one(
     Ok(())
 }
 
-/// Queue the nudge e-mail; claimed, queued and finished in one transaction (exactly once).
+/// The nudge e-mail, linking to next week's page (where one tap generates it).
 async fn mail_nudge(state: &AppState, user: UserId, to: &str, d: &Due) -> AppResult<bool> {
+    let link = format!(
+        "{}/week?start={}",
+        state.config.public_url.trim_end_matches('/'),
+        d.subject
+    );
+    let mail = crate::mail::templates::planning_nudge(to, &link);
+    queue_mail(state, user, d, "planning_nudge", &mail).await
+}
+
+/// Queue a reminder e-mail: claimed, queued in the mail outbox and finished in one transaction,
+/// so it is queued exactly once. False if it was already.
+async fn queue_mail(
+    state: &AppState,
+    user: UserId,
+    d: &Due,
+    kind: &str,
+    mail: &OutgoingMail,
+) -> AppResult<bool> {
     let key = SendKey {
         user,
         kind: d.kind,
@@ -363,21 +415,7 @@ async fn mail_nudge(state: &AppState, user: UserId, to: &str, d: &Due) -> AppRes
     if !reminders::claim(&mut c.reborrow(), &key, &claim, now, now.plus(LEASE)).await? {
         return Ok(false);
     }
-    let link = format!(
-        "{}/week?start={}",
-        state.config.public_url.trim_end_matches('/'),
-        d.subject
-    );
-    let mail: OutgoingMail = crate::mail::templates::planning_nudge(to, &link);
-    outbox::queue(
-        &mut c.reborrow(),
-        user,
-        "planning_nudge",
-        &mail,
-        now,
-        d.until,
-    )
-    .await?;
+    outbox::queue(&mut c.reborrow(), user, kind, mail, now, d.until).await?;
     reminders::finish(c, &key, &claim, now).await?;
     tx.commit().await?;
     state.wake_mail_sender();

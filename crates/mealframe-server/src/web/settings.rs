@@ -45,6 +45,8 @@ struct SettingsPage {
     nudge_weekday: i32,
     nudge_time: String,
     nudge_channel: &'static str,
+    /// The daily digest's time, empty when off.
+    digest_time: String,
     errors: Vec<String>,
 }
 
@@ -114,6 +116,11 @@ async fn page_for(
             .map(|t| t.to_string())
             .unwrap_or_default(),
         nudge_channel: reminders.nudge_channel.as_str(),
+        digest_time: reminders
+            .digest_minutes
+            .and_then(MealTime::from_minutes)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         errors,
     })
 }
@@ -178,7 +185,8 @@ pub async fn revoke_calendar_feed(
     ))
 }
 
-/// Save the reminder settings (lead time, planning nudge day, time and channel): a plain form,
+/// Save the reminder settings (lead time, planning nudge day, time and channel, daily e-mail
+/// digest time): a plain form,
 /// so it works without JavaScript; turning reminders on for a device needs the browser's push
 /// subscription, so that part is `static/app.js` and the JSON API.
 pub async fn save_reminders(
@@ -216,8 +224,20 @@ pub async fn save_reminders(
     if channel.is_none() {
         errors.push("Choose how the planning reminder reaches you.".into());
     }
-    let (Some(lead_minutes), Some(nudge_weekday), Some(time), Some(nudge_channel)) =
-        (lead, weekday, time, channel)
+    // Empty: no daily digest.
+    let digest = match fields
+        .get("digest_time")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Some(None),
+        Some(v) => MealTime::parse(v).map(Some),
+    };
+    if digest.is_none() {
+        errors.push("The daily e-mail needs a time such as 07:00, or leave it empty.".into());
+    }
+    let (Some(lead_minutes), Some(nudge_weekday), Some(time), Some(nudge_channel), Some(digest)) =
+        (lead, weekday, time, channel, digest)
     else {
         return invalid(&state, &user, &headers, errors).await;
     };
@@ -226,6 +246,7 @@ pub async fn save_reminders(
         nudge_weekday,
         nudge_minutes: time.minutes(),
         nudge_channel,
+        digest_minutes: digest.map(MealTime::minutes),
     };
     app::reminders::put_settings(&state, &user.write(), &settings).await?;
     Ok(redirect_with("/settings", "ok", "Reminder settings saved."))

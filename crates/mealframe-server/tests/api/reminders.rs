@@ -690,9 +690,9 @@ async fn reminder_settings_default_round_trip_and_refuse_bad_values() {
     let s = app.get_json(&token, "/api/v1/reminders/settings").await;
     assert_eq!(
         s,
-        json!({"lead_minutes": 10, "nudge_weekday": 7, "nudge_time": "18:00", "nudge_channel": "push", "devices": 0})
+        json!({"lead_minutes": 10, "nudge_weekday": 7, "nudge_time": "18:00", "nudge_channel": "push", "digest_time": null, "devices": 0})
     );
-    let mine = json!({"lead_minutes": 25, "nudge_weekday": 6, "nudge_time": "09:15", "nudge_channel": "both"});
+    let mine = json!({"lead_minutes": 25, "nudge_weekday": 6, "nudge_time": "09:15", "nudge_channel": "both", "digest_time": "07:05"});
     let r = app
         .put("/api/v1/reminders/settings")
         .bearer(&token)
@@ -714,6 +714,7 @@ async fn reminder_settings_default_round_trip_and_refuse_bad_values() {
         ("nudge_weekday", json!(8)),
         ("nudge_time", json!("25:00")),
         ("nudge_channel", json!("sms")),
+        ("digest_time", json!("7am")),
     ] {
         let mut body = mine.clone();
         body[field] = value;
@@ -760,4 +761,45 @@ async fn push_subscriptions_end_when_logging_out_everywhere() {
         1,
         "only bo's"
     );
+}
+
+#[tokio::test]
+async fn daily_digest_email_lists_the_days_meals_once_and_not_on_a_no_plan_day() {
+    let app = TestApp::builder().outbox().now(wed(6, 59)).build().await;
+    let lib = planned(&app, "ana@example.com", "07:30").await;
+    let before = app.mails().await.len();
+    let settings = json!({"lead_minutes": 10, "nudge_weekday": 7, "nudge_time": "18:00", "nudge_channel": "off", "digest_time": "07:00"});
+    app.put("/api/v1/reminders/settings")
+        .bearer(&lib.token)
+        .json(settings)
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    assert_eq!(round(&app).await, Round::default(), "not before 07:00");
+    app.advance(time::Duration::minutes(1));
+    assert_eq!(round(&app).await.mailed, 1);
+    app.advance(time::Duration::minutes(30));
+    assert_eq!(round(&app).await, Round::default(), "once a day");
+    let mails = app.mails().await;
+    assert_eq!(mails.len(), before + 1);
+    let mail = mails.last().unwrap();
+    assert!(
+        mail.contains("Today's meals: Wednesday 18 November"),
+        "{mail}"
+    );
+    assert!(mail.contains("07:30 Breakfast: "), "{mail}");
+    assert!(mail.contains("Lunch: "), "{mail}");
+
+    // Thursday is a No Plan day: no digest.
+    let token = app.login("ana@example.com", "correct horse").await;
+    app.put("/api/v1/weekly-plans/current/days/2026-11-19/override")
+        .bearer(&token)
+        .json(json!({"reason": "Travel"}))
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    app.clock
+        .set(Timestamp::from(datetime!(2026-11-19 07:00 UTC)));
+    assert_eq!(round(&app).await, Round::default());
+    assert_eq!(app.mails().await.len(), before + 1);
 }

@@ -1098,6 +1098,10 @@ async fn settings_reminders_section_saves_with_a_plain_form_and_offers_the_devic
     assert!(html.contains(r#"<option value="7" selected>Sunday</option>"#));
     assert!(html.contains(r#"name="nudge_time" type="time" value="18:00""#));
     assert!(html.contains(r#"<option value="push" selected>Notification</option>"#));
+    assert!(
+        html.contains(r#"name="digest_time" type="time" value="""#),
+        "no digest by default"
+    );
     // A cross-site post is refused.
     let r = app
         .post("/settings/reminders")
@@ -1110,7 +1114,7 @@ async fn settings_reminders_section_saves_with_a_plain_form_and_offers_the_devic
     let r = post_form(
         &app,
         "/settings/reminders",
-        "lead_minutes=25&nudge_weekday=6&nudge_time=09%3A15&nudge_channel=both",
+        "lead_minutes=25&nudge_weekday=6&nudge_time=09%3A15&nudge_channel=both&digest_time=07%3A05",
     )
     .await;
     assert!(r.status.is_redirection(), "{}", r.text());
@@ -1120,11 +1124,12 @@ async fn settings_reminders_section_saves_with_a_plain_form_and_offers_the_devic
     assert!(html.contains(r#"<option value="6" selected>Saturday</option>"#));
     assert!(html.contains(r#"type="time" value="09:15""#));
     assert!(html.contains(r#"<option value="both" selected>Notification and e-mail</option>"#));
+    assert!(html.contains(r#"name="digest_time" type="time" value="07:05""#));
     // Bad values: the form comes back with what is wrong, nothing saved.
     let r = post_form(
         &app,
         "/settings/reminders",
-        "lead_minutes=-3&nudge_weekday=9&nudge_time=25%3A00&nudge_channel=sms",
+        "lead_minutes=-3&nudge_weekday=9&nudge_time=25%3A00&nudge_channel=sms&digest_time=7am",
     )
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -1133,6 +1138,7 @@ async fn settings_reminders_section_saves_with_a_plain_form_and_offers_the_devic
     assert!(html.contains("Choose a day for the planning reminder."));
     assert!(html.contains("a time such as 18:00"));
     assert!(html.contains("Choose how the planning reminder reaches you."));
+    assert!(html.contains("The daily e-mail needs a time such as 07:00"));
     assert!(html.contains(r#"step="1" value="25""#), "unchanged");
 }
 

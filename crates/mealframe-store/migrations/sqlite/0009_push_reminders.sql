@@ -16,13 +16,15 @@ CREATE TABLE push_subscriptions (
 CREATE INDEX ix_push_subscriptions_user ON push_subscriptions (user_id);
 
 -- Reminder settings; a user without a row has the defaults (10 minutes before a meal; the
--- planning nudge on Sunday, weekday 7 = Sunday as in ISO 8601, at 18:00, by push).
+-- planning nudge on Sunday, weekday 7 = Sunday as in ISO 8601, at 18:00, by push; no daily
+-- e-mail digest).
 CREATE TABLE reminder_settings (
     user_id BLOB PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
     lead_minutes INTEGER NOT NULL CHECK (lead_minutes BETWEEN 0 AND 240),
     nudge_weekday INTEGER NOT NULL CHECK (nudge_weekday BETWEEN 1 AND 7),
     nudge_minutes INTEGER NOT NULL CHECK (nudge_minutes BETWEEN 0 AND 1439),
     nudge_channel TEXT NOT NULL CHECK (nudge_channel IN ('push', 'email', 'both', 'off')),
+    digest_minutes INTEGER CHECK (digest_minutes BETWEEN 0 AND 1439),  -- NULL = no digest
     updated_at INTEGER NOT NULL
 );
 
@@ -32,8 +34,8 @@ CREATE TABLE reminder_settings (
 -- has run out; done_at ends it (sent, or given up).
 CREATE TABLE reminder_sends (
     user_id BLOB NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL CHECK (kind IN ('meal', 'nudge')),
-    subject TEXT NOT NULL,               -- the slot id (meal) or next week's Monday (nudge)
+    kind TEXT NOT NULL CHECK (kind IN ('meal', 'nudge', 'digest')),
+    subject TEXT NOT NULL,               -- the slot id (meal), next week's Monday (nudge), the day (digest)
     target TEXT NOT NULL,
     due_at INTEGER NOT NULL,
     claim TEXT,

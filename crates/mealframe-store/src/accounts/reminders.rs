@@ -61,6 +61,9 @@ pub struct ReminderSettings {
     /// The nudge's local time, minutes after midnight.
     pub nudge_minutes: i32,
     pub nudge_channel: NudgeChannel,
+    /// The daily e-mail digest of the day's plan at this local time (minutes after midnight);
+    /// `None`: no digest.
+    pub digest_minutes: Option<i32>,
 }
 
 impl Default for ReminderSettings {
@@ -70,6 +73,7 @@ impl Default for ReminderSettings {
             nudge_weekday: 7,
             nudge_minutes: 18 * 60,
             nudge_channel: NudgeChannel::Push,
+            digest_minutes: None,
         }
     }
 }
@@ -78,18 +82,21 @@ impl Default for ReminderSettings {
 pub async fn settings(c: &mut Conn<'_>, user: UserId) -> Result<ReminderSettings> {
     let row = fetch_optional!(
         c,
-        (i32, i32, i32, String),
-        "SELECT lead_minutes, nudge_weekday, nudge_minutes, nudge_channel
+        (i32, i32, i32, String, Option<i32>),
+        "SELECT lead_minutes, nudge_weekday, nudge_minutes, nudge_channel, digest_minutes
          FROM reminder_settings WHERE user_id = $1",
         user.uuid()
     )?;
     Ok(match row {
-        Some((lead_minutes, nudge_weekday, nudge_minutes, channel)) => ReminderSettings {
-            lead_minutes,
-            nudge_weekday,
-            nudge_minutes,
-            nudge_channel: NudgeChannel::parse(&channel).unwrap_or(NudgeChannel::Off),
-        },
+        Some((lead_minutes, nudge_weekday, nudge_minutes, channel, digest_minutes)) => {
+            ReminderSettings {
+                lead_minutes,
+                nudge_weekday,
+                nudge_minutes,
+                nudge_channel: NudgeChannel::parse(&channel).unwrap_or(NudgeChannel::Off),
+                digest_minutes,
+            }
+        }
         None => ReminderSettings::default(),
     })
 }
@@ -103,30 +110,33 @@ pub async fn put_settings(
 ) -> Result<()> {
     execute!(
         c,
-        "INSERT INTO reminder_settings (user_id, lead_minutes, nudge_weekday, nudge_minutes, nudge_channel, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO reminder_settings (user_id, lead_minutes, nudge_weekday, nudge_minutes, nudge_channel, digest_minutes, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (user_id) DO UPDATE SET lead_minutes = excluded.lead_minutes,
              nudge_weekday = excluded.nudge_weekday, nudge_minutes = excluded.nudge_minutes,
-             nudge_channel = excluded.nudge_channel, updated_at = excluded.updated_at",
+             nudge_channel = excluded.nudge_channel, digest_minutes = excluded.digest_minutes,
+             updated_at = excluded.updated_at",
         user.uuid(),
         s.lead_minutes,
         s.nudge_weekday,
         s.nudge_minutes,
         s.nudge_channel.as_str(),
+        s.digest_minutes,
         now
     )?;
     Ok(())
 }
 
 /// Active users who may get a reminder: those with a push subscription, and those who chose an
-/// e-mail planning nudge.
+/// e-mail planning nudge or the daily digest.
 pub async fn recipients(c: &mut Conn<'_>) -> Result<Vec<UserId>> {
     let rows = fetch_all!(
         c,
         (Uuid,),
         "SELECT id FROM users WHERE is_active AND (
              id IN (SELECT user_id FROM push_subscriptions)
-             OR id IN (SELECT user_id FROM reminder_settings WHERE nudge_channel IN ('email', 'both')))
+             OR id IN (SELECT user_id FROM reminder_settings
+                       WHERE nudge_channel IN ('email', 'both') OR digest_minutes IS NOT NULL))
          ORDER BY id"
     )?;
     Ok(rows.into_iter().map(|(id,)| UserId(id)).collect())
@@ -136,9 +146,9 @@ pub async fn recipients(c: &mut Conn<'_>) -> Result<Vec<UserId>> {
 #[derive(Debug, Clone)]
 pub struct SendKey<'a> {
     pub user: UserId,
-    /// `"meal"` or `"nudge"`.
+    /// `"meal"`, `"nudge"` or `"digest"`.
     pub kind: &'a str,
-    /// The slot id (meal) or next week's Monday (nudge).
+    /// The slot id (meal), next week's Monday (nudge) or the day (digest).
     pub subject: &'a str,
     pub target: &'a str,
     pub due_at: Timestamp,

@@ -131,6 +131,7 @@ async fn reminder_settings_default_until_saved_and_out_of_range_values_break_a_c
         nudge_weekday: 6,
         nudge_minutes: 9 * 60,
         nudge_channel: NudgeChannel::Both,
+        digest_minutes: Some(7 * 60),
     };
     reminders::put_settings(c, alice, &mine, at(1))
         .await
@@ -173,11 +174,20 @@ async fn recipients_are_active_users_with_a_subscription_or_an_email_nudge() {
         ..ReminderSettings::default()
     };
     reminders::put_settings(c, bob, &email, t0()).await.unwrap();
+    let eve = user(c, "eve@example.org").await;
+    let digest = ReminderSettings {
+        nudge_channel: NudgeChannel::Off,
+        digest_minutes: Some(420),
+        ..ReminderSettings::default()
+    };
+    reminders::put_settings(c, eve, &digest, t0())
+        .await
+        .unwrap();
     push_subscriptions::upsert(c, dave, &sub("https://push.example/d"), t0())
         .await
         .unwrap();
     users::set_active(c, dave, false, t0()).await.unwrap();
-    let mut want = vec![alice, bob];
+    let mut want = vec![alice, bob, eve];
     want.sort_by_key(|u| u.uuid());
     assert_eq!(reminders::recipients(c).await.unwrap(), want);
 }
