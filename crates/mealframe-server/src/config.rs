@@ -93,6 +93,17 @@ pub struct Settings {
     pub max_upload_bytes: usize,
     /// If set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
+    /// The VAPID private key of Web Push reminders (a P-256 scalar, 32 bytes base64url); default:
+    /// generated once into `{data_dir}/vapid.key`. Changing it ends every push subscription.
+    pub vapid_private_key: Option<String>,
+    /// A file holding the VAPID private key instead (a container secret).
+    pub vapid_private_key_file: Option<PathBuf>,
+    /// Who push services may contact about our pushes (`mailto:` or `https:`); default:
+    /// `mailto:` the address of `mail_from`, or the public URL.
+    pub vapid_subject: Option<String>,
+    /// Accept push endpoints over plain http to 127.0.0.1 (tests only; real push services are
+    /// https).
+    pub push_allow_http_loopback: bool,
     pub log_format: LogFormat,
     pub log_level: String,
     /// Reported by `/health` as `version`.
@@ -152,6 +163,10 @@ impl Default for Settings {
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 5 * 1024 * 1024,
             metrics_token: None,
+            vapid_private_key: None,
+            vapid_private_key_file: None,
+            vapid_subject: None,
+            push_allow_http_loopback: false,
             log_format: LogFormat::Auto,
             log_level: "info".into(),
             api_version: "0.1.0".into(),
@@ -196,6 +211,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
     pub metrics_token: Option<String>,
+    /// The configured VAPID private key (base64url); `None`: the one in the data dir.
+    pub vapid_private_key: Option<String>,
+    /// `mailto:…` or `https://…`.
+    pub vapid_subject: String,
+    pub push_allow_http_loopback: bool,
     pub log_format: LogFormat,
     pub log_level: String,
     pub api_version: String,
@@ -275,6 +295,21 @@ fn is_loopback_host(url: &str) -> bool {
     let rest = url.split("://").nth(1).unwrap_or(url);
     let host = rest.split(['/', ':']).next().unwrap_or("");
     host == "localhost" || host == "127.0.0.1" || rest.starts_with("[::1]")
+}
+
+/// `mailto:` the sender address of `MEALFRAME_MAIL_FROM` (`Name <a@b>` or `a@b`), or the public
+/// URL when it has none or the address is the placeholder default.
+fn default_vapid_subject(mail_from: &str, public_url: &str) -> String {
+    let address = match (mail_from.find('<'), mail_from.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &mail_from[a + 1..b],
+        _ => mail_from,
+    }
+    .trim();
+    if address.contains('@') && !address.ends_with(".local") && !address.contains(' ') {
+        format!("mailto:{address}")
+    } else {
+        public_url.to_owned()
+    }
 }
 
 impl Settings {
@@ -385,6 +420,37 @@ impl Settings {
                     .unwrap_or_else(|| self.data_dir.join("photos")),
             ),
         };
+        let vapid_private_key = match (
+            nonempty(&self.vapid_private_key),
+            self.vapid_private_key_file
+                .filter(|p| !p.as_os_str().is_empty()),
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(
+                    "set MEALFRAME_VAPID_PRIVATE_KEY or MEALFRAME_VAPID_PRIVATE_KEY_FILE, not both"
+                        .into(),
+                );
+            }
+            (Some(key), None) => Some(key),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(&path)
+                    .map_err(|e| {
+                        format!("MEALFRAME_VAPID_PRIVATE_KEY_FILE {}: {e}", path.display())
+                    })?
+                    .trim()
+                    .to_owned(),
+            ),
+            (None, None) => None,
+        };
+        let vapid_subject = match nonempty(&self.vapid_subject) {
+            Some(s) if s.starts_with("mailto:") || s.starts_with("https://") => s,
+            Some(s) => {
+                return Err(format!(
+                    "MEALFRAME_VAPID_SUBJECT: expected mailto:… or https://…, got {s:?}"
+                ));
+            }
+            None => default_vapid_subject(&self.mail_from, &public_url),
+        };
         Ok(Config {
             addr,
             data_dir: self.data_dir,
@@ -431,6 +497,9 @@ impl Settings {
             max_body_bytes: self.max_body_bytes.max(1024),
             max_upload_bytes: self.max_upload_bytes.max(1024),
             metrics_token: nonempty(&self.metrics_token),
+            vapid_private_key,
+            vapid_subject,
+            push_allow_http_loopback: self.push_allow_http_loopback,
             log_format: self.log_format,
             log_level: self.log_level,
             api_version: self.api_version,
@@ -496,6 +565,30 @@ mod tests {
         );
         assert_eq!(c.login_rate, Rate::parse("5/minute").unwrap());
         assert!(c.google.is_none());
+        assert_eq!(c.vapid_subject, "http://127.0.0.1:8080");
+        assert!(c.vapid_private_key.is_none());
+    }
+
+    #[test]
+    fn the_vapid_subject_defaults_to_the_mail_sender() {
+        let s = Settings {
+            mail_from: "Meals <meals@example.org>".into(),
+            ..Settings::default()
+        };
+        assert_eq!(
+            s.validate().unwrap().vapid_subject,
+            "mailto:meals@example.org"
+        );
+        let s = Settings {
+            vapid_subject: Some("ftp://x".into()),
+            ..Settings::default()
+        };
+        assert!(
+            s.validate()
+                .err()
+                .unwrap()
+                .contains("MEALFRAME_VAPID_SUBJECT")
+        );
     }
 
     #[test]

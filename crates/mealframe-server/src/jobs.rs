@@ -13,10 +13,15 @@
 //! * The capture worker (only with AI capture configured): runs queued photo, voice and text
 //!   captures (`app::capture_queue::run_once`), at once when a capture wakes it, otherwise every
 //!   few seconds (retries coming due, other instances' jobs, leases run out after a crash).
+//! * The reminder scheduler: sends due meal reminders and planning nudges
+//!   (`app::reminders::send_due`) every 30 seconds, at once when someone's reminders changed.
+//!   Each reminder is claimed in the database before it is sent, so instances never both send.
 
 use std::time::Duration;
 
-use mealframe_store::accounts::{idempotency, login_attempts, mail_outbox, oauth, sessions};
+use mealframe_store::accounts::{
+    idempotency, login_attempts, mail_outbox, oauth, reminders, sessions,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -31,6 +36,8 @@ const MAIL_POLL: Duration = Duration::from_secs(5);
 const CAPTURE_POLL: Duration = Duration::from_secs(5);
 /// How often the grocery-line reader looks without being woken.
 const GROCERY_POLL: Duration = Duration::from_secs(10);
+/// How often the reminder scheduler looks without being woken (a reminder is at most this late).
+const REMINDER_POLL: Duration = Duration::from_secs(30);
 
 pub async fn housekeeping_once(state: &AppState) -> Result<(), String> {
     let now = state.now();
@@ -51,6 +58,11 @@ pub async fn housekeeping_once(state: &AppState) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     mail_outbox::purge_requests_before(&mut tx.conn(), now.minus(time::Duration::days(1)))
+        .await
+        .map_err(|e| e.to_string())?;
+    // Long past their slot or week: a reminder is never sent after its meal, a nudge never after
+    // its week began.
+    reminders::purge_before(&mut tx.conn(), now.minus(time::Duration::days(30)))
         .await
         .map_err(|e| e.to_string())?;
     tx.commit().await.map_err(|e| e.to_string())?;
@@ -173,6 +185,25 @@ pub async fn run_capture_worker(state: AppState, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = state.capture_wake.notified() => {}
             _ = tokio::time::sleep(CAPTURE_POLL) => {}
+        }
+    }
+}
+
+/// Run the reminder scheduler until `stop` is cancelled. A stop does not wait for a slow push
+/// service: a reminder claimed by a round cut short goes out from another round once its lease
+/// has run out (if its meal is still ahead).
+pub async fn run_reminders(state: AppState, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            done = crate::app::reminders::send_due(&state) => if let Err(e) = done {
+                tracing::warn!(error = %e, "reminder scheduler failed; will try again");
+            },
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = state.reminder_wake.notified() => {}
+            _ = tokio::time::sleep(REMINDER_POLL) => {}
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod extract;
 pub mod jobs;
 pub mod mail;
 pub mod photos;
+pub mod push;
 pub mod router;
 pub mod state;
 pub mod web;
@@ -63,6 +64,7 @@ pub async fn build_state(config: Config) -> Result<AppState, String> {
             clock: Arc::new(platform::clock::SystemClock),
             jwt_secret: secret,
             mailer: None,
+            vapid_private_key: None,
         },
     )
 }
@@ -113,6 +115,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let mail_sender = tokio::spawn(jobs::run_mail_sender(state.clone(), stop.clone()));
     let grocery_reader = tokio::spawn(jobs::run_grocery_reader(state.clone(), stop.clone()));
     let capture_worker = tokio::spawn(jobs::run_capture_worker(state.clone(), stop.clone()));
+    let reminders = tokio::spawn(jobs::run_reminders(state.clone(), stop.clone()));
     let db = state.db.clone();
     let app = router::router(state);
     axum::serve(
@@ -127,6 +130,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
     let _ = mail_sender.await;
     let _ = grocery_reader.await;
     let _ = capture_worker.await;
+    let _ = reminders.await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

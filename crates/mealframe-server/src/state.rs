@@ -19,6 +19,7 @@ use crate::{
     config::Config,
     mail::Mailer,
     photos::Photos,
+    push::{self, PushSender, VapidKey},
 };
 
 #[derive(Clone)]
@@ -46,6 +47,10 @@ pub struct Inner {
     pub grocery_wake: tokio::sync::Notify,
     /// Wakes this instance's capture worker when a capture was queued or retried.
     pub capture_wake: tokio::sync::Notify,
+    /// Web Push: the VAPID key and the client that posts to push services.
+    pub push: PushSender,
+    /// Wakes this instance's reminder scheduler when someone's reminders changed.
+    pub reminder_wake: tokio::sync::Notify,
 }
 
 impl Deref for AppState {
@@ -61,6 +66,9 @@ pub struct Parts {
     pub clock: Arc<dyn Clock>,
     pub jwt_secret: String,
     pub mailer: Option<Mailer>,
+    /// The VAPID private key (base64url); `None`: configured or kept in the data dir
+    /// (`push::load_key`).
+    pub vapid_private_key: Option<String>,
 }
 
 impl AppState {
@@ -147,6 +155,11 @@ impl AppState {
             });
         let photos = Photos::from_config(&config.photos)?;
         let jwt = JwtKeys::new(&parts.jwt_secret, config.access_token_ttl);
+        let vapid = match &parts.vapid_private_key {
+            Some(k) => VapidKey::from_base64(k)?,
+            None => push::load_key(&config)?,
+        };
+        let push = PushSender::new(&config, vapid)?;
         Ok(AppState(Arc::new(Inner {
             db: parts.db,
             config,
@@ -162,6 +175,8 @@ impl AppState {
             mail_wake: tokio::sync::Notify::new(),
             grocery_wake: tokio::sync::Notify::new(),
             capture_wake: tokio::sync::Notify::new(),
+            push,
+            reminder_wake: tokio::sync::Notify::new(),
         })))
     }
 
@@ -172,6 +187,11 @@ impl AppState {
     /// Have the mail sender look at the outbox now (call after committing queued mail).
     pub fn wake_mail_sender(&self) {
         self.mail_wake.notify_one();
+    }
+
+    /// Have the reminder scheduler look again now (after a change to someone's reminders).
+    pub fn wake_reminders(&self) {
+        self.reminder_wake.notify_one();
     }
 
     /// Whether new accounts must confirm their address (only when mail can actually be sent).

@@ -92,3 +92,98 @@ self.addEventListener('message', (e) => {
     })());
   }
 });
+
+// ----- reminders (Web Push) ----------------------------------------------------------------------
+// A push carries a JSON payload the server encrypted to this browser (`app::reminders`): a meal
+// reminder with "Followed" / "Skip" actions, or the planning nudge. An action marks the slot
+// through the same idempotent write as Today's offline queue (POST …/complete with an
+// Idempotency-Key); offline, the write goes into that queue (IndexedDB `mealframe`/`queue`) and
+// Today sends it when it next opens. A plain tap opens (or focuses) the payload's page.
+
+const ACTIONS = { followed: 'Followed', skipped: 'Skip' };
+
+self.addEventListener('push', (e) => {
+  let p = {};
+  try { p = e.data ? e.data.json() : {}; } catch { /* not JSON: show a plain reminder */ }
+  const options = {
+    body: p.body || '',
+    icon: '/static/icons/icon-192.png',
+    badge: '/static/icons/icon-192.png',
+    tag: p.slot_id ? `slot-${p.slot_id}` : (p.kind || 'mealframe'),
+    data: p,
+    actions: (p.actions || []).filter((a) => ACTIONS[a]).map((a) => ({ action: a, title: ACTIONS[a] })),
+  };
+  e.waitUntil(self.registration.showNotification(p.title || 'MealFrame', options));
+});
+
+function queueDb() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open('mealframe', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('queue', { keyPath: 'seq', autoIncrement: true });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function enqueue(action) {
+  const d = await queueDb();
+  await new Promise((resolve, reject) => {
+    const t = d.transaction('queue', 'readwrite');
+    t.objectStore('queue').add(action);
+    t.oncomplete = resolve;
+    t.onerror = () => reject(t.error);
+  });
+}
+
+/** Mark the slot of a reminder; returns 'sent', 'queued' or 'refused'. */
+async function markFromNotification(data, status) {
+  const step = {
+    method: 'POST',
+    path: `/api/v1/slots/${data.slot_id}/complete`,
+    body: { status, actual_meal_id: null },
+    key: self.crypto.randomUUID(),
+  };
+  let resp = null;
+  try {
+    resp = await fetch(step.path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'Idempotency-Key': step.key, Accept: 'application/json' },
+      body: JSON.stringify(step.body),
+    });
+  } catch { /* offline */ }
+  if (resp && resp.ok) return 'sent';
+  if (resp && !([401, 408, 409, 425, 429].includes(resp.status) || resp.status >= 500)) return 'refused';
+  const user = await currentUser();
+  if (!user) return 'refused';
+  await enqueue({
+    kind: 'mark', label: `Marked as ${status === 'followed' ? 'Followed' : 'Skipped'}`, slot: data.slot_id, status,
+    steps: [step], vars: {}, done: 0, user, created: Date.now(),
+  });
+  return 'queued';
+}
+
+async function openPage(url) {
+  const target = new URL(url || '/', self.location.origin);
+  for (const c of await self.clients.matchAll({ type: 'window', includeUncontrolled: true })) {
+    if (new URL(c.url).pathname === target.pathname && 'focus' in c) return c.focus();
+  }
+  return self.clients.openWindow(target.href);
+}
+
+/** What a click on `notification` (its button `action`, or '' for the body) does. */
+async function notificationClicked(notification, action) {
+  const data = notification.data || {};
+  notification.close();
+  if (ACTIONS[action] && data.slot_id) {
+    const outcome = await markFromNotification(data, action);
+    for (const c of await self.clients.matchAll({ type: 'window' })) c.postMessage({ type: 'reminder-marked', outcome, slot: data.slot_id });
+    return outcome;
+  }
+  await openPage(data.url);
+  return 'opened';
+}
+
+self.addEventListener('notificationclick', (e) => {
+  e.waitUntil(notificationClicked(e.notification, e.action));
+});

@@ -515,3 +515,11 @@ function watchEstimates() {
 watchEstimates();
 
 sync.showPending().then(sync.sync);
+
+// A reminder's "Followed" / "Skip" marked a slot from its notification (the service worker): show
+// it — sent already (reload from the server) or queued offline (send it, which reloads).
+navigator.serviceWorker?.addEventListener('message', (e) => {
+  if (e.data?.type !== 'reminder-marked') return;
+  if (e.data.outcome === 'queued') sync.sync();
+  else if (e.data.outcome === 'sent') sync.refresh();
+});

@@ -17,7 +17,7 @@ use mealframe_core::{email::Email, ids::UserId, password::NewPassword, tz::TimeZ
 use mealframe_store::{
     StoreError,
     accounts::{
-        login_attempts, mail_outbox, sessions,
+        login_attempts, mail_outbox, push_subscriptions, sessions,
         tokens::{self, EmailTokenKind, RevokeReason},
         users::{self, AuthProvider, NewUser, User},
     },
@@ -477,12 +477,14 @@ pub async fn logout(
     Ok(())
 }
 
-/// End every session of the user, everywhere.
+/// End every session of the user, everywhere (and their reminders on every device).
 pub async fn logout_all(state: &AppState, user: UserId) -> AccountResult<()> {
     let mut tx = state.db.begin().await?;
     tokens::revoke_all_refresh(&mut tx.conn(), user, RevokeReason::LogoutAll, None).await?;
     sessions::delete_all(&mut tx.conn(), user, None).await?;
     users::bump_token_generation(&mut tx.conn(), user).await?;
+    // Reminders show the plan on the lock screen: devices signed out stop getting them.
+    push_subscriptions::delete_all(&mut tx.conn(), user).await?;
     tx.commit().await?;
     Ok(())
 }

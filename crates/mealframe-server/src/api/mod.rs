@@ -18,6 +18,7 @@ pub mod meal_types;
 pub mod meals;
 mod params;
 pub(crate) mod planning_errors;
+pub mod reminders;
 pub mod stats;
 pub mod week_plans;
 pub mod weekly;
@@ -59,6 +60,7 @@ use crate::state::AppState;
         (name = "Stats", description = "Adherence, streaks, macros"),
         (name = "Grocery List", description = "What the plan needs from the shop, checkable"),
         (name = "Calendar Feed", description = "The secret iCalendar feed address (`GET /calendar/{token}.ics`)"),
+        (name = "Reminders", description = "Web Push meal reminders and the planning nudge"),
     )
 )]
 struct ApiDoc;
@@ -114,6 +116,9 @@ pub fn documented_routes(upload_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(analytics::pageview))
         .routes(routes!(export::export))
         .routes(routes!(calendar::create_or_rotate, calendar::revoke))
+        .routes(routes!(reminders::key))
+        .routes(routes!(reminders::subscribe, reminders::unsubscribe))
+        .routes(routes!(reminders::get_settings, reminders::put_settings))
         .routes(routes!(daily::today))
         .routes(routes!(daily::yesterday))
         .routes(routes!(daily::add_adhoc))

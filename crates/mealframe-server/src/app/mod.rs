@@ -22,6 +22,7 @@ pub mod limits;
 pub mod meal_photos;
 pub mod meals;
 pub mod planning;
+pub mod reminders;
 pub mod starter;
 pub mod stats;
 pub mod today;

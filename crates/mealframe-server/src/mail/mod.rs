@@ -11,7 +11,7 @@
 //! secret link) and never fail the request that triggered them.
 
 pub mod outbox;
-mod templates;
+pub mod templates;
 
 use std::path::PathBuf;
 

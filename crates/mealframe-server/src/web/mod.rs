@@ -144,6 +144,7 @@ pub fn routes(upload_limit: usize) -> Router<AppState> {
         .route("/settings/password", post(settings::change_password))
         .route("/settings/logout-all", post(settings::logout_all))
         .route("/settings/delete", post(settings::delete_account))
+        .route("/settings/reminders", post(settings::save_reminders))
         .route("/settings/calendar", post(settings::create_calendar_feed))
         .route(
             "/settings/calendar/revoke",

@@ -1,5 +1,5 @@
 //! Settings (reached from the sidebar, and from Setup on phones): profile, time zone, theme,
-//! the calendar feed, password, sessions, data export and account deletion.
+//! reminders, the calendar feed, password, sessions, data export and account deletion.
 
 use askama::Template;
 use axum::{
@@ -7,7 +7,8 @@ use axum::{
     http::{HeaderMap, HeaderValue, header},
     response::{IntoResponse, Response},
 };
-use mealframe_core::{password::NewPassword, tz::TimeZoneName};
+use mealframe_core::{meal_time::MealTime, password::NewPassword, tz::TimeZoneName};
+use mealframe_store::accounts::reminders::{NudgeChannel, ReminderSettings};
 use serde_json::{Value, json};
 
 use super::{
@@ -38,8 +39,37 @@ struct SettingsPage {
     feed_url: Option<String>,
     /// This month's AI capture use, when AI capture is on: `(calls, "$0.12")`.
     ai_month: Option<(i64, String)>,
+    /// The VAPID public key this browser subscribes with (reminders on this device).
+    push_key: String,
+    /// Devices of this user that receive push reminders.
+    push_devices: usize,
+    lead_minutes: i32,
+    nudge_weekday: i32,
+    nudge_time: String,
+    nudge_channel: &'static str,
+    /// The daily digest's time, empty when off.
+    digest_time: String,
     errors: Vec<String>,
 }
+
+/// The nudge weekday choices: ISO number and name.
+const WEEKDAYS: [(i32, &str); 7] = [
+    (1, "Monday"),
+    (2, "Tuesday"),
+    (3, "Wednesday"),
+    (4, "Thursday"),
+    (5, "Friday"),
+    (6, "Saturday"),
+    (7, "Sunday"),
+];
+
+/// The nudge channel choices: value and label.
+const CHANNELS: [(&str, &str); 4] = [
+    ("push", "Notification"),
+    ("email", "E-mail"),
+    ("both", "Notification and e-mail"),
+    ("off", "Off"),
+];
 
 /// Every IANA zone name the bundled database knows, sorted.
 fn zones() -> &'static [String] {
@@ -63,6 +93,7 @@ async fn page_for(
     errors: Vec<String>,
 ) -> Result<SettingsPage, PageError> {
     let u = &user.user;
+    let (reminders, devices) = app::reminders::settings(state, user.id()).await?;
     Ok(SettingsPage {
         layout: Layout::new("Settings", "settings", Some(user), headers).wide(),
         email: u.email.clone(),
@@ -86,6 +117,19 @@ async fn page_for(
             }
             None => None,
         },
+        push_key: app::reminders::public_key(state),
+        push_devices: devices.len(),
+        lead_minutes: reminders.lead_minutes,
+        nudge_weekday: reminders.nudge_weekday,
+        nudge_time: MealTime::from_minutes(reminders.nudge_minutes)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        nudge_channel: reminders.nudge_channel.as_str(),
+        digest_time: reminders
+            .digest_minutes
+            .and_then(MealTime::from_minutes)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         errors,
     })
 }
@@ -148,6 +192,73 @@ pub async fn revoke_calendar_feed(
         "ok",
         "Calendar feed turned off; its address no longer works.",
     ))
+}
+
+/// Save the reminder settings (lead time, planning nudge day, time and channel, daily e-mail
+/// digest time): a plain form,
+/// so it works without JavaScript; turning reminders on for a device needs the browser's push
+/// subscription, so that part is `static/app.js` and the JSON API.
+pub async fn save_reminders(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    headers: HeaderMap,
+    fields: Fields,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let mut errors = Vec::new();
+    let lead = fields
+        .get("lead_minutes")
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        .filter(|m| (0..=app::reminders::MAX_LEAD_MINUTES).contains(m));
+    if lead.is_none() {
+        errors.push(format!(
+            "Remind me: a number of minutes from 0 to {}.",
+            app::reminders::MAX_LEAD_MINUTES
+        ));
+    }
+    let weekday = fields
+        .get("nudge_weekday")
+        .and_then(|v| v.parse::<i32>().ok())
+        .filter(|d| (1..=7).contains(d));
+    if weekday.is_none() {
+        errors.push("Choose a day for the planning reminder.".into());
+    }
+    let time = fields
+        .get("nudge_time")
+        .and_then(|v| MealTime::parse(v.trim()));
+    if time.is_none() {
+        errors.push("The planning reminder needs a time such as 18:00.".into());
+    }
+    let channel = fields.get("nudge_channel").and_then(NudgeChannel::parse);
+    if channel.is_none() {
+        errors.push("Choose how the planning reminder reaches you.".into());
+    }
+    // Empty: no daily digest.
+    let digest = match fields
+        .get("digest_time")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => Some(None),
+        Some(v) => MealTime::parse(v).map(Some),
+    };
+    if digest.is_none() {
+        errors.push("The daily e-mail needs a time such as 07:00, or leave it empty.".into());
+    }
+    let (Some(lead_minutes), Some(nudge_weekday), Some(time), Some(nudge_channel), Some(digest)) =
+        (lead, weekday, time, channel, digest)
+    else {
+        return invalid(&state, &user, &headers, errors).await;
+    };
+    let settings = ReminderSettings {
+        lead_minutes,
+        nudge_weekday,
+        nudge_minutes: time.minutes(),
+        nudge_channel,
+        digest_minutes: digest.map(MealTime::minutes),
+    };
+    app::reminders::put_settings(&state, &user.write(), &settings).await?;
+    Ok(redirect_with("/settings", "ok", "Reminder settings saved."))
 }
 
 pub async fn save_preferences(

@@ -116,6 +116,7 @@ impl Builder {
             clock: clock.clone(),
             jwt_secret: "test-jwt-secret".into(),
             mailer,
+            vapid_private_key: None,
         };
         let state = AppState::build(config, parts).expect("state");
         let router = mealframe_server::router::router(state.clone());
@@ -222,6 +223,8 @@ impl TestApp {
             clock: self.clock.clone(),
             jwt_secret: "test-jwt-secret".into(),
             mailer: None,
+            // The same server key (the data dir of a test app is gone after it started).
+            vapid_private_key: Some(self.state.push.key().private_b64().to_owned()),
         };
         AppState::build(self.state.config.clone(), parts).expect("state")
     }

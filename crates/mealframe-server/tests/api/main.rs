@@ -31,5 +31,6 @@ mod planning_today;
 mod planning_view_cache;
 mod platform;
 mod platform_idempotency;
+mod reminders;
 mod web_pages;
 mod web_today_week;

@@ -1074,3 +1074,88 @@ async fn settings_calendar_feed_is_created_rotated_and_turned_off_with_plain_for
     let html = app.get("/settings").send().await.text();
     assert!(html.contains("No feed yet."));
 }
+
+#[tokio::test]
+async fn settings_reminders_section_saves_with_a_plain_form_and_offers_the_device_switch() {
+    let app = TestApp::new().await;
+    sign_in(&app, "ana@example.com").await;
+    let html = app.get("/settings").send().await.text();
+    assert!(
+        html.contains(r#"<h2 id="reminders-title">Reminders</h2>"#),
+        "{html}"
+    );
+    // The device switch waits for JavaScript (it needs the browser's push subscription) and
+    // carries the server's key; no inline script.
+    let key = app.get("/api/v1/push/key").send().await.json()["public_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(html.contains(&format!(r#"data-push-key="{key}""#)));
+    assert!(html.contains("data-push-toggle aria-pressed=\"false\" hidden"));
+    assert!(html.contains("0 devices receive your reminders."));
+    // Defaults.
+    assert!(html.contains(r#"name="lead_minutes" type="number" inputmode="numeric" min="0" max="240" step="1" value="10""#));
+    assert!(html.contains(r#"<option value="7" selected>Sunday</option>"#));
+    assert!(html.contains(r#"name="nudge_time" type="time" value="18:00""#));
+    assert!(html.contains(r#"<option value="push" selected>Notification</option>"#));
+    assert!(
+        html.contains(r#"name="digest_time" type="time" value="""#),
+        "no digest by default"
+    );
+    // A cross-site post is refused.
+    let r = app
+        .post("/settings/reminders")
+        .header("origin", "https://evil.example")
+        .raw(FORM, "lead_minutes=5")
+        .send()
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Save.
+    let r = post_form(
+        &app,
+        "/settings/reminders",
+        "lead_minutes=25&nudge_weekday=6&nudge_time=09%3A15&nudge_channel=both&digest_time=07%3A05",
+    )
+    .await;
+    assert!(r.status.is_redirection(), "{}", r.text());
+    let html = app.get("/settings").send().await.text();
+    assert!(html.contains("Reminder settings saved."));
+    assert!(html.contains(r#"step="1" value="25""#));
+    assert!(html.contains(r#"<option value="6" selected>Saturday</option>"#));
+    assert!(html.contains(r#"type="time" value="09:15""#));
+    assert!(html.contains(r#"<option value="both" selected>Notification and e-mail</option>"#));
+    assert!(html.contains(r#"name="digest_time" type="time" value="07:05""#));
+    // Bad values: the form comes back with what is wrong, nothing saved.
+    let r = post_form(
+        &app,
+        "/settings/reminders",
+        "lead_minutes=-3&nudge_weekday=9&nudge_time=25%3A00&nudge_channel=sms&digest_time=7am",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text();
+    assert!(html.contains("a number of minutes from 0 to 240"), "{html}");
+    assert!(html.contains("Choose a day for the planning reminder."));
+    assert!(html.contains("a time such as 18:00"));
+    assert!(html.contains("Choose how the planning reminder reaches you."));
+    assert!(html.contains("The daily e-mail needs a time such as 07:00"));
+    assert!(html.contains(r#"step="1" value="25""#), "unchanged");
+}
+
+#[tokio::test]
+async fn service_worker_shows_reminders_and_marks_slots_from_their_actions() {
+    let app = TestApp::new().await;
+    let sw = app.get("/sw.js").send().await.text();
+    for needle in [
+        "addEventListener('push'",
+        "showNotification(",
+        "addEventListener('notificationclick'",
+        "{ followed: 'Followed', skipped: 'Skip' }",
+        "/api/v1/slots/${data.slot_id}/complete",
+        "'Idempotency-Key': step.key",
+        "indexedDB.open('mealframe', 1)",
+        "openWindow(",
+    ] {
+        assert!(sw.contains(needle), "sw.js lacks {needle}");
+    }
+}

@@ -6,6 +6,8 @@ pub mod login_attempts;
 pub mod mail_outbox;
 pub mod oauth;
 pub mod pageviews;
+pub mod push_subscriptions;
+pub mod reminders;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

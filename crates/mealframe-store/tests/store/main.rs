@@ -22,4 +22,5 @@ mod data_version;
 mod grocery;
 mod library;
 mod plans;
+mod reminders;
 mod support;
