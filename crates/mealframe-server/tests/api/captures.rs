@@ -92,6 +92,29 @@ async fn upload(app: &TestApp, token: &str, parts: &[Part<'_>]) -> Resp {
         .await
 }
 
+/// A fake model server whose every chat completion answers `content`.
+async fn model_answering(content: &str) -> MockServer {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(completion(content))
+        .mount(&fake)
+        .await;
+    fake
+}
+
+/// Capture a photo; the new meal's id.
+async fn upload_photo(app: &TestApp, token: &str) -> String {
+    let r = upload(
+        app,
+        token,
+        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
+    )
+    .await;
+    r.assert(StatusCode::ACCEPTED);
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
 async fn describe(app: &TestApp, token: &str, body: Value) -> Resp {
     app.post("/api/v1/captures")
         .bearer(token)
@@ -278,12 +301,7 @@ async fn a_voice_note_is_transcribed_then_estimated_and_the_recording_is_dropped
 
 #[tokio::test]
 async fn a_capture_for_a_slot_marks_it_deviated_with_the_captured_meal() {
-    let fake = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion(&bowl()))
-        .mount(&fake)
-        .await;
+    let fake = model_answering(&bowl()).await;
     let app = app_with(&fake, |_| {}).await;
     let lib = app.seed("ana@example.com").await;
     app.generate(&lib.token, "2026-11-16").await;
@@ -437,12 +455,7 @@ async fn a_photo_without_food_fails_at_once_with_words_the_user_can_act_on() {
 
 #[tokio::test]
 async fn a_job_of_a_crashed_worker_is_resumed_after_its_lease_and_completed_once() {
-    let fake = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion(&bowl()))
-        .mount(&fake)
-        .await;
+    let fake = model_answering(&bowl()).await;
     let app = app_with(&fake, |_| {}).await;
     let lib = app.seed("ana@example.com").await;
     let id = describe(&app, &lib.token, json!({"text": "rice"}))
@@ -712,12 +725,7 @@ async fn a_capture_is_its_owner_s_alone_and_goes_with_its_meal() {
 
 #[tokio::test]
 async fn an_estimate_is_editable_and_never_overwrites_what_the_user_typed_meanwhile() {
-    let fake = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion(&bowl()))
-        .mount(&fake)
-        .await;
+    let fake = model_answering(&bowl()).await;
     let app = app_with(&fake, |_| {}).await;
     let lib = app.seed("ana@example.com").await;
     // Edited while processing: the user's values stand, and the meal counts as done.
@@ -768,12 +776,7 @@ async fn an_estimate_is_editable_and_never_overwrites_what_the_user_typed_meanwh
 
 #[tokio::test]
 async fn a_kept_photo_is_served_to_its_owner_only_and_goes_when_asked_or_with_its_meal() {
-    let fake = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion(&bowl()))
-        .mount(&fake)
-        .await;
+    let fake = model_answering(&bowl()).await;
     let app = app_with(&fake, |_| {}).await;
     let ana = app.signup("ana@example.com").await;
     let bob = app.signup("bob@example.com").await;
@@ -835,12 +838,7 @@ async fn a_kept_photo_is_served_to_its_owner_only_and_goes_when_asked_or_with_it
 
 #[tokio::test]
 async fn photos_go_with_the_account_and_after_the_retention_period() {
-    let fake = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion(&bowl()))
-        .mount(&fake)
-        .await;
+    let fake = model_answering(&bowl()).await;
     let app = app_with(&fake, |s| s.capture_retention_days = 30).await;
     let ana = app.signup("ana@example.com").await;
     app.signup("bob@example.com").await;
@@ -958,12 +956,7 @@ impl wiremock::Respond for FakeS3 {
 
 #[tokio::test]
 async fn photos_can_live_in_an_s3_compatible_bucket_shared_by_instances() {
-    let fake = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion(&bowl()))
-        .mount(&fake)
-        .await;
+    let fake = model_answering(&bowl()).await;
     let s3 = MockServer::start().await;
     let objects = FakeS3::default();
     Mock::given(wiremock::matchers::path_regex("^/meal-photos/"))
@@ -979,16 +972,7 @@ async fn photos_can_live_in_an_s3_compatible_bucket_shared_by_instances() {
     })
     .await;
     let ana = app.signup("ana@example.com").await;
-    let id = upload(
-        &app,
-        &ana,
-        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
-    )
-    .await
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = upload_photo(&app, &ana).await;
     work(&app).await;
     assert_eq!(objects.0.lock().unwrap().len(), 1);
     assert_eq!(
@@ -1041,12 +1025,7 @@ async fn photos_can_live_in_an_s3_compatible_bucket_shared_by_instances() {
 
 #[tokio::test]
 async fn settings_show_this_months_ai_use_only_when_ai_capture_is_on() {
-    let fake = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion(&bowl()))
-        .mount(&fake)
-        .await;
+    let fake = model_answering(&bowl()).await;
     let app = app_with(&fake, |_| {}).await;
     crate::web_pages::sign_in(&app, "ana@example.com").await;
     let html = app.get("/settings").send().await.text();
@@ -1097,16 +1076,7 @@ async fn the_meal_page_shows_the_kept_photo_and_offers_a_retry_when_estimating_f
     let app = app_with(&fake, |_| {}).await;
     crate::web_pages::sign_in(&app, "ana@example.com").await;
     let token = app.login("ana@example.com", "correct horse").await;
-    let id = upload(
-        &app,
-        &token,
-        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
-    )
-    .await
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = upload_photo(&app, &token).await;
     assert_eq!(work(&app).await.failed, 1);
     let html = app.get(&format!("/meals/{id}/edit")).send().await.text();
     assert!(
@@ -1145,25 +1115,11 @@ async fn the_meal_page_shows_the_kept_photo_and_offers_a_retry_when_estimating_f
 
 #[tokio::test]
 async fn the_library_shows_a_captured_meals_photo_in_place_of_its_initial() {
-    let fake = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(completion(&bowl()))
-        .mount(&fake)
-        .await;
+    let fake = model_answering(&bowl()).await;
     let app = app_with(&fake, |_| {}).await;
     crate::web_pages::sign_in(&app, "ana@example.com").await;
     let token = app.login("ana@example.com", "correct horse").await;
-    let id = upload(
-        &app,
-        &token,
-        &[("image", Some("meal.jpg"), Some("image/jpeg"), JPEG)],
-    )
-    .await
-    .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = upload_photo(&app, &token).await;
     let html = app.get("/meals").send().await.text();
     assert!(html.contains("Estimating…"), "{html}");
     work(&app).await;
