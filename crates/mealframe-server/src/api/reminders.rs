@@ -16,8 +16,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::{
-    app::{self, reminders::DeviceSubscription},
-    error::ApiResult,
+    app::{self, AppError, reminders::DeviceSubscription},
+    error::{ApiError, ApiResult},
     extract::{ApiJson, CurrentUser, FromBody, Issues},
     state::AppState,
 };
@@ -100,7 +100,24 @@ pub async fn subscribe(
     user: CurrentUser,
     ApiJson(sub): ApiJson<DeviceSubscription>,
 ) -> ApiResult<Response> {
-    let new = app::reminders::subscribe(&state, &user.write(), &sub).await?;
+    let new = app::reminders::subscribe(&state, &user.write(), &sub)
+        .await
+        .map_err(|e| {
+            as_validation(e, |field| match field {
+                "keys.p256dh" => (
+                    vec![Value::from("keys"), Value::from("p256dh")],
+                    Value::from(sub.p256dh.as_str()),
+                ),
+                "keys.auth" => (
+                    vec![Value::from("keys"), Value::from("auth")],
+                    Value::from(sub.auth.as_str()),
+                ),
+                _ => (
+                    vec![Value::from("endpoint")],
+                    Value::from(sub.endpoint.as_str()),
+                ),
+            })
+        })?;
     let status = if new {
         StatusCode::CREATED
     } else {
@@ -250,7 +267,25 @@ pub async fn put_settings(
     user: CurrentUser,
     ApiJson(s): ApiJson<ReminderSettings>,
 ) -> ApiResult<Json<ReminderSettingsResponse>> {
-    app::reminders::put_settings(&state, &user.write(), &s).await?;
+    app::reminders::put_settings(&state, &user.write(), &s)
+        .await
+        .map_err(|e| as_validation(e, |field| (vec![Value::from(field)], Value::Null)))?;
     let (s, devices) = app::reminders::settings(&state, user.id()).await?;
     Ok(Json(settings_response(&s, devices.len())))
+}
+
+/// A rule the use case checks (an endpoint the server will not post to, a key off the curve, a
+/// setting out of range) answered in the validation shape every 422 of the API has, located at
+/// the field its message starts with (`keys.p256dh must …` → `["body", "keys", "p256dh"]`).
+fn as_validation(e: AppError, locate: impl Fn(&str) -> (Vec<Value>, Value)) -> ApiError {
+    match e {
+        AppError::Invalid(message) => {
+            let field = message.split_whitespace().next().unwrap_or("");
+            let (loc, input) = locate(field);
+            let mut v = Issues::body();
+            v.push("value_error", loc, message.into_owned(), input, None);
+            v.into_error()
+        }
+        other => other.into(),
+    }
 }

@@ -604,6 +604,13 @@ async fn push_subscription_api_validates_input_and_is_idempotent() {
         .send()
         .await;
     r.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    // The validation shape of every 422 (found by schemathesis), located at the field.
+    assert_eq!(
+        r.detail()[0]["loc"],
+        json!(["body", "keys", "p256dh"]),
+        "{}",
+        r.text()
+    );
     assert!(r.text().contains("p256dh"), "{}", r.text());
     let mut bad_auth = browser.subscription(ok);
     bad_auth["keys"]["auth"] = json!("AAAA");
@@ -614,6 +621,12 @@ async fn push_subscription_api_validates_input_and_is_idempotent() {
         .send()
         .await;
     r.assert(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.detail()[0]["loc"],
+        json!(["body", "keys", "auth"]),
+        "{}",
+        r.text()
+    );
     assert!(r.text().contains("16-byte"), "{}", r.text());
     let mut not_base64 = browser.subscription(ok);
     not_base64["keys"]["auth"] = json!("%%%");
@@ -636,6 +649,13 @@ async fn push_subscription_api_validates_input_and_is_idempotent() {
             .send()
             .await;
         r.assert(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            r.detail()[0]["loc"],
+            json!(["body", "endpoint"]),
+            "{}",
+            r.text()
+        );
+        assert_eq!(r.detail()[0]["type"], "value_error");
         assert!(r.text().contains("https"), "{endpoint}: {}", r.text());
     }
     app.post("/api/v1/push/subscriptions")
