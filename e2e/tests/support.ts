@@ -84,8 +84,14 @@ export async function markNext(page: Page, status: string): Promise<string> {
   // The card just marked keeps "next" while it celebrates; wait for the one after it.
   const next = page.locator('.slot.next:not([data-status]), .slot.next[data-status=""]');
   const id = (await next.getAttribute('data-slot'))!;
-  await next.locator('.slot-main').click();
-  await page.locator(`#complete-sheet [data-status="${status}"]`).click();
+  const option = page.locator(`#complete-sheet [data-status="${status}"]`);
+  // A tap that lands while the page swaps in fresh content after a sync misses the card (it is
+  // replaced under the pointer); a person taps again, and so does this.
+  await expect(async () => {
+    await page.locator(`.slot[data-slot="${id}"] .slot-main`).click();
+    await expect(option).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
+  await option.click();
   await expect(page.locator(`.slot[data-slot="${id}"]`)).toHaveAttribute('data-status', status);
   return id;
 }

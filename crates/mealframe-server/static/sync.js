@@ -30,19 +30,21 @@ export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, 
   }
 
   /**
-   * Reload the page's content from the server, keeping any still-pending actions. Not while the
-   * user has a sheet open: replacing the page would close it under their finger (tapping the
-   * next meal right after marking one is the common case). The reload waits for the sheet to
-   * close; the action chosen in it, if any, brings its own sync pass.
+   * Put off a reload while the user has a sheet open: replacing the page would close it under
+   * their finger (tapping the next meal right after marking one is the common case). The reload
+   * runs once the sheet closes; the action chosen in it, if any, brings its own sync pass.
    */
-  async function refresh() {
+  function deferredForSheet() {
     const sheet = document.querySelector('#main dialog[open]');
-    if (sheet) {
-      stale = true;
-      sheet.addEventListener('close', () => setTimeout(() => { if (stale && !syncing && !acting) sync(); }), { once: true });
-      return;
-    }
-    stale = false;
+    if (!sheet) return false;
+    stale = true;
+    sheet.addEventListener('close', () => setTimeout(() => { if (stale && !syncing && !acting) sync(); }), { once: true });
+    return true;
+  }
+
+  /** Reload the page's content from the server, keeping any still-pending actions. */
+  async function refresh() {
+    if (deferredForSheet()) return;
     let resp;
     try {
       resp = await fetch(url(), { headers: { Accept: 'text/html' }, credentials: 'same-origin' });
@@ -53,6 +55,9 @@ export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, 
     const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
     const main = doc.getElementById('main');
     if (!main) return;
+    // Checked again: a sheet may have been opened while the page was on its way.
+    if (deferredForSheet()) return;
+    stale = false;
     document.getElementById('main').replaceWith(main);
     loaded();
     await showPending();
