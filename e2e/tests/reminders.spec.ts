@@ -32,13 +32,19 @@ test('a pushed reminder shows a notification whose Followed action marks the slo
     if ((await toast.textContent())?.includes('Could not')) return 'refused';
     return 'waiting';
   };
-  await expect.poll(outcomeOf, { timeout: 20_000, intervals: [100] }).not.toBe('waiting');
-  const subscribed = (await outcomeOf()) === 'on';
-  if (subscribed) {
+  // Where the push service cannot be reached at all, the browser may neither subscribe nor refuse
+  // for a long time (seen on a fresh CI machine): after 20 s the test goes on without a
+  // subscription, as after a refusal.
+  let subscription = 'waiting';
+  for (let i = 0; i < 200 && subscription === 'waiting'; i++) {
+    subscription = await outcomeOf();
+    if (subscription === 'waiting') await page.waitForTimeout(100);
+  }
+  if (subscription === 'on') {
     expect((await api(page, '/api/v1/reminders/settings')).devices).toBe(1);
   } else {
-    await expect(status).toHaveText('Reminders are off for this device.');
-    test.info().annotations.push({ type: 'note', description: 'pushManager.subscribe failed (no push service reachable); the push below is delivered to the worker directly' });
+    if (subscription === 'refused') await expect(status).toHaveText('Reminders are off for this device.');
+    test.info().annotations.push({ type: 'note', description: `pushManager.subscribe: ${subscription} (no push service reachable); the push below is delivered to the worker directly` });
   }
 
   // The lead time and nudge are a plain form.
