@@ -231,3 +231,37 @@ test('a sheet opened while the last mark is still syncing stays open', async ({ 
   await expect(page.locator(`.slot[data-slot="${firstId}"]`)).toHaveAttribute('data-status', 'followed');
   await expect(page.locator(`.slot[data-slot="${secondId}"]`)).toHaveAttribute('data-status', 'skipped');
 });
+
+test('a mark sent while the page cannot be reloaded stays shown, and the page reloads later', async ({ page, context }) => {
+  const email = uniqueEmail('stale');
+  await register(page, email);
+  await login(page, email);
+  await starterWeek(page);
+  // Today through the service worker, so that it keeps a copy of the page (with nothing marked).
+  await page.goto('/');
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  // The worker's page requests now fail (the network drops after a mark was sent), so it answers
+  // with its kept copy; the mark itself goes straight from the page.
+  const worker = context.serviceWorkers().find((w) => w.url().endsWith('/sw.js'))!;
+  await worker.evaluate(() => {
+    const sw = self as any;
+    sw.realFetch = sw.fetch;
+    sw.fetch = (req: Request) => (new URL(req.url).pathname === '/' ? Promise.reject(new TypeError('offline')) : sw.realFetch(req));
+  });
+
+  const next = page.locator('.slot.next');
+  const id = (await next.getAttribute('data-slot'))!;
+  await next.getByRole('button', { name: 'Followed' }).click();
+  await synced(page);
+  await expect.poll(async () => (await api(page, '/api/v1/today')).slots.find((s: { id: string }) => s.id === id).completion_status).toBe('followed');
+  // The old copy did not replace the page: the mark the server has is still shown.
+  await expect(page.locator(`.slot[data-slot="${id}"]`)).toHaveAttribute('data-status', 'followed');
+
+  // The network is back: the page reloads from the server by itself.
+  await page.evaluate(() => { document.querySelector('#main')!.setAttribute('data-old', ''); });
+  await worker.evaluate(() => { const sw = self as any; sw.fetch = sw.realFetch; });
+  await expect(page.locator('#main[data-old]')).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.locator(`.slot[data-slot="${id}"]`)).toHaveAttribute('data-status', 'followed');
+});

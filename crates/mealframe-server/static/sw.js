@@ -49,6 +49,16 @@ async function cacheFirst(req) {
   return resp;
 }
 
+/**
+ * A kept page, marked as such: a page script that reloads its content after a sync must not
+ * take an old copy for the server's answer (it would hide what was just sent).
+ */
+function fromCache(hit) {
+  const headers = new Headers(hit.headers);
+  headers.set('X-MF-From-Cache', '1');
+  return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers });
+}
+
 async function pageNetworkFirst(req, key) {
   try {
     const resp = await fetch(req);
@@ -62,7 +72,7 @@ async function pageNetworkFirst(req, key) {
     const user = await currentUser();
     if (user) {
       const hit = await (await caches.open(`mf-pages-${user}`)).match(key);
-      if (hit) return hit;
+      if (hit) return fromCache(hit);
     }
     return offlinePage();
   }

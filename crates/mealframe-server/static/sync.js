@@ -42,6 +42,17 @@ export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, 
     return true;
   }
 
+  // A reload that could not reach the server is tried again, after 5 s and then less often.
+  let retryTimer = null;
+  let retries = 0;
+  function retryLater() {
+    stale = true;
+    clearTimeout(retryTimer);
+    const wait = Math.min(60, 5 * 2 ** retries) * 1000;
+    retries += 1;
+    retryTimer = setTimeout(() => { if (stale && !syncing && !acting) sync(); }, wait);
+  }
+
   /** Reload the page's content from the server, keeping any still-pending actions. */
   async function refresh() {
     if (deferredForSheet()) return;
@@ -49,15 +60,23 @@ export function syncer({ user, apply, url, loaded = () => {}, shown = () => {}, 
     try {
       resp = await fetch(url(), { headers: { Accept: 'text/html' }, credentials: 'same-origin' });
     } catch {
+      retryLater();
       return;
     }
     if (!resp.ok || resp.redirected) return;
+    // The service worker answered with its kept copy (the network failed after the sync): that
+    // copy predates what was just sent, so the page stays as it is and reloads once it can.
+    if (resp.headers.get('X-MF-From-Cache')) {
+      retryLater();
+      return;
+    }
     const doc = new DOMParser().parseFromString(await resp.text(), 'text/html');
     const main = doc.getElementById('main');
     if (!main) return;
     // Checked again: a sheet may have been opened while the page was on its way.
     if (deferredForSheet()) return;
     stale = false;
+    retries = 0;
     document.getElementById('main').replaceWith(main);
     loaded();
     await showPending();

@@ -148,7 +148,13 @@ const sync = syncer({
   url: () => '/',
   loaded: () => { data = readData(); watchEstimates(); },
   shown: relayout,
-  results: (report) => { for (const a of report.results) if (a.vars?.slot) created.set(a.seq, a.vars.slot); },
+  results: (report) => {
+    for (const a of report.results) {
+      if (a.vars?.slot) created.set(a.seq, a.vars.slot);
+      // Sent: no longer waiting, even while the page cannot be reloaded yet.
+      (a.slot ? slotEl(a.slot) : $(`.slot[data-slot="pending-${a.seq}"]`))?.classList.remove('pending');
+    }
+  },
 });
 const act = sync.act;
 
