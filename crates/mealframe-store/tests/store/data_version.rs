@@ -286,3 +286,72 @@ async fn reads_and_sign_in_bookkeeping_leave_the_version_alone() {
     tx.commit().await.unwrap();
     assert_eq!(versions(&t.db, alice, bob).await, before);
 }
+
+/// Migration 0011: the library lists (Meals, the pickers, Setup's progress) are cached under the
+/// version too, so new rows and the rows that link them move it.
+#[tokio::test]
+async fn new_library_rows_and_their_links_move_the_version() {
+    let t = db().await;
+    let Two { alice, bob, a, .. } = two_users_with_weeks(&t.db).await;
+    let l = &a.lib;
+    let db = &t.db;
+
+    let mut extra_type = None;
+    moves!(db, alice, bob, "a new meal type", |c| extra_type =
+        Some(meal_type(c, alice, "Supper").await));
+    let extra_type = extra_type.unwrap();
+    let mut extra_meal = None;
+    moves!(db, alice, bob, "a new meal without types", |c| extra_meal =
+        Some(meal(c, alice, "Toast", &[], at(5)).await));
+    let extra_meal = extra_meal.unwrap();
+    moves!(db, alice, bob, "giving a meal its types", |c| assert!(
+        meals::update(
+            c,
+            alice,
+            extra_meal,
+            &MealChange {
+                meal_types: Some(vec![extra_type, l.breakfast]),
+                ..Default::default()
+            },
+            at(6)
+        )
+        .await
+        .unwrap()
+    ));
+    let mut extra_template = None;
+    moves!(db, alice, bob, "a new day template", |c| extra_template =
+        Some(template(c, alice, "Late", &[extra_type]).await));
+    let extra_template = extra_template.unwrap();
+    moves!(db, alice, bob, "a template's slots", |c| {
+        day_templates::update(
+            c,
+            alice,
+            extra_template,
+            &TemplateChange {
+                slots: Some(slots(&[l.breakfast, extra_type])),
+                ..Default::default()
+            },
+            at(7),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    });
+    let mut extra_plan = None;
+    moves!(db, alice, bob, "a new week plan", |c| extra_plan =
+        Some(week_plan(c, alice, "Holidays", &[(0, extra_template)]).await));
+    moves!(db, alice, bob, "a week plan's days", |c| {
+        week_plans::update(
+            c,
+            alice,
+            extra_plan.unwrap(),
+            None,
+            None,
+            Some(&[(1, extra_template)]),
+            at(8),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    });
+}
