@@ -251,15 +251,16 @@ pub async fn list(
         meal_type,
         source: q.non_empty("source"),
     };
-    let (items, total) = app::meals::list(
+    let found = app::meals::list(
         &state,
-        user.id(),
+        &user.user,
         &filter,
         order,
         page as u32,
         page_size as u32,
     )
     .await?;
+    let (items, total) = (&found.0, found.1);
     Ok(Json(MealPage {
         items: items.iter().map(list_item).collect(),
         total,

@@ -54,10 +54,12 @@ pub async fn current(
             "No plan exists for the current week".to_owned(),
         ),
     };
-    let week = app::week::week(&state, user.id(), monday)
-        .await?
+    let week = app::week::week(&state, &user.user, monday).await?;
+    let week = week
+        .as_ref()
+        .as_ref()
         .ok_or_else(|| ApiError::coded_not_found(missing))?;
-    Ok(Json(Week::from(&week)))
+    Ok(Json(Week::from(week)))
 }
 
 /// `{week_start_date?}` — a Monday, or null for the next Monday after today.
@@ -81,7 +83,7 @@ impl FromBody for GenerateRequest {
 }
 
 async fn load_week(state: &AppState, user: &CurrentUser, monday: Date) -> ApiResult<Week> {
-    let week = app::week::week(state, user.id(), monday)
+    let week = app::week::week_after_write(state, user.id(), monday)
         .await?
         .ok_or_else(|| ApiError::internal("generated week vanished"))?;
     Ok(Week::from(&week))

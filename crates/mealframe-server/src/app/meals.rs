@@ -1,7 +1,10 @@
 //! The meal library: create, change and delete meals (with the ownership of every meal type they
 //! name checked), the pickers' list, and CSV import and export in one format.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
 
 use mealframe_core::{
     csv_meals::{self, CsvMeal, Parsed},
@@ -9,6 +12,7 @@ use mealframe_core::{
     planning::macros::Macros,
 };
 use mealframe_store::Result as StoreResult;
+use mealframe_store::accounts::users::User;
 use mealframe_store::library::{
     meal_types,
     meals::{self, Meal, MealChange, NewMeal, Source},
@@ -37,17 +41,44 @@ pub async fn picker_meals(c: &mut dbkit::Conn<'_>, user: UserId) -> StoreResult<
 }
 
 /// A page of the user's meals matching `filter` (1-based `page`), and how many match in all.
+/// Without search text (the first pages, filters by type or source) it is served from the view
+/// cache while the user's data version holds; searches are read each time (each keystroke would
+/// be an entry of its own).
 pub async fn list(
     state: &AppState,
-    user: UserId,
+    user: &User,
     filter: &meals::Filter<'_>,
     order: meals::Order,
     page: u32,
     page_size: u32,
-) -> AppResult<(Vec<Meal>, i64)> {
-    let mut r = state.db.reader().await?;
-    let (items, total) = meals::list(&mut r.conn(), user, filter, order, page, page_size).await?;
-    Ok((items, total))
+) -> AppResult<Arc<(Vec<Meal>, i64)>> {
+    let read = || async {
+        let mut r = state.db.reader().await?;
+        let found = meals::list(&mut r.conn(), user.id, filter, order, page, page_size).await?;
+        Ok(Arc::new(found))
+    };
+    if filter.search.is_some() {
+        return read().await;
+    }
+    let order_key = match order {
+        meals::Order::Name => "name",
+        meals::Order::Newest => "newest",
+        meals::Order::CaloriesAsc => "calories_asc",
+        meals::Order::CaloriesDesc => "calories_desc",
+    };
+    let key = (
+        user.id,
+        filter.meal_type.map(|t| t.uuid()),
+        filter.source.map(str::to_owned),
+        order_key,
+        page,
+        page_size,
+    );
+    state
+        .views
+        .meal_pages
+        .get_or_try(key, Some(user.data_version), read)
+        .await
 }
 
 pub async fn get(state: &AppState, user: UserId, id: MealId) -> AppResult<Meal> {

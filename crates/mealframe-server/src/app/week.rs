@@ -1,19 +1,29 @@
 //! The Week screen's data: a generated week with its days, and what the page offers to change it.
 
+use std::sync::Arc;
+
 use mealframe_store::{
+    accounts::users::User,
     library::{day_templates, meals::Meal},
     plans::views::{self, WeekView},
 };
 use time::Date;
 
-use super::{AppResult, meals::picker_meals};
+use super::{AppError, AppResult, cache::WeekChoices, meals::picker_meals};
 use crate::state::AppState;
 use mealframe_core::ids::{SlotId, UserId};
 
-/// The generated week starting `monday`, if any.
-pub async fn week(state: &AppState, user: UserId, monday: Date) -> AppResult<Option<WeekView>> {
-    let mut r = state.db.reader().await?;
-    Ok(views::week(&mut r.conn(), user, monday).await?)
+/// The generated week starting `monday`, if any. Served from the view cache while the user's
+/// data version holds.
+pub async fn week(state: &AppState, user: &User, monday: Date) -> AppResult<Arc<Option<WeekView>>> {
+    state
+        .views
+        .weeks
+        .get_or_try((user.id, monday), Some(user.data_version), || async {
+            let mut r = state.db.reader().await?;
+            Ok(Arc::new(views::week(&mut r.conn(), user.id, monday).await?))
+        })
+        .await
 }
 
 /// The generated day `date`, if any.
@@ -36,22 +46,50 @@ pub async fn slot(
 
 /// The week with the choices the Week page offers: the user's templates and the pickers' meals.
 pub struct WeekWithChoices {
-    pub week: Option<WeekView>,
-    pub templates: Vec<day_templates::DayTemplate>,
-    pub meals: Vec<Meal>,
+    pub week: Arc<Option<WeekView>>,
+    pub choices: Arc<WeekChoices>,
 }
 
-pub async fn week_with_choices(
+impl WeekWithChoices {
+    pub fn templates(&self) -> &[day_templates::DayTemplate] {
+        &self.choices.templates
+    }
+
+    pub fn meals(&self) -> &[Meal] {
+        &self.choices.meals
+    }
+}
+
+/// The generated week starting `monday`, read from the database: for an answer right after this
+/// request's own write (the request's user row, and so its version, predates the write).
+pub async fn week_after_write(
     state: &AppState,
     user: UserId,
     monday: Date,
-) -> AppResult<WeekWithChoices> {
+) -> AppResult<Option<WeekView>> {
     let mut r = state.db.reader().await?;
-    Ok(WeekWithChoices {
-        week: views::week(&mut r.conn(), user, monday).await?,
-        templates: day_templates::list(&mut r.conn(), user).await?,
-        meals: picker_meals(&mut r.conn(), user).await?,
-    })
+    Ok(views::week(&mut r.conn(), user, monday).await?)
+}
+
+/// Both parts cached under the user's data version.
+pub async fn week_with_choices(
+    state: &AppState,
+    user: &User,
+    monday: Date,
+) -> AppResult<WeekWithChoices> {
+    let week = week(state, user, monday).await?;
+    let choices = state
+        .views
+        .week_choices
+        .get_or_try(user.id, Some(user.data_version), || async {
+            let mut r = state.db.reader().await?;
+            Ok::<_, AppError>(Arc::new(WeekChoices {
+                templates: day_templates::list(&mut r.conn(), user.id).await?,
+                meals: picker_meals(&mut r.conn(), user.id).await?,
+            }))
+        })
+        .await?;
+    Ok(WeekWithChoices { week, choices })
 }
 
 /// How far the user's setup is (what generating a week needs).

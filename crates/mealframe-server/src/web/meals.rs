@@ -137,8 +137,8 @@ pub async fn list(
         meal_type: type_id.parse::<MealTypeId>().ok(),
         source: (!source.is_empty()).then_some(source.as_str()),
     };
-    let (items, total) =
-        app::meals::list(&state, user.id(), &filter, order, page, PAGE_SIZE).await?;
+    let found = app::meals::list(&state, &user.user, &filter, order, page, PAGE_SIZE).await?;
+    let (items, total) = (&found.0, found.1);
     let types = app::library::meal_type_names(&state, user.id()).await?;
     let filtered = filter.search.is_some() || filter.meal_type.is_some() || filter.source.is_some();
     let empty_library = total == 0 && !filtered;
@@ -167,7 +167,7 @@ pub async fn list(
                 kcal: m.macros.calories_kcal,
                 protein: m.macros.protein.map(short),
                 edit_href: format!("/meals/{}/edit{back_query}", m.id),
-                meal: m,
+                meal: m.clone(),
             })
             .collect(),
         total,

@@ -104,11 +104,9 @@ pub async fn page(
     let today = user.today(state.now());
     let monday = monday_of(parse_date(q.get("start")).unwrap_or(today));
     let open = parse_date(q.get("open"));
-    let app::week::WeekWithChoices {
-        week,
-        templates,
-        meals: library,
-    } = app::week::week_with_choices(&state, user.id(), monday).await?;
+    let choices = app::week::week_with_choices(&state, &user.user, monday).await?;
+    let (templates, library) = (choices.templates(), choices.meals());
+    let week = (*choices.week).clone();
     let weeks_away = (monday - monday_of(today)).whole_weeks();
     let relative = match weeks_away {
         0 => "This week".to_owned(),

@@ -62,9 +62,8 @@ pub async fn regenerate(
     let days = writes::existing_days(&mut c.reborrow(), week).await?;
     let templates = day_templates::slots_by_template(&mut c.reborrow(), user).await?;
     let mut rot = rotation::load(&mut c.reborrow(), user).await?;
-    for (slot, meal) in generation::regenerate(&days, today, &templates, &mut rot) {
-        writes::set_slot_meal(&mut c.reborrow(), slot, meal).await?;
-    }
+    let changes = generation::regenerate(&days, today, &templates, &mut rot);
+    writes::set_slot_meals(&mut c.reborrow(), &changes).await?;
     rotation::save(c, user, &rot, now).await
 }
 

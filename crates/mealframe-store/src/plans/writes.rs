@@ -264,6 +264,32 @@ pub async fn set_slot_meal(c: &mut Conn<'_>, slot: SlotId, meal: Option<MealId>)
     Ok(())
 }
 
+/// Give many slots their meals in one statement per 200 slots (a regeneration changes dozens;
+/// one `UPDATE` per slot cost a round trip each on PostgreSQL).
+pub async fn set_slot_meals(c: &mut Conn<'_>, changes: &[(SlotId, Option<MealId>)]) -> Result<()> {
+    for chunk in changes.chunks(200) {
+        let cases = (0..chunk.len())
+            .map(|r| format!("WHEN ${} THEN ${}", r * 2 + 1, r * 2 + 2))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let ids = (0..chunk.len())
+            .map(|r| format!("${}", r * 2 + 1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let text = format!(
+            "UPDATE weekly_plan_slots SET meal_id = CASE id {cases} END WHERE id IN ({ids})"
+        );
+        on_conn!(c.reborrow(), |e| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(text.clone()));
+            for (slot, meal) in chunk {
+                q = q.bind(slot.uuid()).bind(meal.map(MealId::uuid));
+            }
+            q.execute(e).await.map(|_| ())
+        })?;
+    }
+    Ok(())
+}
+
 /// A slot of the user's with what the slot operations need to check.
 #[derive(Debug, Clone, Copy)]
 pub struct SlotRef {

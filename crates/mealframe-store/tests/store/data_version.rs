@@ -338,8 +338,9 @@ async fn new_library_rows_and_their_links_move_the_version() {
         .unwrap()
     });
     let mut extra_plan = None;
-    moves!(db, alice, bob, "a new week plan", |c| extra_plan =
-        Some(week_plan(c, alice, "Holidays", &[(0, extra_template)]).await));
+    moves!(db, alice, bob, "a new week plan", |c| extra_plan = Some(
+        week_plan(c, alice, "Holidays", &[(0, extra_template)]).await
+    ));
     moves!(db, alice, bob, "a week plan's days", |c| {
         week_plans::update(
             c,

@@ -1044,6 +1044,41 @@ async fn regeneration_sees_each_days_template_override_and_slot_flags() {
 }
 
 #[tokio::test]
+async fn setting_many_slots_meals_changes_exactly_those_slots() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let c = &mut tx.conn();
+    let alice = user(c, "alice@example.org").await;
+    let w = generated_week(c, alice).await;
+    let l = &w.lib;
+    let mon = slot_ids(c, alice, MONDAY).await;
+    let tue = slot_ids(c, alice, day(1)).await;
+    let wed_before = planned_meals(c, alice, day(2)).await;
+
+    writes::set_slot_meals(
+        c,
+        &[
+            (mon[0], Some(l.eggs)),
+            (mon[1], None),
+            (tue[1], Some(l.wrap)),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        planned_meals(c, alice, MONDAY).await,
+        vec![Some(l.eggs), None]
+    );
+    assert_eq!(planned_meals(c, alice, day(1)).await[1], Some(l.wrap));
+    assert_eq!(planned_meals(c, alice, day(2)).await, wed_before);
+    // Nothing to change is no statement at all; more than one statement's worth is split.
+    writes::set_slot_meals(c, &[]).await.unwrap();
+    let many: Vec<_> = std::iter::repeat_n((tue[0], Some(l.oats)), 450).collect();
+    writes::set_slot_meals(c, &many).await.unwrap();
+    assert_eq!(planned_meals(c, alice, day(1)).await[0], Some(l.oats));
+}
+
+#[tokio::test]
 async fn slot_statements_change_the_slot_they_are_given() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
