@@ -155,7 +155,7 @@ pub async fn list(
     let page_view = ListPage {
         layout,
         rows: items
-            .into_iter()
+            .iter()
             .map(|m| Row {
                 initial: m
                     .name

@@ -247,3 +247,68 @@ async fn the_signed_in_user_is_never_older_than_the_database() {
         .assert(StatusCode::UNAUTHORIZED);
     other.close().await;
 }
+
+async fn meal_names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+    app.get_json(token, &format!("/api/v1/meals{query}")).await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn cached_weeks_and_meal_pages_show_every_change_at_once() {
+    let app = TestApp::new().await;
+    let lib = app.seed("ana@example.com").await;
+    let t = &lib.token;
+    app.generate(t, "2026-11-16").await;
+    let breakfast = lib.types["Breakfast"].clone();
+    let by_type = format!("?meal_type_id={breakfast}");
+    let before = meal_names(&app, t, "").await;
+    let breakfasts = meal_names(&app, t, &by_type).await;
+    let week = app.get_json(t, "/api/v1/weekly-plans/current").await;
+    let slot = week["days"][0]["slots"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A new meal (an insert, linked to a type) shows in the list and in its type's filter.
+    app.post("/api/v1/meals")
+        .bearer(t)
+        .json(json!({"name": "Aardvark oats", "portion_description": "1 bowl", "meal_type_ids": [breakfast]}))
+        .send()
+        .await
+        .assert(StatusCode::CREATED);
+    let after = meal_names(&app, t, "").await;
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(after[0], "Aardvark oats", "sorted by name: {after:?}");
+    assert_eq!(
+        meal_names(&app, t, &by_type).await.len(),
+        breakfasts.len() + 1
+    );
+
+    // A mark shows in the cached week.
+    app.post(&format!("/api/v1/slots/{slot}/complete"))
+        .bearer(t)
+        .json(json!({"status": "skipped"}))
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    let week = app.get_json(t, "/api/v1/weekly-plans/current").await;
+    assert_eq!(week["days"][0]["slots"][0]["completion_status"], "skipped");
+
+    // Regenerating answers the new week, not the cached one, and the next read agrees.
+    let regenerated: Value = app
+        .post("/api/v1/weekly-plans/generate")
+        .bearer(t)
+        .json(json!({"week_start_date": "2026-11-16"}))
+        .send()
+        .await
+        .assert(StatusCode::OK)
+        .json();
+    assert_eq!(
+        regenerated,
+        app.get_json(t, "/api/v1/weekly-plans/current").await
+    );
+}

@@ -296,14 +296,12 @@ async fn new_library_rows_and_their_links_move_the_version() {
     let l = &a.lib;
     let db = &t.db;
 
-    let mut extra_type = None;
+    let extra_type;
     moves!(db, alice, bob, "a new meal type", |c| extra_type =
-        Some(meal_type(c, alice, "Supper").await));
-    let extra_type = extra_type.unwrap();
-    let mut extra_meal = None;
+        meal_type(c, alice, "Supper").await);
+    let extra_meal;
     moves!(db, alice, bob, "a new meal without types", |c| extra_meal =
-        Some(meal(c, alice, "Toast", &[], at(5)).await));
-    let extra_meal = extra_meal.unwrap();
+        meal(c, alice, "Toast", &[], at(5)).await);
     moves!(db, alice, bob, "giving a meal its types", |c| assert!(
         meals::update(
             c,
@@ -318,10 +316,9 @@ async fn new_library_rows_and_their_links_move_the_version() {
         .await
         .unwrap()
     ));
-    let mut extra_template = None;
+    let extra_template;
     moves!(db, alice, bob, "a new day template", |c| extra_template =
-        Some(template(c, alice, "Late", &[extra_type]).await));
-    let extra_template = extra_template.unwrap();
+        template(c, alice, "Late", &[extra_type]).await);
     moves!(db, alice, bob, "a template's slots", |c| {
         day_templates::update(
             c,
@@ -337,7 +334,7 @@ async fn new_library_rows_and_their_links_move_the_version() {
         .unwrap()
         .unwrap()
     });
-    let mut extra_plan = None;
+    let extra_plan;
     moves!(db, alice, bob, "a new week plan", |c| extra_plan = Some(
         week_plan(c, alice, "Holidays", &[(0, extra_template)]).await
     ));
@@ -345,7 +342,7 @@ async fn new_library_rows_and_their_links_move_the_version() {
         week_plans::update(
             c,
             alice,
-            extra_plan.unwrap(),
+            extra_plan,
             None,
             None,
             Some(&[(1, extra_template)]),
