@@ -335,9 +335,8 @@ async fn new_library_rows_and_their_links_move_the_version() {
         .unwrap()
     });
     let extra_plan;
-    moves!(db, alice, bob, "a new week plan", |c| extra_plan = Some(
-        week_plan(c, alice, "Holidays", &[(0, extra_template)]).await
-    ));
+    moves!(db, alice, bob, "a new week plan", |c| extra_plan =
+        week_plan(c, alice, "Holidays", &[(0, extra_template)]).await);
     moves!(db, alice, bob, "a week plan's days", |c| {
         week_plans::update(
             c,
