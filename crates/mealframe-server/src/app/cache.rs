@@ -10,28 +10,35 @@
 //! is never older than the data — across several server instances too — and one user's writes
 //! leave everyone else's entries alone. Nothing is ever invalidated by hand.
 //!
-//! On SQLite, the signed-in user's row and web sessions are cached under the database's change
-//! token (`Db::change_token`), which moves with every commit of any connection of any process, so
-//! such an entry is used only while nothing at all has been written. PostgreSQL gives no such
+//! On SQLite, the signed-in user's row and web sessions are kept too ([`SignedIn`]): the
+//! database's change token (`Db::change_token`) moves with every commit of any connection of any
+//! process, and when it has moved, one indexed read of the `user_changes` log (migration 0012)
+//! says whose rows changed; only those users' entries are dropped. PostgreSQL gives no such
 //! token; there they are read every time.
 //!
 //! Every map is bounded by a count of entries (`quick_cache`, S3-FIFO eviction: an entry read
 //! again survives a stream of one-off entries); a stale entry is simply never matched again and
 //! ages out. Lookups are counted in `mealframe_cache_lookups_total{cache, outcome}`.
 
-use std::{hash::Hash, sync::Arc};
+use std::{
+    hash::Hash,
+    sync::{Arc, Mutex, RwLock},
+};
 
 use bytes::Bytes;
-use dbkit::ChangeToken;
+use dbkit::{ChangeToken, Db};
 use mealframe_core::{ids::UserId, planning::stats::Stats};
 use mealframe_store::{
-    accounts::{sessions::WebSession, users::User},
+    accounts::{sessions::WebSession, user_changes, users::User},
     library::{day_templates::DayTemplate, meals::Meal},
     plans::views::WeekView,
 };
 use time::Date;
 
-use super::day_plan::{DayPlan, TodayLibrary};
+use super::{
+    AppResult,
+    day_plan::{DayPlan, TodayLibrary},
+};
 
 /// Entries kept of each kind: a day view is a few kilobytes, a year of stats (numbers or
 /// encoded) up to ~150 KB, a week ~20 KB, a page of meals ~10 KB.
@@ -128,10 +135,8 @@ pub struct ViewCache {
     pub meal_pages: Versioned<MealPageKey, Arc<(Vec<Meal>, i64)>>,
     /// The Today page's data besides the day views.
     pub today_library: Versioned<(UserId, Date), Arc<TodayLibrary>>,
-    /// Users' rows (whatever `is_active` says; the caller checks).
-    pub users: Versioned<UserId, User, ChangeToken>,
-    /// Web sessions by token hash (expiry is checked by the caller).
-    pub sessions: Versioned<String, WebSession, ChangeToken>,
+    /// Signed-in users' rows and web sessions (SQLite).
+    pub signed_in: SignedIn,
 }
 
 impl Default for ViewCache {
@@ -144,8 +149,135 @@ impl Default for ViewCache {
             week_choices: Versioned::new("week_choices", MAX_TODAY_EXTRAS),
             meal_pages: Versioned::new("meal_pages", MAX_MEAL_PAGES),
             today_library: Versioned::new("today_library", MAX_TODAY_EXTRAS),
-            users: Versioned::new("users", MAX_USERS),
-            sessions: Versioned::new("sessions", MAX_SESSIONS),
+            signed_in: SignedIn::default(),
+        }
+    }
+}
+
+/// Users' rows (whatever `is_active` says; the caller checks) and web sessions by token hash
+/// (the caller checks the expiry), kept on SQLite while the `user_changes` log names no change
+/// of theirs.
+///
+/// Every request first calls [`SignedIn::fresh`]: while the change token is the one last caught
+/// up with, nothing was committed and every entry holds; when it moved, the log is read once
+/// (one request at a time; the others wait for it) and the users it names lose their entries.
+/// The answer is a *generation*, which moves with each catch-up that dropped something. An entry
+/// is stored with the generation its read started at, and only if no catch-up ran meanwhile (a
+/// read racing a write could otherwise put back an entry the catch-up had just dropped). A
+/// session holds only while its user's entry is not newer than it: a change to the user's
+/// sessions (sign-out, the hourly expiry slide) drops the user's entry, so the session is read
+/// again with it.
+pub struct SignedIn {
+    users: quick_cache::sync::Cache<UserId, (u64, User)>,
+    sessions: quick_cache::sync::Cache<String, (u64, WebSession)>,
+    generation: RwLock<u64>,
+    seen: Mutex<Seen>,
+    catching_up: tokio::sync::Mutex<()>,
+}
+
+/// The change token last caught up with, and the log position read up to.
+#[derive(Default)]
+struct Seen {
+    token: Option<ChangeToken>,
+    seq: i64,
+}
+
+impl Default for SignedIn {
+    fn default() -> Self {
+        Self {
+            users: quick_cache::sync::Cache::new(MAX_USERS),
+            sessions: quick_cache::sync::Cache::new(MAX_SESSIONS),
+            generation: RwLock::new(0),
+            seen: Mutex::new(Seen::default()),
+            catching_up: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+fn lookup(outcome: &'static str, cache: &'static str) {
+    metrics::counter!("mealframe_cache_lookups_total", "cache" => cache, "outcome" => outcome)
+        .increment(1);
+}
+
+impl SignedIn {
+    fn generation(&self) -> u64 {
+        *self.generation.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn seen_token(&self) -> Option<ChangeToken> {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).token
+    }
+
+    /// The generation this request's lookups and stores use, after catching up with the log if
+    /// the database changed; `None` when nothing may be kept (PostgreSQL, or no token to be had).
+    pub async fn fresh(&self, db: &Db) -> AppResult<Option<u64>> {
+        let Some(token) = db.change_token() else {
+            return Ok(None);
+        };
+        if self.seen_token() == Some(token) {
+            return Ok(Some(self.generation()));
+        }
+        let _one_at_a_time = self.catching_up.lock().await;
+        // Read again: whoever held the lock may have caught up already, or more was committed.
+        let Some(token) = db.change_token() else {
+            return Ok(None);
+        };
+        let from = {
+            let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+            if seen.token == Some(token) {
+                drop(seen);
+                return Ok(Some(self.generation()));
+            }
+            seen.seq
+        };
+        // The token was taken before this read, so the read sees every commit it stands for.
+        let changed = {
+            let mut r = db.reader().await?;
+            user_changes::since(&mut r.conn(), from).await?
+        };
+        let mut generation = self.generation.write().unwrap_or_else(|e| e.into_inner());
+        if !changed.is_empty() {
+            *generation += 1;
+            for (user, _) in &changed {
+                self.users.remove(user);
+            }
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.token = Some(token);
+        seen.seq = changed.last().map_or(from, |(_, seq)| *seq);
+        Ok(Some(*generation))
+    }
+
+    /// The kept row of `user`, if any (only call with a generation from [`SignedIn::fresh`]).
+    pub fn user(&self, user: UserId) -> Option<User> {
+        let hit = self.users.get(&user).map(|(_, u)| u);
+        lookup(if hit.is_some() { "hit" } else { "miss" }, "users");
+        hit
+    }
+
+    /// Keep `row`, read at `generation`, unless a catch-up ran since.
+    pub fn keep_user(&self, row: &User, generation: u64) {
+        let current = self.generation.read().unwrap_or_else(|e| e.into_inner());
+        if *current == generation {
+            self.users.insert(row.id, (generation, row.clone()));
+        }
+    }
+
+    /// The kept session with this token hash, if it and its user's row still hold.
+    pub fn session(&self, hash: &str) -> Option<WebSession> {
+        let hit = self.sessions.get(hash).and_then(|(at, session)| {
+            let (user_at, _) = self.users.get(&session.user())?;
+            (at >= user_at).then_some(session)
+        });
+        lookup(if hit.is_some() { "hit" } else { "miss" }, "sessions");
+        hit
+    }
+
+    /// Keep `session`, read at `generation`, unless a catch-up ran since.
+    pub fn keep_session(&self, hash: String, session: &WebSession, generation: u64) {
+        let current = self.generation.read().unwrap_or_else(|e| e.into_inner());
+        if *current == generation {
+            self.sessions.insert(hash, (generation, session.clone()));
         }
     }
 }

@@ -13,7 +13,7 @@ use axum::{
     extract::FromRequestParts,
     http::{HeaderMap, Method, StatusCode, header, request::Parts},
 };
-use dbkit::{ChangeToken, Timestamp};
+use dbkit::Timestamp;
 use mealframe_core::ids::UserId;
 use mealframe_store::accounts::{
     sessions::{self, WebSession},
@@ -108,48 +108,57 @@ pub fn same_origin_write(headers: &HeaderMap, public_url: &str) -> bool {
 }
 
 /// The caller's row, if they exist and are active. Read on every request (it carries the data
-/// version the view cache is keyed by), from memory on SQLite while the database is unchanged
-/// since `token` was taken (before any read of this request).
+/// version the view cache is keyed by), from memory on SQLite while the change log names no change
+/// of theirs (`generation` from [`SignedIn::fresh`](crate::app::cache::SignedIn::fresh), taken
+/// before any read of this request).
 async fn active_user(
     state: &AppState,
     id: UserId,
-    token: Option<ChangeToken>,
+    generation: Option<u64>,
 ) -> Result<User, ApiError> {
-    let user = state
-        .views
-        .users
-        .get_or_try(id, token, || async {
+    let kept = &state.views.signed_in;
+    let user = match generation.and_then(|_| kept.user(id)) {
+        Some(user) => user,
+        None => {
             let mut r = state.db.reader().await?;
-            users::by_id(&mut r.conn(), id)
+            let user = users::by_id(&mut r.conn(), id)
                 .await?
-                .ok_or(ApiError::Unauthorized("User not found or disabled"))
-        })
-        .await?;
+                .ok_or(ApiError::Unauthorized("User not found or disabled"))?;
+            if let Some(g) = generation {
+                kept.keep_user(&user, g);
+            }
+            user
+        }
+    };
     match user.is_active {
         true => Ok(user),
         false => Err(ApiError::Unauthorized("User not found or disabled")),
     }
 }
 
-/// The live web session with this cookie value (from memory on SQLite while the database is
+/// The live web session with this cookie value (from memory on SQLite while it and its user are
 /// unchanged; the expiry is checked against the clock either way).
 async fn live_session(
     state: &AppState,
     raw: &str,
     now: Timestamp,
-    token: Option<ChangeToken>,
+    generation: Option<u64>,
 ) -> Result<WebSession, ApiError> {
     let hash = sha256_hex(raw);
-    let session = state
-        .views
-        .sessions
-        .get_or_try(hash.clone(), token, || async {
+    let kept = &state.views.signed_in;
+    let session = match generation.and_then(|_| kept.session(&hash)) {
+        Some(session) => session,
+        None => {
             let mut r = state.db.reader().await?;
-            sessions::live_by_hash(&mut r.conn(), &hash, now)
+            let session = sessions::live_by_hash(&mut r.conn(), &hash, now)
                 .await?
-                .ok_or(ApiError::Unauthorized("Not authenticated"))
-        })
-        .await?;
+                .ok_or(ApiError::Unauthorized("Not authenticated"))?;
+            if let Some(g) = generation {
+                kept.keep_session(hash, &session, g);
+            }
+            session
+        }
+    };
     match session.expires_at > now {
         true => Ok(session),
         false => Err(ApiError::Unauthorized("Not authenticated")),
@@ -164,8 +173,8 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Ok(cached.clone());
         }
         let now = state.now();
-        // One look at the database's change token serves both cached reads below.
-        let token = state.db.change_token();
+        // One look at whose rows changed serves both kept reads below.
+        let generation = state.views.signed_in.fresh(&state.db).await?;
         let current = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let text = value.to_str().unwrap_or("");
             let (scheme, credentials) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
@@ -176,7 +185,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .jwt
                 .verify(credentials.trim(), now)
                 .ok_or(ApiError::Unauthorized("Invalid or expired token"))?;
-            let user = active_user(state, verified.user, token).await?;
+            let user = active_user(state, verified.user, generation).await?;
             // Revoked at once: logout everywhere, a password change or a stolen refresh token
             // raised the generation after this token was issued.
             if verified.generation != user.token_generation {
@@ -190,7 +199,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 claimed_key: None,
             }
         } else if let Some(raw) = cookies::read(&parts.headers, cookies::SESSION_COOKIE) {
-            let session = live_session(state, raw, now, token).await?;
+            let session = live_session(state, raw, now, generation).await?;
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if !safe && !same_origin_write(&parts.headers, &state.config.public_url) {
                 return Err(ApiError::detail(
@@ -198,7 +207,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                     "Cross-site request refused",
                 ));
             }
-            let user = active_user(state, session.user(), token).await?;
+            let user = active_user(state, session.user(), generation).await?;
             if now.minus(SESSION_TOUCH_EVERY) > session.last_seen_at {
                 let expires = now.plus(time::Duration::seconds(
                     state.config.session_ttl.as_secs() as i64

@@ -312,3 +312,147 @@ async fn cached_weeks_and_meal_pages_show_every_change_at_once() {
         app.get_json(t, "/api/v1/weekly-plans/current").await
     );
 }
+
+async fn user_id(app: &TestApp, email: &str) -> mealframe_core::ids::UserId {
+    let mut r = app.state.db.reader().await.unwrap();
+    let id: uuid::Uuid = dbkit::fetch_scalar!(
+        r.conn(),
+        uuid::Uuid,
+        "SELECT id FROM users WHERE email = $1",
+        email
+    )
+    .unwrap();
+    id.into()
+}
+
+/// SQLite: another user's writes move the change token, but only the writer's kept row is
+/// dropped (migration 0012's change log); on PostgreSQL nothing is kept.
+#[tokio::test]
+async fn another_users_writes_leave_a_signed_in_users_row_in_memory() {
+    let app = TestApp::new().await;
+    let ana = app.seed("ana@example.com").await;
+    let ben = app.seed("ben@example.com").await;
+    app.generate(&ben.token, "2026-11-16").await;
+    today(&app, &ana.token).await;
+    today(&app, &ben.token).await;
+    let (ana_id, ben_id) = (
+        user_id(&app, "ana@example.com").await,
+        user_id(&app, "ben@example.com").await,
+    );
+    let kept = &app.state.views.signed_in;
+    if app.state.db.change_token().is_none() {
+        assert!(kept.fresh(&app.state.db).await.unwrap().is_none());
+        assert!(kept.user(ana_id).is_none());
+        return;
+    }
+    assert!(kept.user(ana_id).is_some() && kept.user(ben_id).is_some());
+
+    let slot = today(&app, &ben.token).await["slots"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("/api/v1/slots/{slot}/complete"))
+        .bearer(&ben.token)
+        .json(json!({"status": "followed"}))
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    kept.fresh(&app.state.db).await.unwrap().unwrap();
+    assert!(kept.user(ana_id).is_some(), "Ana's row stays");
+    assert!(kept.user(ben_id).is_none(), "Ben's row is read again");
+    assert_eq!(today(&app, &ben.token).await["stats"]["completed"], 1);
+}
+
+/// A web session ended by another process (or a sign-out everywhere) is refused on the next
+/// request, though the session and its user were kept in memory.
+#[tokio::test]
+async fn a_kept_session_ended_elsewhere_is_refused_at_once() {
+    let app = TestApp::new().await;
+    crate::web_pages::sign_in(&app, "ana@example.com").await;
+    let today = || app.get("/api/v1/today").send();
+    today().await.assert(StatusCode::OK);
+    today().await.assert(StatusCode::OK);
+
+    let other = dbkit::Db::open(&app.db.url, &dbkit::DbOptions::default())
+        .await
+        .unwrap();
+    let mut tx = other.begin().await.unwrap();
+    dbkit::execute!(tx.conn(), "DELETE FROM web_sessions").unwrap();
+    tx.commit().await.unwrap();
+    other.close().await;
+    today().await.assert(StatusCode::UNAUTHORIZED);
+}
+
+/// Many users' marks interleaved with reads (the change token moves all the time): a read that
+/// starts after a write's answer shows that write, every time. 300 rounds, each one user's mark
+/// and read raced by two other users' marks and reads; statuses and users pseudo-random.
+#[tokio::test]
+async fn interleaved_writers_never_leave_a_read_older_than_its_users_last_write() {
+    let app = TestApp::new().await;
+    let mut tokens = Vec::new();
+    for i in 0..5 {
+        let lib = app.seed(&format!("user{i}@example.com")).await;
+        app.generate(&lib.token, "2026-11-16").await;
+        tokens.push(lib.token);
+    }
+    let mut slots = Vec::new();
+    for t in &tokens {
+        let day = today(&app, t).await;
+        let ids: Vec<String> = day["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect();
+        slots.push(ids);
+    }
+    const STATUSES: [&str; 4] = ["followed", "skipped", "equivalent", "social"];
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    let mark = |user: usize, slot: usize, status: &'static str| {
+        let (app, tokens, slots) = (&app, &tokens, &slots);
+        async move {
+            app.post(&format!("/api/v1/slots/{}/complete", slots[user][slot]))
+                .bearer(&tokens[user])
+                .json(json!({"status": status}))
+                .send()
+                .await
+                .assert(StatusCode::OK);
+        }
+    };
+    for round in 0..300 {
+        let user = next(tokens.len());
+        let slot = next(slots[user].len());
+        let status = STATUSES[next(STATUSES.len())];
+        let (a, b) = ((user + 1 + next(4)) % 5, (user + 1 + next(4)) % 5);
+        let checked = async {
+            mark(user, slot, status).await;
+            let day = today(&app, &tokens[user]).await;
+            let seen = day["slots"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["id"] == slots[user][slot].as_str())
+                .unwrap()["completion_status"]
+                .clone();
+            assert_eq!(seen, status, "round {round}: user {user} read an older day");
+        };
+        let noise = async {
+            if a != user {
+                mark(a, next_free(round, slots[a].len()), STATUSES[round % 4]).await;
+            }
+            today(&app, &tokens[b]).await;
+        };
+        futures::join!(checked, noise);
+    }
+}
+
+/// A slot index for the noise writers that differs from round to round.
+fn next_free(round: usize, n: usize) -> usize {
+    (round * 7 + 3) % n
+}

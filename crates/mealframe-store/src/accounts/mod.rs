@@ -10,4 +10,5 @@ pub mod push_subscriptions;
 pub mod reminders;
 pub mod sessions;
 pub mod tokens;
+pub mod user_changes;
 pub mod users;

@@ -352,3 +352,76 @@ async fn new_library_rows_and_their_links_move_the_version() {
         .unwrap()
     });
 }
+
+/// Migration 0012 (SQLite): `user_changes` names each user whose row or web sessions changed, in
+/// commit order, so a server drops only their cached entries. PostgreSQL keeps no such log.
+#[tokio::test]
+async fn the_change_log_names_whose_row_or_sessions_changed() {
+    use mealframe_store::accounts::user_changes;
+    let t = db().await;
+    let Two { alice, bob, .. } = two_users_with_weeks(&t.db).await;
+    let db = &t.db;
+    let since = |seq: i64| async move {
+        let mut r = db.reader().await.unwrap();
+        user_changes::since(&mut r.conn(), seq).await.unwrap()
+    };
+    let start = since(0).await.last().map_or(0, |(_, s)| *s);
+    let session = {
+        let mut tx = db.begin().await.unwrap();
+        let s = sessions::insert(&mut tx.conn(), bob, "h", at(3600), t0())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        s
+    };
+    let commit = |f: &'static str| async move {
+        let mut tx = db.begin().await.unwrap();
+        let c = &mut tx.conn();
+        match f {
+            "mark" => {
+                let slot = slot_ids(c, alice, MONDAY).await[0];
+                ops::complete(c, alice, slot, CompletionStatus::Followed, None, at(5))
+                    .await
+                    .unwrap();
+            }
+            "touch" => sessions::touch(c, session, at(7200), at(6)).await.unwrap(),
+            "logout" => sessions::delete(c, session).await.unwrap(),
+            _ => users::set_verified(c, alice, at(7)).await.unwrap(),
+        }
+        tx.commit().await.unwrap();
+    };
+
+    commit("mark").await;
+    let after_mark = since(start).await;
+    if t.engine() == dbkit::Engine::Postgres {
+        assert_eq!(after_mark, vec![]);
+        return;
+    }
+    assert_eq!(
+        after_mark.iter().map(|(u, _)| *u).collect::<Vec<_>>(),
+        vec![alice]
+    );
+    let mark_seq = after_mark[0].1;
+    assert!(mark_seq > start);
+    assert_eq!(
+        since(mark_seq).await,
+        vec![],
+        "nothing after the last change"
+    );
+
+    commit("touch").await;
+    let after_touch = since(mark_seq).await;
+    assert_eq!(
+        after_touch.iter().map(|(u, _)| *u).collect::<Vec<_>>(),
+        vec![bob]
+    );
+    commit("logout").await;
+    commit("verify").await;
+    // One row per user, at their latest change, in commit order.
+    let all = since(mark_seq).await;
+    assert_eq!(
+        all.iter().map(|(u, _)| *u).collect::<Vec<_>>(),
+        vec![bob, alice]
+    );
+    assert!(all[0].1 > after_touch[0].1 && all[1].1 > all[0].1);
+}
