@@ -142,6 +142,8 @@ pub struct Req<'a> {
     body: Body,
     peer: SocketAddr,
     cookies: bool,
+    /// Another instance's router to send to (see [`TestApp::another_instance`]).
+    router: Option<Router>,
 }
 
 impl TestApp {
@@ -154,6 +156,7 @@ impl TestApp {
             body: Body::empty(),
             peer: "127.0.0.1:40000".parse().unwrap(),
             cookies: true,
+            router: None,
         }
     }
     pub fn get(&self, path: &str) -> Req<'_> {
@@ -340,6 +343,12 @@ impl Req<'_> {
         self
     }
 
+    /// Send to another instance's router (built from [`TestApp::another_instance`]).
+    pub fn on(mut self, router: &Router) -> Self {
+        self.router = Some(router.clone());
+        self
+    }
+
     /// Do not send (or store) cookies.
     pub fn no_cookies(mut self) -> Self {
         self.cookies = false;
@@ -368,7 +377,8 @@ impl Req<'_> {
             }
         }
         req.extensions_mut().insert(ConnectInfo(self.peer));
-        let resp = self.app.router.clone().oneshot(req).await.unwrap();
+        let router = self.router.unwrap_or_else(|| self.app.router.clone());
+        let resp = router.oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.into_body().collect().await.unwrap().to_bytes();

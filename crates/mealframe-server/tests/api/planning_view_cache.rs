@@ -456,3 +456,108 @@ async fn interleaved_writers_never_leave_a_read_older_than_its_users_last_write(
 fn next_free(round: usize, n: usize) -> usize {
     (round * 7 + 3) % n
 }
+
+/// Two instances on one database (each with its own caches), 1,000 pseudo-random rounds: a
+/// change made through one (a mark, or a meal renamed) is seen by the very next read through
+/// the other — the day, the week, and the meal list.
+#[tokio::test]
+async fn two_instances_never_serve_a_read_older_than_the_last_write() {
+    let app = TestApp::new().await;
+    let instances = [
+        app.router.clone(),
+        mealframe_server::router::router(app.another_instance()),
+    ];
+    let mut users = Vec::new();
+    for i in 0..3 {
+        let lib = app.seed(&format!("user{i}@example.com")).await;
+        app.generate(&lib.token, "2026-11-16").await;
+        let day = today(&app, &lib.token).await;
+        let slots: Vec<String> = day["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_owned())
+            .collect();
+        let meal = lib.meals.values().next().unwrap().clone();
+        users.push((lib.token, slots, meal));
+    }
+    const STATUSES: [&str; 5] = ["followed", "skipped", "equivalent", "social", "deviated"];
+    let mut seed: u64 = 0xc0ffee;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    for round in 0..1000 {
+        let (token, slots, meal) = &users[next(users.len())];
+        let writer = &instances[next(2)];
+        let reader = &instances[next(2)];
+        if round % 10 == 9 {
+            let name = format!("Meal {round}");
+            app.put(&format!("/api/v1/meals/{meal}"))
+                .on(writer)
+                .bearer(token)
+                .json(json!({"name": name}))
+                .send()
+                .await
+                .assert(StatusCode::OK);
+            let listed: Value = app
+                .get("/api/v1/meals?page_size=100")
+                .on(reader)
+                .bearer(token)
+                .send()
+                .await
+                .assert(StatusCode::OK)
+                .json();
+            let names: Vec<&str> = listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["name"].as_str().unwrap())
+                .collect();
+            assert!(names.contains(&name.as_str()), "round {round}: {names:?}");
+            continue;
+        }
+        let slot = &slots[next(slots.len())];
+        let status = STATUSES[next(STATUSES.len())];
+        let body = match status {
+            "deviated" => json!({"status": status, "actual_meal_id": meal}),
+            _ => json!({"status": status}),
+        };
+        app.post(&format!("/api/v1/slots/{slot}/complete"))
+            .on(writer)
+            .bearer(token)
+            .json(body)
+            .send()
+            .await
+            .assert(StatusCode::OK);
+        let path = if next(2) == 0 {
+            "/api/v1/today"
+        } else {
+            "/api/v1/weekly-plans/current"
+        };
+        let read: Value = app
+            .get(path)
+            .on(reader)
+            .bearer(token)
+            .send()
+            .await
+            .assert(StatusCode::OK)
+            .json();
+        let all_slots: Vec<&Value> = match path {
+            "/api/v1/today" => read["slots"].as_array().unwrap().iter().collect(),
+            _ => read["days"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|d| d["slots"].as_array().unwrap())
+                .collect(),
+        };
+        let seen = all_slots.iter().find(|s| s["id"] == slot.as_str()).unwrap();
+        assert_eq!(
+            seen["completion_status"], status,
+            "round {round}: {path} through the other instance is older than the mark"
+        );
+    }
+}
