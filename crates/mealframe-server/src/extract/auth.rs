@@ -136,33 +136,40 @@ async fn active_user(
     }
 }
 
-/// The live web session with this cookie value (from memory on SQLite while it and its user are
-/// unchanged; the expiry is checked against the clock either way).
-async fn live_session(
+/// The live web session with this cookie value and its active user (from memory on SQLite while
+/// both are unchanged, else one joined read; the expiry is checked against the clock either way).
+async fn session_and_user(
     state: &AppState,
     raw: &str,
     now: Timestamp,
     generation: Option<u64>,
-) -> Result<WebSession, ApiError> {
+) -> Result<(WebSession, User), ApiError> {
     let hash = sha256_hex(raw);
     let kept = &state.views.signed_in;
-    let session = match generation.and_then(|_| kept.session(&hash)) {
-        Some(session) => session,
+    let remembered = generation
+        .and_then(|_| kept.session(&hash))
+        .and_then(|session| Some((kept.user(session.user())?, session)));
+    let (session, user) = match remembered {
+        Some((user, session)) => (session, user),
         None => {
             let mut r = state.db.reader().await?;
-            let session = sessions::live_by_hash(&mut r.conn(), &hash, now)
+            let (session, user) = users::with_live_session(&mut r.conn(), &hash, now)
                 .await?
                 .ok_or(ApiError::Unauthorized("Not authenticated"))?;
             if let Some(g) = generation {
+                kept.keep_user(&user, g);
                 kept.keep_session(hash, &session, g);
             }
-            session
+            (session, user)
         }
     };
-    match session.expires_at > now {
-        true => Ok(session),
-        false => Err(ApiError::Unauthorized("Not authenticated")),
+    if session.expires_at <= now {
+        return Err(ApiError::Unauthorized("Not authenticated"));
     }
+    if !user.is_active {
+        return Err(ApiError::Unauthorized("User not found or disabled"));
+    }
+    Ok((session, user))
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -199,7 +206,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 claimed_key: None,
             }
         } else if let Some(raw) = cookies::read(&parts.headers, cookies::SESSION_COOKIE) {
-            let session = live_session(state, raw, now, generation).await?;
+            let (session, user) = session_and_user(state, raw, now, generation).await?;
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if !safe && !same_origin_write(&parts.headers, &state.config.public_url) {
                 return Err(ApiError::detail(
@@ -207,7 +214,6 @@ impl FromRequestParts<AppState> for CurrentUser {
                     "Cross-site request refused",
                 ));
             }
-            let user = active_user(state, session.user(), generation).await?;
             if now.minus(SESSION_TOUCH_EVERY) > session.last_seen_at {
                 let expires = now.plus(time::Duration::seconds(
                     state.config.session_ttl.as_secs() as i64

@@ -6,6 +6,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::sessions::WebSession;
 use crate::Result;
 
 /// How an account signs in.
@@ -159,6 +160,52 @@ pub async fn by_id(c: &mut Conn<'_>, id: UserId) -> Result<Option<User>> {
         id.uuid()
     )?;
     Ok(row.map(User::from))
+}
+
+/// The live (unexpired) web session with this token hash and its user's row, in one round trip:
+/// what every cookie-signed request needs first.
+pub async fn with_live_session(
+    c: &mut Conn<'_>,
+    hash: &str,
+    now: Timestamp,
+) -> Result<Option<(WebSession, User)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        session_id: Uuid,
+        session_created_at: Timestamp,
+        session_last_seen_at: Timestamp,
+        session_expires_at: Timestamp,
+        #[sqlx(flatten)]
+        user: UserRow,
+    }
+    let user_columns = COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let row = fetch_optional!(
+        c,
+        Row,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT s.id AS session_id, s.created_at AS session_created_at,
+                    s.last_seen_at AS session_last_seen_at, s.expires_at AS session_expires_at,
+                    {user_columns}
+             FROM web_sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        )),
+        hash,
+        now
+    )?;
+    Ok(row.map(|r| {
+        let session = WebSession {
+            id: r.session_id,
+            user_id: r.user.id,
+            created_at: r.session_created_at,
+            last_seen_at: r.session_last_seen_at,
+            expires_at: r.session_expires_at,
+        };
+        (session, User::from(r.user))
+    }))
 }
 
 pub async fn by_email_key(c: &mut Conn<'_>, email_key: &str) -> Result<Option<User>> {

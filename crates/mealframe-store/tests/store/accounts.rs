@@ -537,6 +537,54 @@ async fn a_session_is_live_until_it_expires() {
 }
 
 #[tokio::test]
+async fn a_live_session_comes_with_its_users_row_in_one_read() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let c = &mut tx.conn();
+    let alice = user(c, "alice@example.org").await;
+    let bob = user(c, "bob@example.org").await;
+    let id = sessions::insert(c, alice, "hash-a", at(60), t0())
+        .await
+        .unwrap();
+    sessions::insert(c, bob, "hash-b", at(60), at(1))
+        .await
+        .unwrap();
+    let (s, u) = users::with_live_session(c, "hash-a", at(59))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.id, s.user()), (id, alice));
+    assert_eq!(
+        (s.created_at, s.last_seen_at, s.expires_at),
+        (t0(), t0(), at(60))
+    );
+    let row = users::by_id(c, alice).await.unwrap().unwrap();
+    assert_eq!(
+        format!("{u:?}"),
+        format!("{row:?}"),
+        "the same row as by id"
+    );
+    let (_, b) = users::with_live_session(c, "hash-b", at(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(b.id, bob);
+    assert!(
+        users::with_live_session(c, "hash-a", at(60))
+            .await
+            .unwrap()
+            .is_none(),
+        "expired at its expiry"
+    );
+    assert!(
+        users::with_live_session(c, "nope", t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
 async fn touching_a_session_slides_its_expiry() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
