@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MealFrame load benchmark: release build, loopback only, bounded in time (10 phases × SECONDS
+# MealFrame load benchmark: release build, loopback only, bounded in time (16 phases × SECONDS
 # plus seeding and a 2 s warm-up), stops by itself. Figures go to stdout and
 # bench/results/mealframe-<engine>-<date>.md.
 #
@@ -20,7 +20,7 @@ if [ -n "${MEALFRAME_BENCH_PG:-}" ]; then
 fi
 out="bench/results/mealframe-$engine-$(date -u +%Y%m%dT%H%M%SZ).md"
 export MEALFRAME_BENCH_SERVER_LOG="bench/results/mealframe-server.log"
-timeout $(( secs * 10 + 300 )) target/release/examples/mealframe_bench \
+timeout $(( secs * 20 + 300 )) target/release/examples/mealframe_bench \
   target/release/mealframe "$secs" "$conc" | tee "$out"
 if [ "$engine" = postgres ]; then
   psql -q "$MEALFRAME_BENCH_PG" -c 'DROP DATABASE IF EXISTS mealframe_bench'

@@ -543,6 +543,18 @@ async fn main() {
         )
         .await,
     );
+    // Regenerating re-rolls only unmarked slots: measured first on next week as generated (none
+    // marked yet), and again after the complete phase has marked them.
+    phases.push(
+        run_phase(
+            "POST /api/v1/weekly-plans/generate (regenerate, next week unmarked)",
+            concurrency,
+            phase_len,
+            generate.clone(),
+            None,
+        )
+        .await,
+    );
     phases.push(
         run_phase(
             "POST /api/v1/slots/{id}/complete",
@@ -555,7 +567,7 @@ async fn main() {
     );
     phases.push(
         run_phase(
-            "POST /api/v1/weekly-plans/generate (regenerate)",
+            "POST /api/v1/weekly-plans/generate (regenerate, next week marked)",
             concurrency,
             phase_len,
             generate,
