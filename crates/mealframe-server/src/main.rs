@@ -251,13 +251,8 @@ fn month_bounds(month: &str) -> Result<(time::OffsetDateTime, time::OffsetDateTi
     let year: i32 = y.parse().map_err(|_| bad())?;
     let m: u8 = m.parse().map_err(|_| bad())?;
     let month = time::Month::try_from(m).map_err(|_| bad())?;
-    let start = time::Date::from_calendar_date(year, month, 1).map_err(|_| bad())?;
-    let next = if month == time::Month::December {
-        time::Date::from_calendar_date(year + 1, time::Month::January, 1)
-    } else {
-        time::Date::from_calendar_date(year, month.next(), 1)
-    }
-    .map_err(|_| bad())?;
+    let first = time::Date::from_calendar_date(year, month, 1).map_err(|_| bad())?;
+    let (start, next) = mealframe_core::planning::calendar::month_span(first);
     Ok((start.midnight().assume_utc(), next.midnight().assume_utc()))
 }
 

@@ -79,6 +79,19 @@ pub fn week_dates(monday: Date) -> impl Iterator<Item = Date> {
     (0..7).map(move |i| monday + Duration::days(i))
 }
 
+/// The first day of the month of `d`, and the first day of the month after (a half-open span:
+/// usage counts and quotas run by calendar month).
+pub fn month_span(d: Date) -> (Date, Date) {
+    let start = d.replace_day(1).expect("every month has a day 1");
+    let next = match start.month() {
+        time::Month::December => {
+            Date::from_calendar_date(start.year() + 1, time::Month::January, 1)
+        }
+        m => Date::from_calendar_date(start.year(), m.next(), 1),
+    };
+    (start, next.unwrap_or(Date::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +135,17 @@ mod tests {
         assert_eq!(monday_of(date!(2026 - 11 - 22)), date!(2026 - 11 - 16));
         assert_eq!(monday_of(date!(2026 - 11 - 16)), date!(2026 - 11 - 16));
         assert_eq!(weekday_name(date!(2026 - 11 - 18)), "Wednesday");
+    }
+
+    #[test]
+    fn a_month_span_runs_from_its_first_day_to_the_next_months() {
+        assert_eq!(
+            month_span(date!(2026 - 12 - 31)),
+            (date!(2026 - 12 - 01), date!(2027 - 01 - 01))
+        );
+        assert_eq!(
+            month_span(date!(2024 - 02 - 01)),
+            (date!(2024 - 02 - 01), date!(2024 - 03 - 01))
+        );
     }
 }

@@ -88,22 +88,10 @@ fn placeholder(kind: Kind) -> &'static str {
 
 /// The first instant of the UTC month holding `now`, and the seconds until the next one.
 fn month_window(now: dbkit::Timestamp) -> (dbkit::Timestamp, u64) {
-    let t = now.into_inner();
-    let start = t
-        .replace_day(1)
-        .expect("day 1 exists")
-        .replace_time(time::Time::MIDNIGHT);
-    let (y, m) = (start.year(), start.month());
-    let next = if m == time::Month::December {
-        start
-            .replace_year(y + 1)
-            .and_then(|s| s.replace_month(time::Month::January))
-    } else {
-        start.replace_month(m.next())
-    }
-    .unwrap_or(start + time::Duration::days(31));
-    let left = (next - t).whole_seconds().max(1) as u64;
-    (dbkit::Timestamp::from(start), left)
+    let t = now.into_inner().to_offset(time::UtcOffset::UTC);
+    let (start, next) = mealframe_core::planning::calendar::month_span(t.date());
+    let left = (next.midnight().assume_utc() - t).whole_seconds().max(1) as u64;
+    (dbkit::Timestamp::from(start.midnight().assume_utc()), left)
 }
 
 /// Start a capture: answers the new meal, `processing`.
