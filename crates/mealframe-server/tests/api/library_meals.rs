@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, count};
 
-async fn names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
+/// The names on a page of `GET /api/v1/meals{query}`.
+pub(crate) async fn names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
     let page = app.get_json(token, &format!("/api/v1/meals{query}")).await;
     page["items"]
         .as_array()

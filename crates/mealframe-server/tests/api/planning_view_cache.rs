@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, count};
+use crate::library_meals::names;
 
 async fn today(app: &TestApp, token: &str) -> Value {
     app.get_json(token, "/api/v1/today").await
@@ -248,15 +249,6 @@ async fn the_signed_in_user_is_never_older_than_the_database() {
     other.close().await;
 }
 
-async fn meal_names(app: &TestApp, token: &str, query: &str) -> Vec<String> {
-    app.get_json(token, &format!("/api/v1/meals{query}")).await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["name"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test]
 async fn cached_weeks_and_meal_pages_show_every_change_at_once() {
     let app = TestApp::new().await;
@@ -265,8 +257,8 @@ async fn cached_weeks_and_meal_pages_show_every_change_at_once() {
     app.generate(t, "2026-11-16").await;
     let breakfast = lib.types["Breakfast"].clone();
     let by_type = format!("?meal_type_id={breakfast}");
-    let before = meal_names(&app, t, "").await;
-    let breakfasts = meal_names(&app, t, &by_type).await;
+    let before = names(&app, t, "").await;
+    let breakfasts = names(&app, t, &by_type).await;
     let week = app.get_json(t, "/api/v1/weekly-plans/current").await;
     let slot = week["days"][0]["slots"][0]["id"]
         .as_str()
@@ -280,13 +272,10 @@ async fn cached_weeks_and_meal_pages_show_every_change_at_once() {
         .send()
         .await
         .assert(StatusCode::CREATED);
-    let after = meal_names(&app, t, "").await;
+    let after = names(&app, t, "").await;
     assert_eq!(after.len(), before.len() + 1);
     assert_eq!(after[0], "Aardvark oats", "sorted by name: {after:?}");
-    assert_eq!(
-        meal_names(&app, t, &by_type).await.len(),
-        breakfasts.len() + 1
-    );
+    assert_eq!(names(&app, t, &by_type).await.len(), breakfasts.len() + 1);
 
     // A mark shows in the cached week.
     app.post(&format!("/api/v1/slots/{slot}/complete"))
