@@ -203,14 +203,17 @@ async fn send_due_for(state: &AppState, user: UserId) -> AppResult<Round> {
         };
         let settings = reminders::settings(&mut c.reborrow(), user).await?;
         let devices = push_subscriptions::list(&mut c.reborrow(), user).await?;
+        (owner, devices, settings)
+    };
+    {
         let tz = TimeZoneName::parse(&owner.timezone).unwrap_or_else(TimeZoneName::utc);
         let today = tz.date_at(at);
         if !devices.is_empty() {
             // Tomorrow too: a 00:05 meal is reminded the evening before.
             for date in [today, today.next_day().unwrap_or(today)] {
-                let Some((_, Some(day))) = views::day(&mut c.reborrow(), user, date).await? else {
-                    continue;
-                };
+                // From the view cache (Today's own reads fill it), keyed by the data version.
+                let plan = super::today::day(state, &owner, date).await?;
+                let day = &plan.day;
                 if day.is_override {
                     continue; // a No Plan day
                 }
@@ -240,12 +243,12 @@ async fn send_due_for(state: &AppState, user: UserId) -> AppResult<Round> {
             );
             let next = monday + time::Duration::days(7);
             let until = tz.instant_of(next, 0, 0);
-            if at >= due_at
-                && at < until
-                && views::week_row(&mut c.reborrow(), user, next)
-                    .await?
-                    .is_none()
-            {
+            let in_window = at >= due_at && at < until;
+            let generated = in_window && {
+                let mut r = state.db.reader().await?;
+                views::week_row(&mut r.conn(), user, next).await?.is_some()
+            };
+            if in_window && !generated {
                 due.push(Due {
                     kind: "nudge",
                     subject: next.to_string(),
@@ -266,10 +269,9 @@ async fn send_due_for(state: &AppState, user: UserId) -> AppResult<Round> {
             let until = tz.instant_of(today.next_day().unwrap_or(today), 0, 0);
             if at >= due_at && at < until {
                 // A planned day only: not a No Plan day, not an empty one.
-                if let Some((_, Some(day))) = views::day(&mut c.reborrow(), user, today).await?
-                    && !day.is_override
-                    && !day.slots.is_empty()
-                {
+                let plan = super::today::day(state, &owner, today).await?;
+                if !plan.day.is_override && !plan.day.slots.is_empty() {
+                    let day = plan.day.clone();
                     digest = Some((
                         Due {
                             kind: "digest",
@@ -283,8 +285,7 @@ async fn send_due_for(state: &AppState, user: UserId) -> AppResult<Round> {
                 }
             }
         }
-        (owner, devices, settings)
-    };
+    }
     let mut round = Round::default();
     for d in &due {
         let by_push = d.kind == "meal" || settings.nudge_channel.push();
