@@ -30,9 +30,9 @@ if [ -n "${MEALFRAME_BENCH_PG:-}" ]; then
 fi
 out="bench/results/mealframe-many-$engine-$(date -u +%Y%m%dT%H%M%SZ).md"
 export MEALFRAME_BENCH_SERVER_LOG="bench/results/mealframe-many-server.log"
-# Bound: seeding (generous: ~0.5 s per user), then per scenario a 2 s warm-up and three phases,
+# Bound: seeding (generous: 1 s per user), then per scenario a 2 s warm-up and three phases,
 # one scenario on SQLite and two on PostgreSQL. `timeout` signals the bench's whole process
 # group, the servers it started included.
-timeout $(( users / 2 + secs * 8 + 300 )) "$target/examples/mealframe_many" \
+timeout $(( users + secs * 8 + 300 )) "$target/examples/mealframe_many" \
   "$target/mealframe" "$secs" "$users" | tee "$out"
 echo "saved to $out"

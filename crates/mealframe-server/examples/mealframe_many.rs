@@ -766,14 +766,15 @@ async fn main() {
         &db_url,
         mealframe_store::MIGRATIONS,
         &DbOptions {
-            max_connections: 8,
+            max_connections: 9,
             acquire_timeout: Duration::from_secs(60),
         },
     )
     .await
     .expect("open the database");
-    // SQLite has one writer: more transactions at once would only queue.
-    let parallel = if pg.is_some() { 4 } else { 1 };
+    // SQLite has one writer: more transactions at once would only queue. PostgreSQL's are
+    // bounded by round trips: keep the pool busy.
+    let parallel = if pg.is_some() { 8 } else { 1 };
     let (users, counts) = seed(&db, n_users, parallel, today).await;
     db.close().await;
     let seeded_in = started.elapsed();
