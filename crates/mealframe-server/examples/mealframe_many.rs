@@ -772,9 +772,16 @@ async fn main() {
     )
     .await
     .expect("open the database");
-    // SQLite has one writer: more transactions at once would only queue. PostgreSQL's are
-    // bounded by round trips: keep the pool busy.
-    let parallel = if pg.is_some() { 8 } else { 1 };
+    // SQLite has one writer: more transactions at once would only queue. On PostgreSQL a few at
+    // once overlap the round trips (`MEALFRAME_BENCH_SEED_PARALLEL` to try others; at most 8).
+    let parallel = match &pg {
+        None => 1,
+        Some(_) => std::env::var("MEALFRAME_BENCH_SEED_PARALLEL")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4usize)
+            .clamp(1, 8),
+    };
     let (users, counts) = seed(&db, n_users, parallel, today).await;
     db.close().await;
     let seeded_in = started.elapsed();
