@@ -5,6 +5,7 @@
 //! RSS is read from `/proc`. Loopback only; every phase ends by itself.
 
 use std::{
+    collections::HashMap,
     process::{Child, Command},
     sync::Arc,
     time::{Duration, Instant},
@@ -19,6 +20,9 @@ pub struct Req {
     pub url: String,
     pub body: Option<Value>,
     pub headers: Vec<(String, String)>,
+    /// A label for mixed phases: results are also counted per tag (see [`Phase::by_tag`]);
+    /// empty for single-route phases.
+    pub tag: &'static str,
 }
 
 impl Req {
@@ -28,6 +32,7 @@ impl Req {
             url: url.into(),
             body: None,
             headers: Vec::new(),
+            tag: "",
         }
     }
 
@@ -37,6 +42,7 @@ impl Req {
             url: url.into(),
             body: Some(body),
             headers: Vec::new(),
+            tag: "",
         }
     }
 
@@ -47,6 +53,11 @@ impl Req {
 
     pub fn bearer(self, token: &str) -> Self {
         self.header("authorization", format!("Bearer {token}"))
+    }
+
+    pub fn tag(mut self, tag: &'static str) -> Self {
+        self.tag = tag;
+        self
     }
 }
 
@@ -65,6 +76,19 @@ pub struct Phase {
     pub elapsed: Duration,
     pub latencies: Vec<Duration>,
     pub derived: Vec<Duration>,
+    /// Per [`Req::tag`] (tagged requests only), sorted by tag.
+    pub by_tag: Vec<Tagged>,
+}
+
+/// The requests of one tag within a phase. Latencies are sorted.
+#[derive(Default)]
+pub struct Tagged {
+    pub tag: String,
+    pub ok: u64,
+    pub errors: u64,
+    pub latencies: Vec<Duration>,
+    /// Error answers by HTTP status (0: transport error), for telling what failed.
+    pub error_statuses: Vec<(u16, u64)>,
 }
 
 impl Phase {
@@ -105,10 +129,12 @@ pub async fn run_phase(
                     .expect("http client");
                 let (mut ok, mut errors) = (0u64, 0u64);
                 let (mut lat, mut derived) = (Vec::new(), Vec::new());
+                let mut tags: HashMap<&'static str, Tagged> = HashMap::new();
                 let mut i = 0u64;
                 while Instant::now() < deadline {
                     let r = job(w, i);
                     i += 1;
+                    let tag = r.tag;
                     let mut req = client.request(r.method, &r.url);
                     for (k, v) in r.headers {
                         req = req.header(k, v);
@@ -117,7 +143,8 @@ pub async fn run_phase(
                         req = req.json(&b);
                     }
                     let t0 = Instant::now();
-                    match req.send().await {
+                    // The status of a failure (0: transport error), or None on success.
+                    let failed = match req.send().await {
                         Ok(resp) => {
                             let status = resp.status();
                             let bytes = resp.bytes().await.unwrap_or_default();
@@ -128,14 +155,26 @@ pub async fn run_phase(
                                 if let Some(d) = inspect.as_ref().and_then(|f| f(&bytes, took)) {
                                     derived.push(d);
                                 }
+                                if !tag.is_empty() {
+                                    let t = tags.entry(tag).or_default();
+                                    t.ok += 1;
+                                    t.latencies.push(took);
+                                }
+                                None
                             } else {
-                                errors += 1;
+                                Some(status.as_u16())
                             }
                         }
-                        Err(_) => errors += 1,
+                        Err(_) => Some(0),
+                    };
+                    if let Some(code) = failed {
+                        errors += 1;
+                        if !tag.is_empty() {
+                            tags.entry(tag).or_default().count_error(code);
+                        }
                     }
                 }
-                (ok, errors, lat, derived)
+                (ok, errors, lat, derived, tags)
             })
         })
         .collect();
@@ -146,18 +185,55 @@ pub async fn run_phase(
         elapsed: Duration::ZERO,
         latencies: Vec::new(),
         derived: Vec::new(),
+        by_tag: Vec::new(),
     };
+    let mut tags: HashMap<&'static str, Tagged> = HashMap::new();
     for w in workers {
-        let (ok, errors, lat, derived) = w.await.expect("worker");
+        let (ok, errors, lat, derived, worker_tags) = w.await.expect("worker");
         phase.ok += ok;
         phase.errors += errors;
         phase.latencies.extend(lat);
         phase.derived.extend(derived);
+        for (tag, t) in worker_tags {
+            let all = tags.entry(tag).or_default();
+            all.ok += t.ok;
+            all.errors += t.errors;
+            all.latencies.extend(t.latencies);
+            for (code, n) in t.error_statuses {
+                all.error_statuses.push((code, n));
+            }
+        }
     }
     phase.elapsed = started.elapsed();
     phase.latencies.sort();
     phase.derived.sort();
+    let mut by_tag: Vec<Tagged> = tags
+        .into_iter()
+        .map(|(tag, mut t)| {
+            t.tag = tag.to_owned();
+            t.latencies.sort();
+            let mut codes: HashMap<u16, u64> = HashMap::new();
+            for (code, n) in t.error_statuses.drain(..) {
+                *codes.entry(code).or_default() += n;
+            }
+            t.error_statuses = codes.into_iter().collect();
+            t.error_statuses.sort();
+            t
+        })
+        .collect();
+    by_tag.sort_by(|a, b| a.tag.cmp(&b.tag));
+    phase.by_tag = by_tag;
     phase
+}
+
+impl Tagged {
+    fn count_error(&mut self, code: u16) {
+        self.errors += 1;
+        match self.error_statuses.iter_mut().find(|(c, _)| *c == code) {
+            Some((_, n)) => *n += 1,
+            None => self.error_statuses.push((code, 1)),
+        }
+    }
 }
 
 /// The nearest-rank percentile of sorted durations (zero when empty).
@@ -194,6 +270,49 @@ pub fn print_table(phases: &[Phase], baseline: Option<&str>) {
             ms(p.p(95.0)),
             ms(p.p(99.0)),
             ms(p.max()),
+        );
+    }
+}
+
+/// Prints a mixed phase's requests per tag as a Markdown table: share of the phase's answers,
+/// throughput, percentiles, and the statuses of errors.
+pub fn print_tags(phase: &Phase) {
+    let total = (phase.ok + phase.errors).max(1) as f64;
+    let secs = phase.elapsed.as_secs_f64();
+    println!(
+        "| {} | share | ok | errors | req/s | p50 ms | p99 ms | max ms |",
+        phase.name
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for t in &phase.by_tag {
+        let errors = if t.error_statuses.is_empty() {
+            t.errors.to_string()
+        } else {
+            let codes: Vec<String> = t
+                .error_statuses
+                .iter()
+                .map(|(c, n)| {
+                    format!(
+                        "{n}× {}",
+                        if *c == 0 {
+                            "io".to_owned()
+                        } else {
+                            c.to_string()
+                        }
+                    )
+                })
+                .collect();
+            format!("{} ({})", t.errors, codes.join(", "))
+        };
+        println!(
+            "| {} | {:.1} % | {} | {errors} | {:.0} | {} | {} | {} |",
+            t.tag,
+            100.0 * (t.ok + t.errors) as f64 / total,
+            t.ok,
+            t.ok as f64 / secs,
+            ms(pct(&t.latencies, 50.0)),
+            ms(pct(&t.latencies, 99.0)),
+            ms(t.latencies.last().copied().unwrap_or_default()),
         );
     }
 }
@@ -236,6 +355,39 @@ fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// CPU time a process has used so far (user + system), from `/proc/<pid>/stat`; `None` for
+/// `pid` 0 means this process. Assumes the usual 100 clock ticks per second (`USER_HZ`).
+pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let path = match pid {
+        0 => "/proc/self/stat".to_owned(),
+        p => format!("/proc/{p}/stat"),
+    };
+    let stat = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may hold spaces) start at state, field 3.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// The whole machine's CPU time so far from `/proc/stat`: (busy, total) across all cores,
+/// busy being everything but idle and iowait.
+pub fn machine_cpu() -> Option<(Duration, Duration)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: u64 = v.iter().take(8).sum();
+    let idle = v.get(3)? + v.get(4)?;
+    Some((
+        Duration::from_millis((total - idle) * 10),
+        Duration::from_millis(total * 10),
+    ))
 }
 
 /// "`label` peak RSS (VmHWM): N MiB", or that it is unavailable.
