@@ -5,7 +5,7 @@
 use axum::{
     Json,
     extract::{Path, State},
-    http::StatusCode,
+    http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
 use mealframe_core::{
@@ -38,7 +38,7 @@ pub async fn current(
     State(state): State<AppState>,
     user: CurrentUser,
     q: QueryParams,
-) -> ApiResult<Json<Week>> {
+) -> ApiResult<Response> {
     let (monday, missing) = match q.get("week_start_date") {
         Some(raw) => {
             let mut v = Issues::query();
@@ -54,12 +54,13 @@ pub async fn current(
             "No plan exists for the current week".to_owned(),
         ),
     };
-    let week = app::week::week(&state, &user.user, monday).await?;
-    let week = week
-        .as_ref()
-        .as_ref()
-        .ok_or_else(|| ApiError::coded_not_found(missing))?;
-    Ok(Json(Week::from(week)))
+    // A week is ~20 KB of JSON read far more often than it changes: the use case keeps the body.
+    let body = app::week::week_encoded(&state, &user.user, monday, |w| {
+        serde_json::to_vec(&Week::from(w)).map_err(|e| e.to_string())
+    })
+    .await?
+    .ok_or_else(|| ApiError::coded_not_found(missing))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `{week_start_date?}` — a Monday, or null for the next Monday after today.

@@ -129,6 +129,8 @@ pub struct ViewCache {
     pub stats_encoded: Versioned<(UserId, u32, Date), Bytes>,
     /// Generated weeks by user and Monday (`None`: not generated).
     pub weeks: Versioned<(UserId, Date), Arc<Option<WeekView>>>,
+    /// … and encoded by a front door (the API's week body).
+    pub weeks_encoded: Versioned<(UserId, Date), Option<Bytes>>,
     /// The Week page's templates and picker meals.
     pub week_choices: Versioned<UserId, Arc<WeekChoices>>,
     /// Pages of the meal library: first pages and filters by type or source, no search text.
@@ -146,6 +148,7 @@ impl Default for ViewCache {
             stats: Versioned::new("stats", MAX_STATS),
             stats_encoded: Versioned::new("stats_encoded", MAX_STATS),
             weeks: Versioned::new("weeks", MAX_WEEKS),
+            weeks_encoded: Versioned::new("weeks_encoded", MAX_WEEKS),
             week_choices: Versioned::new("week_choices", MAX_TODAY_EXTRAS),
             meal_pages: Versioned::new("meal_pages", MAX_MEAL_PAGES),
             today_library: Versioned::new("today_library", MAX_TODAY_EXTRAS),

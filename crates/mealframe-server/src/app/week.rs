@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use mealframe_store::{
     accounts::users::User,
     library::{day_templates, meals::Meal},
@@ -58,6 +60,28 @@ impl WeekWithChoices {
     pub fn meals(&self) -> &[Meal] {
         &self.choices.meals
     }
+}
+
+/// The generated week starting `monday` as a front door encodes it (`None`: not generated),
+/// cached encoded under the user's data version: the API answers the same ~20 KB body until
+/// something in the week changes. `encode` runs only on a miss.
+pub async fn week_encoded(
+    state: &AppState,
+    user: &User,
+    monday: Date,
+    encode: impl FnOnce(&WeekView) -> Result<Vec<u8>, String>,
+) -> AppResult<Option<Bytes>> {
+    state
+        .views
+        .weeks_encoded
+        .get_or_try((user.id, monday), Some(user.data_version), || async {
+            let week = week(state, user, monday).await?;
+            match week.as_ref() {
+                Some(w) => Ok(Some(Bytes::from(encode(w).map_err(AppError::Internal)?))),
+                None => Ok(None),
+            }
+        })
+        .await
 }
 
 /// The generated week starting `monday`, read from the database: for an answer right after this
