@@ -85,12 +85,10 @@ impl<K: Eq + Hash + Clone, V: Clone, Ver: Eq + Clone> Versioned<K, V, Ver> {
     {
         if let Some(v) = &version {
             if let Some(hit) = self.get(&key, v) {
-                metrics::counter!("mealframe_cache_lookups_total", "cache" => self.name, "outcome" => "hit")
-                    .increment(1);
+                lookup("hit", self.name);
                 return Ok(hit);
             }
-            metrics::counter!("mealframe_cache_lookups_total", "cache" => self.name, "outcome" => "miss")
-                .increment(1);
+            lookup("miss", self.name);
         }
         let value = compute().await?;
         if let Some(v) = version {

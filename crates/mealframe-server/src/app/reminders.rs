@@ -205,84 +205,82 @@ async fn send_due_for(state: &AppState, user: UserId) -> AppResult<Round> {
         let devices = push_subscriptions::list(&mut c.reborrow(), user).await?;
         (owner, devices, settings)
     };
-    {
-        let tz = TimeZoneName::parse(&owner.timezone).unwrap_or_else(TimeZoneName::utc);
-        let today = tz.date_at(at);
-        if !devices.is_empty() {
-            // Tomorrow too: a 00:05 meal is reminded the evening before.
-            for date in [today, today.next_day().unwrap_or(today)] {
-                // From the view cache (Today's own reads fill it), keyed by the data version.
-                let plan = super::today::day(state, &owner, date).await?;
-                let day = &plan.day;
-                if day.is_override {
-                    continue; // a No Plan day
-                }
-                for slot in day.slots.iter().filter(|s| s.status.is_none()) {
-                    let Some(t) = slot.time else { continue };
-                    let slot_at = tz.instant_of(date, t.hour(), t.minute());
-                    let due_at = slot_at - time::Duration::minutes(settings.lead_minutes.into());
-                    if at >= due_at && at < slot_at {
-                        due.push(Due {
-                            kind: "meal",
-                            subject: slot.id.to_string(),
-                            due_at: Timestamp::from(due_at),
-                            until: Timestamp::from(slot_at),
-                            payload: meal_payload(slot),
-                        });
-                    }
+    let tz = TimeZoneName::parse(&owner.timezone).unwrap_or_else(TimeZoneName::utc);
+    let today = tz.date_at(at);
+    if !devices.is_empty() {
+        // Tomorrow too: a 00:05 meal is reminded the evening before.
+        for date in [today, today.next_day().unwrap_or(today)] {
+            // From the view cache (Today's own reads fill it), keyed by the data version.
+            let plan = super::today::day(state, &owner, date).await?;
+            let day = &plan.day;
+            if day.is_override {
+                continue; // a No Plan day
+            }
+            for slot in day.slots.iter().filter(|s| s.status.is_none()) {
+                let Some(t) = slot.time else { continue };
+                let slot_at = tz.instant_of(date, t.hour(), t.minute());
+                let due_at = slot_at - time::Duration::minutes(settings.lead_minutes.into());
+                if at >= due_at && at < slot_at {
+                    due.push(Due {
+                        kind: "meal",
+                        subject: slot.id.to_string(),
+                        due_at: Timestamp::from(due_at),
+                        until: Timestamp::from(slot_at),
+                        payload: meal_payload(slot),
+                    });
                 }
             }
         }
-        if settings.nudge_channel != NudgeChannel::Off {
-            let monday = monday_of(today);
-            let nudge_day = monday + time::Duration::days(i64::from(settings.nudge_weekday) - 1);
-            let due_at = tz.instant_of(
-                nudge_day,
-                (settings.nudge_minutes / 60) as u8,
-                (settings.nudge_minutes % 60) as u8,
-            );
-            let next = monday + time::Duration::days(7);
-            let until = tz.instant_of(next, 0, 0);
-            let in_window = at >= due_at && at < until;
-            let generated = in_window && {
-                let mut r = state.db.reader().await?;
-                views::week_row(&mut r.conn(), user, next).await?.is_some()
-            };
-            if in_window && !generated {
-                due.push(Due {
-                    kind: "nudge",
-                    subject: next.to_string(),
-                    due_at: Timestamp::from(due_at),
-                    until: Timestamp::from(until),
-                    payload: json!({
-                        "kind": "nudge",
-                        "title": "Next week is not planned yet",
-                        "body": "Generate it now so Monday starts with a plan.",
-                        "url": format!("/week?start={next}"),
-                        "week_start_date": next.to_string(),
-                    }),
-                });
-            }
+    }
+    if settings.nudge_channel != NudgeChannel::Off {
+        let monday = monday_of(today);
+        let nudge_day = monday + time::Duration::days(i64::from(settings.nudge_weekday) - 1);
+        let due_at = tz.instant_of(
+            nudge_day,
+            (settings.nudge_minutes / 60) as u8,
+            (settings.nudge_minutes % 60) as u8,
+        );
+        let next = monday + time::Duration::days(7);
+        let until = tz.instant_of(next, 0, 0);
+        let in_window = at >= due_at && at < until;
+        let generated = in_window && {
+            let mut r = state.db.reader().await?;
+            views::week_row(&mut r.conn(), user, next).await?.is_some()
+        };
+        if in_window && !generated {
+            due.push(Due {
+                kind: "nudge",
+                subject: next.to_string(),
+                due_at: Timestamp::from(due_at),
+                until: Timestamp::from(until),
+                payload: json!({
+                    "kind": "nudge",
+                    "title": "Next week is not planned yet",
+                    "body": "Generate it now so Monday starts with a plan.",
+                    "url": format!("/week?start={next}"),
+                    "week_start_date": next.to_string(),
+                }),
+            });
         }
-        if let (Some(minutes), true) = (settings.digest_minutes, state.mailer.is_on()) {
-            let due_at = tz.instant_of(today, (minutes / 60) as u8, (minutes % 60) as u8);
-            let until = tz.instant_of(today.next_day().unwrap_or(today), 0, 0);
-            if at >= due_at && at < until {
-                // A planned day only: not a No Plan day, not an empty one.
-                let plan = super::today::day(state, &owner, today).await?;
-                if !plan.day.is_override && !plan.day.slots.is_empty() {
-                    let day = plan.day.clone();
-                    digest = Some((
-                        Due {
-                            kind: "digest",
-                            subject: today.to_string(),
-                            due_at: Timestamp::from(due_at),
-                            until: Timestamp::from(until),
-                            payload: serde_json::Value::Null,
-                        },
-                        day,
-                    ));
-                }
+    }
+    if let (Some(minutes), true) = (settings.digest_minutes, state.mailer.is_on()) {
+        let due_at = tz.instant_of(today, (minutes / 60) as u8, (minutes % 60) as u8);
+        let until = tz.instant_of(today.next_day().unwrap_or(today), 0, 0);
+        if at >= due_at && at < until {
+            // A planned day only: not a No Plan day, not an empty one.
+            let plan = super::today::day(state, &owner, today).await?;
+            if !plan.day.is_override && !plan.day.slots.is_empty() {
+                let day = plan.day.clone();
+                digest = Some((
+                    Due {
+                        kind: "digest",
+                        subject: today.to_string(),
+                        due_at: Timestamp::from(due_at),
+                        until: Timestamp::from(until),
+                        payload: serde_json::Value::Null,
+                    },
+                    day,
+                ));
             }
         }
     }
