@@ -5,7 +5,7 @@ use std::fmt;
 use super::text;
 
 /// A client-chosen install id: 8–128 code points (the iOS app sends its vendor UUID).
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct InstallId(String);
 
 impl InstallId {
@@ -37,7 +37,7 @@ impl fmt::Debug for InstallId {
 }
 
 /// The five AI features, by the key their usage is counted under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Feature {
     Breakdown,
     Braindump,

@@ -34,8 +34,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{
     StoreError,
+    quota_many::{self, PoolKey},
     tokens::Spent,
-    usage::{self, Period, Reconciled, ReservationId, Reserved, Room},
+    usage::{self, Period, Pool, Reconciled, ReservationId, Room},
 };
 use crate::model::ids::{Feature, FeatureName, InstallId};
 
@@ -419,7 +420,7 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
         }
     }
     // 3. Quota pools, by (install, period): every row written below belongs to one of them.
-    let mut pools: BTreeMap<(&str, &str), (&InstallId, &Period, bool, Timestamp)> = BTreeMap::new();
+    let mut pools: BTreeMap<PoolKey<'_>, (bool, Timestamp)> = BTreeMap::new();
     for (i, work) in works.iter().enumerate() {
         let (install, period, now, reserves) = match work {
             Work::Admit(a) if done[i].is_none() => match &a.then {
@@ -430,24 +431,59 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
             Work::Admit(_) => continue,
             Work::Settle(s) => (&s.install, &s.period, s.now, false),
         };
-        let entry = pools
-            .entry((install.as_str(), period.as_str()))
-            .or_insert((install, period, false, now));
-        entry.2 |= reserves;
-        entry.3 = entry.3.max(now);
+        let entry = pools.entry((install, period)).or_insert((false, now));
+        entry.0 |= reserves;
+        entry.1 = entry.1.max(now);
     }
-    let pools: Vec<_> = pools.into_values().collect();
-    let keys: Vec<(&InstallId, &Period)> = pools.iter().map(|p| (p.0, p.1)).collect();
-    let latest = pools.iter().map(|p| p.3).max();
-    if let Some(now) = latest {
-        usage::lock_pools_on(tx.conn(), &keys, now).await?;
-    }
-    for (install, period, reserves, now) in pools {
-        if reserves {
-            usage::delete_expired_on(tx.conn(), install, period, now).await?;
+    let Some(now) = pools.values().map(|p| p.1).max() else {
+        return finish(tx, done).await;
+    };
+    let keys: Vec<PoolKey<'_>> = pools.keys().copied().collect();
+    usage::lock_pools_on(tx.conn(), &keys, now).await?;
+    let reserving: Vec<PoolKey<'_>> = pools
+        .iter()
+        .filter(|(_, (reserves, _))| *reserves)
+        .map(|(key, _)| *key)
+        .collect();
+    quota_many::delete_expired_on(tx.conn(), &reserving, now).await?;
+    // 4. Each request's own rows: decided here in arrival order, written in a few statements.
+    //    The settled calls' reservations leave first; until its settlement comes up in the
+    //    order, a unit that was still held counts as held for the requests before it.
+    let settles: Vec<(usize, &Settle)> = works
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| match w {
+            Work::Settle(s) => Some((i, s)),
+            Work::Admit(_) => None,
+        })
+        .collect();
+    let taken: Vec<_> = settles
+        .iter()
+        .map(|(_, s)| (&s.install, &s.period, &s.id))
+        .collect();
+    let still_held = quota_many::take_reservations_on(tx.conn(), &taken, now).await?;
+    let mut was_held = vec![false; works.len()];
+    let mut outstanding: BTreeMap<PoolKey<'_>, i64> = BTreeMap::new();
+    for ((i, s), held) in settles.iter().zip(still_held) {
+        if held {
+            was_held[*i] = true;
+            *outstanding.entry((&s.install, &s.period)).or_default() += 1;
         }
     }
-    // 4. Each request's own rows, in arrival order.
+    let mut known: BTreeMap<PoolKey<'_>, Pool> = BTreeMap::new();
+    let read = quota_many::pools_on(tx.conn(), &reserving, now).await?;
+    for (key, pool) in reserving.iter().zip(read) {
+        let held = outstanding.get(key).copied().unwrap_or(0);
+        known.insert(
+            *key,
+            Pool {
+                settled: pool.settled,
+                held: pool.held + held,
+            },
+        );
+    }
+    let mut new = Vec::new();
+    let mut additions = quota_many::Additions::default();
     for (i, work) in works.iter().enumerate() {
         if done[i].is_some() {
             continue;
@@ -462,20 +498,33 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
                     quota,
                     expires_at,
                 } => {
-                    match usage::reserve_locked(
-                        tx.conn(),
-                        &a.install,
-                        period,
-                        *feature,
-                        *quota,
-                        a.now,
-                        *expires_at,
-                    )
-                    .await?
-                    {
-                        Reserved::Held(id) => Admission::Reserved(id),
-                        Reserved::Refused(Room::Busy) => Admission::QuotaBusy,
-                        Reserved::Refused(_) => Admission::QuotaFull,
+                    let key = (&a.install, period);
+                    let pool = match known.get_mut(&key) {
+                        Some(pool) => pool,
+                        None => {
+                            // Read again after a reconcile of this pool earlier in the batch.
+                            write_pending(&mut tx, &mut new, &mut additions, now).await?;
+                            let read = quota_many::pools_on(tx.conn(), &[key], now).await?;
+                            let mut pool = read.first().copied().ok_or_else(unexpected)?;
+                            pool.held += outstanding.get(&key).copied().unwrap_or(0);
+                            known.entry(key).or_insert(pool)
+                        }
+                    };
+                    match pool.room(*quota) {
+                        Room::Free => {
+                            pool.held += 1;
+                            let id = ReservationId::random();
+                            new.push(quota_many::NewReservation {
+                                install: &a.install,
+                                period,
+                                id: id.clone(),
+                                feature: *feature,
+                                expires_at: *expires_at,
+                            });
+                            Admission::Reserved(id)
+                        }
+                        Room::Busy => Admission::QuotaBusy,
+                        Room::Exhausted => Admission::QuotaFull,
                     }
                 }
                 Then::Reconcile {
@@ -484,6 +533,9 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
                     local_count,
                     max_features,
                 } => {
+                    // It reads the stored counts: write what the batch decided so far first.
+                    write_pending(&mut tx, &mut new, &mut additions, now).await?;
+                    known.remove(&(&a.install, period));
                     match usage::reconcile_locked(
                         tx.conn(),
                         &a.install,
@@ -501,20 +553,37 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
                 }
             }),
             Work::Settle(s) => {
-                usage::settle_locked(
-                    tx.conn(),
-                    &s.install,
-                    &s.period,
-                    s.feature,
-                    &s.id,
-                    s.spent,
-                    s.now,
-                )
-                .await?;
+                let key = (&s.install, &s.period);
+                if was_held[i] {
+                    *outstanding.entry(key).or_default() -= 1;
+                }
+                if let Some(pool) = known.get_mut(&key) {
+                    pool.held -= i64::from(was_held[i]);
+                    pool.settled += i64::from(s.feature.counts_toward_pool());
+                }
+                additions.call(&s.install, &s.period, s.feature, s.spent, s.now);
                 Done::Settled
             }
         });
     }
+    write_pending(&mut tx, &mut new, &mut additions, now).await?;
+    finish(tx, done).await
+}
+
+/// Write the reservations and counts decided so far.
+async fn write_pending<'a>(
+    tx: &mut dbkit::Tx,
+    new: &mut Vec<quota_many::NewReservation<'a>>,
+    additions: &mut quota_many::Additions<'a>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    quota_many::insert_reservations_on(tx.conn(), new).await?;
+    new.clear();
+    quota_many::add_on(tx.conn(), additions, now).await
+}
+
+/// Commit, and answer in the requests' order.
+async fn finish(tx: dbkit::Tx, done: Vec<Option<Done>>) -> Result<Vec<Done>, Failed> {
     tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
     done.into_iter()
         .map(|d| d.ok_or_else(|| Failed::Before(unexpected())))
@@ -591,4 +660,209 @@ async fn flush(
     }
     run.clear();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! A batch answers and writes exactly what its requests would one after another: the same
+    //! pseudo-random sequences of reservations, settlements and reconciles run as one batch on
+    //! one database and one request per transaction on another.
+
+    use dbkit::{fetch_all, testing::TestDb};
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::{config::QuotaPeriod, store};
+
+    const QUOTA: u32 = 4;
+
+    /// A tiny deterministic generator (xorshift), so a failing seed can be run again.
+    struct Dice(u64);
+    impl Dice {
+        fn roll(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    fn admit(install: &InstallId, now: Timestamp, then: Then) -> Work {
+        let rate = Rate {
+            limit: 1_000,
+            window: std::time::Duration::from_secs(60),
+        };
+        Work::Admit(Admit {
+            ip_bucket: "ip".into(),
+            ip_rate: rate,
+            install_bucket: format!("install:{}", install.as_str()),
+            install_rate: rate,
+            install: install.clone(),
+            now,
+            then,
+        })
+    }
+
+    fn reserve(
+        install: &InstallId,
+        now: Timestamp,
+        feature: Feature,
+        expires_at: Timestamp,
+    ) -> Work {
+        admit(
+            install,
+            now,
+            Then::Reserve {
+                period: period(),
+                feature,
+                quota: QUOTA,
+                expires_at,
+            },
+        )
+    }
+
+    fn period() -> Period {
+        Period::at(QuotaPeriod::Monthly, datetime!(2026-12-02 08:00 UTC))
+    }
+
+    fn at(second: i64) -> Timestamp {
+        (datetime!(2026-12-02 08:00 UTC) + time::Duration::seconds(second)).into()
+    }
+
+    /// An answer without the random reservation id.
+    fn shown(done: &Done) -> String {
+        match done {
+            Done::Admission(Admission::Reserved(_)) => "reserved".into(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    /// Every stored row that a batch writes.
+    async fn state(db: &Db) -> Vec<String> {
+        let mut rows: Vec<String> = usage::dump(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| format!("count {r:?}"))
+            .collect();
+        let mut r = db.reader().await.unwrap();
+        let held: Vec<(String, String, i64)> = fetch_all!(
+            r.conn(),
+            (String, String, i64),
+            "SELECT install_id, feature, CAST(COUNT(*) AS BIGINT) FROM quota_reservations
+             GROUP BY install_id, feature ORDER BY install_id, feature"
+        )
+        .unwrap();
+        rows.extend(held.into_iter().map(|h| format!("held {h:?}")));
+        let tokens: Vec<(String, String, i64, i64, i64)> = fetch_all!(
+            r.conn(),
+            (String, String, i64, i64, i64),
+            "SELECT install_id, feature, calls, input_tokens, output_tokens FROM usage_tokens
+             ORDER BY install_id, feature"
+        )
+        .unwrap();
+        rows.extend(tokens.into_iter().map(|t| format!("tokens {t:?}")));
+        rows
+    }
+
+    /// Reserve `n` units of `install` one per transaction (the first `expired` of them expire
+    /// before the batch runs).
+    async fn held(db: &Db, install: &InstallId, n: usize, expired: usize) -> Vec<ReservationId> {
+        let mut ids = Vec::new();
+        for k in 0..n {
+            let until = if k < expired { at(5) } else { at(600) };
+            let work = reserve(install, at(0), Feature::Breakdown, until);
+            match execute(db, &[&work]).await.ok().unwrap().remove(0) {
+                Done::Admission(Admission::Reserved(id)) => ids.push(id),
+                other => panic!("setup reservation refused: {other:?}"),
+            }
+        }
+        ids
+    }
+
+    #[tokio::test]
+    async fn a_batch_answers_and_writes_as_its_requests_one_after_another() {
+        let batched = TestDb::new(store::migrations()).await;
+        let alone = TestDb::new(store::migrations()).await;
+        let features = [Feature::Breakdown, Feature::Decide, Feature::Braindump];
+        for seed in 1..=25u64 {
+            // Each sequence on installs of its own.
+            let installs = [
+                InstallId::parse(&format!("install-{seed:03}-a")).unwrap(),
+                InstallId::parse(&format!("install-{seed:03}-b")).unwrap(),
+            ];
+            let mut ids = Vec::new();
+            for db in [&batched.db, &alone.db] {
+                let mut mine = Vec::new();
+                for install in &installs {
+                    mine.push(held(db, install, 3, 1).await);
+                }
+                ids.push(mine);
+            }
+            let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            // Which setup reservations are settled, once each, in a random place of the batch.
+            let mut unsettled: Vec<(usize, usize)> =
+                (0..2).flat_map(|i| (0..3).map(move |k| (i, k))).collect();
+            let mut plan = Vec::new();
+            for _ in 0..14 {
+                let who = dice.roll(2) as usize;
+                let step = match dice.roll(4) {
+                    0 | 1 => ("reserve", who, dice.roll(3) as usize, 0),
+                    2 if !unsettled.is_empty() => {
+                        let (i, k) = unsettled.remove(dice.roll(unsettled.len() as u64) as usize);
+                        ("settle", i, k, 0)
+                    }
+                    _ => ("reconcile", who, 0, dice.roll(8) as i64),
+                };
+                plan.push(step);
+            }
+            let now = at(60);
+            let works = |side: usize| -> Vec<Work> {
+                plan.iter()
+                    .map(|&(kind, i, k, n)| match kind {
+                        "reserve" => reserve(&installs[i], now, features[k], at(600)),
+                        "settle" => Work::Settle(Settle {
+                            install: installs[i].clone(),
+                            period: period(),
+                            feature: Feature::Breakdown,
+                            id: ids[side][i][k].clone(),
+                            spent: Spent {
+                                input_tokens: 10 + k as u64,
+                                output_tokens: 3,
+                            },
+                            now,
+                        }),
+                        _ => admit(
+                            &installs[i],
+                            now,
+                            Then::Reconcile {
+                                period: period(),
+                                feature: FeatureName::parse("breakdown").unwrap(),
+                                local_count: n,
+                                max_features: 20,
+                            },
+                        ),
+                    })
+                    .collect()
+            };
+            let one_batch = works(0);
+            let answers: Vec<String> = execute(&batched.db, &one_batch.iter().collect::<Vec<_>>())
+                .await
+                .ok()
+                .unwrap()
+                .iter()
+                .map(shown)
+                .collect();
+            let mut expected = Vec::new();
+            for work in &works(1) {
+                expected.push(shown(&execute(&alone.db, &[work]).await.ok().unwrap()[0]));
+            }
+            assert_eq!(answers, expected, "seed {seed}: {plan:?}");
+            assert_eq!(
+                state(&batched.db).await,
+                state(&alone.db).await,
+                "seed {seed}: {plan:?}"
+            );
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 mod error;
 pub mod group_commit;
+mod quota_many;
 pub mod tokens;
 pub mod usage;
 pub mod users;

@@ -70,7 +70,7 @@ pub async fn add(
     Ok(tx.commit().await?)
 }
 
-fn clamp(n: u64) -> i64 {
+pub(super) fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 

@@ -22,7 +22,7 @@ use crate::{
 };
 
 /// The bucket counts fall into: `lifetime`, or the UTC month `YYYY-MM`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Period(String);
 
 impl Period {
@@ -118,6 +118,17 @@ const ADD_ONE: &str = "INSERT INTO usage_counts (install_id, period, feature, co
 /// is settled (kept), released (given back) or expires (its process died).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReservationId(String);
+
+impl ReservationId {
+    /// A new, unguessable id.
+    pub(super) fn random() -> ReservationId {
+        ReservationId(uuid::Uuid::new_v4().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// When a reservation taken at `now` stops counting.
 pub fn expiry(now: OffsetDateTime, ttl: std::time::Duration) -> OffsetDateTime {
@@ -278,7 +289,7 @@ pub async fn reserve_locked(
         Room::Free => {}
         refused => return Ok(Reserved::Refused(refused)),
     }
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = ReservationId::random();
     execute!(
         &mut conn,
         "INSERT INTO quota_reservations (install_id, period, id, feature, expires_at)
@@ -289,7 +300,7 @@ pub async fn reserve_locked(
         feature.key(),
         expires_at
     )?;
-    Ok(Reserved::Held(ReservationId(id)))
+    Ok(Reserved::Held(id))
 }
 
 /// Give back a unit taken by [`reserve`] (the provider call failed or the client went away).
