@@ -795,14 +795,14 @@ mod tests {
             for db in [&batched.db, &alone.db] {
                 let mut mine = Vec::new();
                 for install in &installs {
-                    mine.push(held(db, install, 3, 1).await);
+                    mine.push(held(db, install, 4, 1).await);
                 }
                 ids.push(mine);
             }
             let mut dice = Dice(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             // Which setup reservations are settled, once each, in a random place of the batch.
             let mut unsettled: Vec<(usize, usize)> =
-                (0..2).flat_map(|i| (0..3).map(move |k| (i, k))).collect();
+                (0..2).flat_map(|i| (0..4).map(move |k| (i, k))).collect();
             let mut plan = Vec::new();
             for _ in 0..14 {
                 let who = dice.roll(2) as usize;
