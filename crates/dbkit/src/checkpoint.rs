@@ -30,6 +30,9 @@ use std::{
 
 use sqlx::SqlitePool;
 
+#[cfg(test)]
+use crate::change_token;
+
 /// Frames waiting to be copied that start a background checkpoint (SQLite's own default).
 pub(crate) const THRESHOLD_FRAMES: u32 = 1000;
 /// `wal_autocheckpoint` of the writer connection: it checkpoints by itself only past this.
@@ -75,4 +78,65 @@ pub(crate) fn spawn(shm: Arc<Path>, pool: SqlitePool, alive: Weak<()>) {
         }
         pool.close().await;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Db, DbOptions, execute};
+
+    /// Commit `n` transactions of a fresh 4 KiB row each (at least one WAL frame each).
+    async fn write(db: &Db, n: usize) {
+        for i in 0..n {
+            let mut tx = db.begin().await.unwrap();
+            execute!(
+                tx.conn(),
+                "INSERT INTO blobs (id, body) VALUES ($1, $2)",
+                i as i64,
+                vec![7u8; 4096]
+            )
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_is_copied_back_by_the_background_task_not_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let db = Db::open(&format!("sqlite://{}", path.display()), &DbOptions::default())
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        execute!(tx.conn(), "CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)").unwrap();
+        tx.commit().await.unwrap();
+        let shm = change_token::shm_path(&path);
+        // Past the task's threshold, well short of the writer's backstop.
+        write(&db, THRESHOLD_FRAMES as usize + 200).await;
+        assert!(THRESHOLD_FRAMES as usize + 200 < WRITER_BACKSTOP_PAGES as usize);
+        let mut waited = 0;
+        while pending_frames(&shm).is_none_or(|n| n >= THRESHOLD_FRAMES) {
+            assert!(waited < 2_000, "nothing was checkpointed: {:?}", pending_frames(&shm));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            waited += 1;
+        }
+        // The rows are all there, and the WAL is reused from its start once copied.
+        let mut r = db.reader().await.unwrap();
+        let n: i64 = crate::fetch_scalar!(r.conn(), i64, "SELECT COUNT(*) FROM blobs").unwrap();
+        assert_eq!(n, i64::from(THRESHOLD_FRAMES) + 200);
+    }
+
+    #[tokio::test]
+    async fn the_writer_checkpoints_by_itself_only_past_the_backstop() {
+        // The backstop is what SQLite runs by itself: the pragma reached the writer.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let db = Db::open(&format!("sqlite://{}", path.display()), &DbOptions::default())
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let pages: i64 = crate::fetch_scalar!(tx.conn(), i64, "PRAGMA wal_autocheckpoint").unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(pages, i64::from(WRITER_BACKSTOP_PAGES));
+    }
 }
