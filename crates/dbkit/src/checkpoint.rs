@@ -104,11 +104,18 @@ mod tests {
     async fn the_wal_is_copied_back_by_the_background_task_not_the_writer() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
-        let db = Db::open(&format!("sqlite://{}", path.display()), &DbOptions::default())
-            .await
-            .unwrap();
+        let db = Db::open(
+            &format!("sqlite://{}", path.display()),
+            &DbOptions::default(),
+        )
+        .await
+        .unwrap();
         let mut tx = db.begin().await.unwrap();
-        execute!(tx.conn(), "CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)").unwrap();
+        execute!(
+            tx.conn(),
+            "CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)"
+        )
+        .unwrap();
         tx.commit().await.unwrap();
         let shm = change_token::shm_path(&path);
         // Past the task's threshold, well short of the writer's backstop.
@@ -116,7 +123,11 @@ mod tests {
         assert!(THRESHOLD_FRAMES as usize + 200 < WRITER_BACKSTOP_PAGES as usize);
         let mut waited = 0;
         while pending_frames(&shm).is_none_or(|n| n >= THRESHOLD_FRAMES) {
-            assert!(waited < 2_000, "nothing was checkpointed: {:?}", pending_frames(&shm));
+            assert!(
+                waited < 2_000,
+                "nothing was checkpointed: {:?}",
+                pending_frames(&shm)
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
             waited += 1;
         }
@@ -131,9 +142,12 @@ mod tests {
         // The backstop is what SQLite runs by itself: the pragma reached the writer.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
-        let db = Db::open(&format!("sqlite://{}", path.display()), &DbOptions::default())
-            .await
-            .unwrap();
+        let db = Db::open(
+            &format!("sqlite://{}", path.display()),
+            &DbOptions::default(),
+        )
+        .await
+        .unwrap();
         let mut tx = db.begin().await.unwrap();
         let pages: i64 = crate::fetch_scalar!(tx.conn(), i64, "PRAGMA wal_autocheckpoint").unwrap();
         tx.commit().await.unwrap();

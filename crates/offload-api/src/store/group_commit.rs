@@ -435,9 +435,15 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
         entry.0 |= reserves;
         entry.1 = entry.1.max(now);
     }
-    let Some(now) = pools.values().map(|p| p.1).max() else {
-        return finish(tx, done).await;
-    };
+    // The batch's clock: its latest request (reservations expire minutes after it).
+    let now = works
+        .iter()
+        .map(|w| match w {
+            Work::Admit(a) => a.now,
+            Work::Settle(s) => s.now,
+        })
+        .max()
+        .ok_or_else(unexpected)?;
     let keys: Vec<PoolKey<'_>> = pools.keys().copied().collect();
     usage::lock_pools_on(tx.conn(), &keys, now).await?;
     let reserving: Vec<PoolKey<'_>> = pools
@@ -567,7 +573,10 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
         });
     }
     write_pending(&mut tx, &mut new, &mut additions, now).await?;
-    finish(tx, done).await
+    tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
+    done.into_iter()
+        .map(|d| d.ok_or_else(|| Failed::Before(unexpected())))
+        .collect()
 }
 
 /// Write the reservations and counts decided so far.
@@ -580,14 +589,6 @@ async fn write_pending<'a>(
     quota_many::insert_reservations_on(tx.conn(), new).await?;
     new.clear();
     quota_many::add_on(tx.conn(), additions, now).await
-}
-
-/// Commit, and answer in the requests' order.
-async fn finish(tx: dbkit::Tx, done: Vec<Option<Done>>) -> Result<Vec<Done>, Failed> {
-    tx.commit().await.map_err(|e| Failed::AtCommit(e.into()))?;
-    done.into_iter()
-        .map(|d| d.ok_or_else(|| Failed::Before(unexpected())))
-        .collect()
 }
 
 fn throttled(dimension: &'static str, retry_after: u64) -> Done {
@@ -806,8 +807,9 @@ mod tests {
             let mut plan = Vec::new();
             for _ in 0..14 {
                 let who = dice.roll(2) as usize;
-                let step = match dice.roll(4) {
+                let step = match dice.roll(5) {
                     0 | 1 => ("reserve", who, dice.roll(3) as usize, 0),
+                    4 => ("session", who, 0, 0),
                     2 if !unsettled.is_empty() => {
                         let (i, k) = unsettled.remove(dice.roll(unsettled.len() as u64) as usize);
                         ("settle", i, k, 0)
@@ -821,6 +823,7 @@ mod tests {
                 plan.iter()
                     .map(|&(kind, i, k, n)| match kind {
                         "reserve" => reserve(&installs[i], now, features[k], at(600)),
+                        "session" => admit(&installs[i], now, Then::Nothing),
                         "settle" => Work::Settle(Settle {
                             install: installs[i].clone(),
                             period: period(),
