@@ -56,6 +56,8 @@ pub enum Db {
         write: SqlitePool,
         /// The database's `-shm` file (see [`Db::change_token`]).
         shm: Arc<Path>,
+        /// The background checkpoint task's connection (see `checkpoint`).
+        checkpointer: SqlitePool,
         /// Owned by every clone; the background checkpoint task stops once the last is gone.
         checkpoints: Arc<()>,
     },
@@ -139,11 +141,16 @@ impl Db {
             .max_connections(1)
             .acquire_timeout(opts.acquire_timeout)
             .connect_lazy_with(base);
-        checkpoint::spawn(shm.clone(), checkpointer, Arc::downgrade(&checkpoints));
+        checkpoint::spawn(
+            shm.clone(),
+            checkpointer.clone(),
+            Arc::downgrade(&checkpoints),
+        );
         Ok(Db::Sqlite {
             read,
             write,
             shm,
+            checkpointer,
             checkpoints,
         })
     }
@@ -216,9 +223,15 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { read, write, .. } => {
+            Db::Sqlite {
+                read,
+                write,
+                checkpointer,
+                ..
+            } => {
                 read.close().await;
                 write.close().await;
+                checkpointer.close().await;
             }
             Db::Postgres(pool) => pool.close().await,
         }
