@@ -7,6 +7,9 @@
 #
 #   bench/mealframe/many.sh [seconds-per-phase=10] [users=2000]
 #
+# MEALFRAME_BENCH_COMPARE=/path/to/other/mealframe runs the one-instance scenario with that binary
+# and this build in turn, twice each (other, this, other, this), on the same seeded data.
+#
 # PostgreSQL: set MEALFRAME_BENCH_PG=postgres://user:pass@host:port/postgres; the script creates
 # (and afterwards drops) an empty database `mealframe_many` on that server.
 # MEALFRAME_BENCH_PROFILE=debug uses a debug build instead (for smoke tests, not for figures).
@@ -33,6 +36,10 @@ export MEALFRAME_BENCH_SERVER_LOG="bench/results/mealframe-many-server.log"
 # Bound: seeding (generous: 1 s per user), then per scenario a 2 s warm-up and three phases,
 # one scenario on SQLite and two on PostgreSQL. `timeout` signals the bench's whole process
 # group, the servers it started included.
-timeout $(( users + secs * 8 + 300 )) "$target/examples/mealframe_many" \
-  "$target/mealframe" "$secs" "$users" | tee "$out"
+bins="$target/mealframe"
+if [ -n "${MEALFRAME_BENCH_COMPARE:-}" ]; then
+  bins="$MEALFRAME_BENCH_COMPARE,$target/mealframe,$MEALFRAME_BENCH_COMPARE,$target/mealframe"
+fi
+timeout $(( users + secs * 20 + 300 )) "$target/examples/mealframe_many" \
+  "$bins" "$secs" "$users" | tee "$out"
 echo "saved to $out"

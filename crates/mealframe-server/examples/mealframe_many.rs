@@ -789,11 +789,19 @@ async fn main() {
     let users = Arc::new(users);
 
     let mut scenarios = Vec::new();
-    {
-        let one = Server::start(&bin, &db_url, &root.join("one"), log_for(".one"));
+    // Several binaries, comma-separated (`before,after,before,after`): each runs the
+    // one-instance scenario in turn on the same seeded data, for a comparison in one run.
+    let bins: Vec<&str> = bin.split(',').filter(|b| !b.is_empty()).collect();
+    for (turn, bin) in bins.iter().enumerate() {
+        let one = Server::start(bin, &db_url, &root.join("one"), log_for(".one"));
         loadgen::wait_until_up(&format!("{}/health", one.base())).await;
+        let title = if bins.len() == 1 {
+            "one instance".to_owned()
+        } else {
+            format!("one instance, run {} of {}: {bin}", turn + 1, bins.len())
+        };
         let s = run_scenario(
-            "one instance",
+            &title,
             std::slice::from_ref(&one),
             &one.base(),
             &users,
@@ -803,9 +811,10 @@ async fn main() {
         .await;
         scenarios.push(s);
     }
+    let bin = bins.last().copied().unwrap_or_default();
     if pg.is_some() {
-        let a = Server::start(&bin, &db_url, &root.join("a"), log_for(".a"));
-        let b = Server::start(&bin, &db_url, &root.join("b"), log_for(".b"));
+        let a = Server::start(bin, &db_url, &root.join("a"), log_for(".a"));
+        let b = Server::start(bin, &db_url, &root.join("b"), log_for(".b"));
         loadgen::wait_until_up(&format!("{}/health", a.base())).await;
         loadgen::wait_until_up(&format!("{}/health", b.base())).await;
         let (addr, proxy_task) = proxy(vec![a.addr, b.addr]).await;

@@ -130,6 +130,11 @@ async fn active_user(
             user
         }
     };
+    only_active(user)
+}
+
+/// A disabled account is answered like a missing one.
+fn only_active(user: User) -> Result<User, ApiError> {
     match user.is_active {
         true => Ok(user),
         false => Err(ApiError::Unauthorized("User not found or disabled")),
@@ -166,10 +171,7 @@ async fn session_and_user(
     if session.expires_at <= now {
         return Err(ApiError::Unauthorized("Not authenticated"));
     }
-    if !user.is_active {
-        return Err(ApiError::Unauthorized("User not found or disabled"));
-    }
-    Ok((session, user))
+    Ok((session, only_active(user)?))
 }
 
 impl FromRequestParts<AppState> for CurrentUser {

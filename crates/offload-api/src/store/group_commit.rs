@@ -420,20 +420,19 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
         }
     }
     // 3. Quota pools, by (install, period): every row written below belongs to one of them.
-    let mut pools: BTreeMap<PoolKey<'_>, (bool, Timestamp)> = BTreeMap::new();
+    // Each pool, and whether a request reserves in it.
+    let mut pools: BTreeMap<PoolKey<'_>, bool> = BTreeMap::new();
     for (i, work) in works.iter().enumerate() {
-        let (install, period, now, reserves) = match work {
+        let (install, period, reserves) = match work {
             Work::Admit(a) if done[i].is_none() => match &a.then {
-                Then::Reserve { period, .. } => (&a.install, period, a.now, true),
-                Then::Reconcile { period, .. } => (&a.install, period, a.now, false),
+                Then::Reserve { period, .. } => (&a.install, period, true),
+                Then::Reconcile { period, .. } => (&a.install, period, false),
                 Then::Nothing | Then::TooLarge => continue,
             },
             Work::Admit(_) => continue,
-            Work::Settle(s) => (&s.install, &s.period, s.now, false),
+            Work::Settle(s) => (&s.install, &s.period, false),
         };
-        let entry = pools.entry((install, period)).or_insert((false, now));
-        entry.0 |= reserves;
-        entry.1 = entry.1.max(now);
+        *pools.entry((install, period)).or_default() |= reserves;
     }
     // The batch's clock: its latest request (reservations expire minutes after it).
     let now = works
@@ -448,7 +447,7 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
     usage::lock_pools_on(tx.conn(), &keys, now).await?;
     let reserving: Vec<PoolKey<'_>> = pools
         .iter()
-        .filter(|(_, (reserves, _))| *reserves)
+        .filter(|(_, reserves)| **reserves)
         .map(|(key, _)| *key)
         .collect();
     quota_many::delete_expired_on(tx.conn(), &reserving, now).await?;
