@@ -12,7 +12,6 @@ use sqlx::{
 use crate::{
     DbError, Reader, Tx,
     change_token::{self, ChangeToken},
-    checkpoint,
 };
 
 /// Which engine a [`Db`] runs on.
@@ -56,10 +55,6 @@ pub enum Db {
         write: SqlitePool,
         /// The database's `-shm` file (see [`Db::change_token`]).
         shm: Arc<Path>,
-        /// The background checkpoint task's connection (see `checkpoint`).
-        checkpointer: SqlitePool,
-        /// Owned by every clone; the background checkpoint task stops once the last is gone.
-        checkpoints: Arc<()>,
     },
     Postgres(PgPool),
 }
@@ -119,39 +114,22 @@ impl Db {
             .row_buffer_size(4096)
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
-        // The writer is created first so that it creates the file and switches it to WAL. It
-        // checkpoints by itself only as a backstop; a task of its own does it (see `checkpoint`).
+        // The writer is created first so that it creates the file and switches it to WAL.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(opts.acquire_timeout)
-            .connect_with(base.clone().pragma(
-                "wal_autocheckpoint",
-                checkpoint::WRITER_BACKSTOP_PAGES.to_string(),
-            ))
+            .connect_with(base.clone())
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .acquire_timeout(opts.acquire_timeout)
-            .connect_with(base.clone().read_only(true))
+            .connect_with(base.read_only(true))
             .await?;
-        let shm: Arc<Path> = change_token::shm_path(path).into();
-        let checkpoints = Arc::new(());
-        let checkpointer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(opts.acquire_timeout)
-            .connect_lazy_with(base);
-        checkpoint::spawn(
-            shm.clone(),
-            checkpointer.clone(),
-            Arc::downgrade(&checkpoints),
-        );
         Ok(Db::Sqlite {
             read,
             write,
-            shm,
-            checkpointer,
-            checkpoints,
+            shm: change_token::shm_path(path).into(),
         })
     }
 
@@ -223,15 +201,9 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite {
-                read,
-                write,
-                checkpointer,
-                ..
-            } => {
+            Db::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
-                checkpointer.close().await;
             }
             Db::Postgres(pool) => pool.close().await,
         }

@@ -17,7 +17,6 @@
 //! * [`testing`] creates a fresh database per test on either engine.
 
 pub mod change_token;
-mod checkpoint;
 mod conn;
 mod db;
 mod error;
