@@ -444,7 +444,7 @@ async fn execute(db: &Db, works: &[&Work]) -> Result<Vec<Done>, Failed> {
         .max()
         .ok_or_else(unexpected)?;
     let keys: Vec<PoolKey<'_>> = pools.keys().copied().collect();
-    usage::lock_pools_on(tx.conn(), &keys, now).await?;
+    quota_many::lock_on(tx.conn(), &keys, now).await?;
     let reserving: Vec<PoolKey<'_>> = pools
         .iter()
         .filter(|(_, reserves)| **reserves)

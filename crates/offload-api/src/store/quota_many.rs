@@ -58,9 +58,48 @@ fn rows(rows: usize, first: usize, width: usize, tail: &str) -> String {
     sql
 }
 
+/// Run `sql` with `now` as `$1` and each pool's install and period as the next two placeholders.
+async fn for_pools(
+    mut conn: Conn<'_>,
+    sql: &str,
+    pools: &[PoolKey<'_>],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    dbkit::on_conn!(&mut conn, |c| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for (install, period) in pools {
+            q = q.bind(install.as_str()).bind(period.as_str());
+        }
+        // One text per batch size: not worth a slot in the prepared-statement cache.
+        q.persistent(false).execute(c).await.map(|_| ())
+    })?;
+    Ok(())
+}
+
+/// Take the pool locks of `pools` in the order given ([`usage::lock_pool_on`](super::usage::lock_pool_on)
+/// for each; callers sort them: the lock order across concurrent batches).
+pub async fn lock_on(
+    conn: Conn<'_>,
+    pools: &[PoolKey<'_>],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    match pools {
+        [] => return Ok(()),
+        // One pool (most batches at light load): the one-pool statement, kept prepared.
+        [(install, period)] => return super::usage::lock_pool_on(conn, install, period, now).await,
+        _ => {}
+    }
+    let sql = format!(
+        "INSERT INTO quota_pools (install_id, period, touched_at) VALUES {}
+         ON CONFLICT (install_id, period) DO UPDATE SET touched_at = excluded.touched_at",
+        rows(pools.len(), 2, 2, ", $1")
+    );
+    for_pools(conn, &sql, pools, now).await
+}
+
 /// Delete the expired reservations of `pools` ([`usage::delete_expired_on`](super::usage::delete_expired_on) for each).
 pub async fn delete_expired_on(
-    mut conn: Conn<'_>,
+    conn: Conn<'_>,
     pools: &[PoolKey<'_>],
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -71,14 +110,7 @@ pub async fn delete_expired_on(
         "DELETE FROM quota_reservations WHERE expires_at <= $1 AND ({})",
         any_of("", pools.len(), 2, 2)
     );
-    dbkit::on_conn!(&mut conn, |c| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
-        for (install, period) in pools {
-            q = q.bind(install.as_str()).bind(period.as_str());
-        }
-        q.persistent(false).execute(c).await.map(|_| ())
-    })?;
-    Ok(())
+    for_pools(conn, &sql, pools, now).await
 }
 
 /// Remove the reservations of settled calls; answers, per reservation, whether it still held a

@@ -215,39 +215,6 @@ pub async fn lock_pool_on(
     Ok(())
 }
 
-/// [`lock_pool_on`] for several pools in one statement, locked in the order given (callers
-/// sort them: the lock order across concurrent batches).
-pub async fn lock_pools_on(
-    mut conn: Conn<'_>,
-    pools: &[(&InstallId, &Period)],
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    use std::fmt::Write as _;
-    if let [(install, period)] = pools {
-        return lock_pool_on(conn, install, period, now).await;
-    }
-    if pools.is_empty() {
-        return Ok(());
-    }
-    let mut sql = String::from("INSERT INTO quota_pools (install_id, period, touched_at) VALUES ");
-    for i in 0..pools.len() {
-        let sep = if i == 0 { "" } else { ", " };
-        let _ = write!(sql, "{sep}(${}, ${}, $1)", 2 * i + 2, 2 * i + 3);
-    }
-    sql.push_str(
-        " ON CONFLICT (install_id, period) DO UPDATE SET touched_at = excluded.touched_at",
-    );
-    dbkit::on_conn!(&mut conn, |c| {
-        // Only placeholders are added to the text: no value is ever spliced in.
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str())).bind(now);
-        for (install, period) in pools {
-            q = q.bind(install.as_str()).bind(period.as_str());
-        }
-        q.persistent(false).execute(c).await.map(|_| ())
-    })?;
-    Ok(())
-}
-
 /// Delete the install's reservations that expired (under its pool lock).
 pub async fn delete_expired_on(
     mut conn: Conn<'_>,
