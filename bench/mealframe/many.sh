@@ -10,6 +10,9 @@
 # MEALFRAME_BENCH_COMPARE=/path/to/other/mealframe runs the one-instance scenario with that binary
 # and this build in turn, twice each (other, this, other, this), on the same seeded data.
 #
+# MEALFRAME_BENCH_KEEP_DATA=1 keeps the SQLite data and the seeded users (users.json);
+# MEALFRAME_BENCH_REUSE=<that directory> runs on it again without seeding (profiling, not figures).
+#
 # PostgreSQL: set MEALFRAME_BENCH_PG=postgres://user:pass@host:port/postgres; the script creates
 # (and afterwards drops) an empty database `mealframe_many` on that server.
 # MEALFRAME_BENCH_PROFILE=debug uses a debug build instead (for smoke tests, not for figures).

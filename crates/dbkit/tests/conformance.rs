@@ -305,3 +305,27 @@ async fn the_change_token_moves_with_every_commit_of_any_connection_and_only_the
     assert_eq!(t.db.change_token(), Some(after_other));
     other.close().await;
 }
+
+#[tokio::test]
+async fn sqlite_is_built_without_the_process_wide_allocation_mutexes() {
+    // `.cargo/config.toml` (LIBSQLITE3_FLAGS): with memory management and memory statistics on,
+    // every allocation and page fetch of every connection takes one process-wide mutex.
+    let t = test_db().await;
+    if t.engine() == dbkit::Engine::Postgres {
+        return;
+    }
+    let mut r = t.db.reader().await.unwrap();
+    let options: Vec<String> = fetch_all!(r.conn(), (String,), "PRAGMA compile_options")
+        .unwrap()
+        .into_iter()
+        .map(|(o,)| o)
+        .collect();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "memory statistics are on: {options:?}"
+    );
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "memory management is on: {options:?}"
+    );
+}

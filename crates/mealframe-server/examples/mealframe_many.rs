@@ -141,14 +141,16 @@ fn monday_of(d: Date) -> Date {
 }
 
 /// What the load needs of a seeded user: the cookie value of their web session and the slots of
-/// their current week (the ones a phone marks).
+/// their current week (the ones a phone marks). Saved beside kept data (`users.json`) so that
+/// `MEALFRAME_BENCH_REUSE` can run on it again without seeding.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Seeded {
     cookie: String,
     week_slots: Vec<String>,
 }
 
 /// Counts of what seeding wrote, for the report.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 struct SeedCounts {
     past: usize,
     marked: usize,
@@ -731,6 +733,40 @@ fn print_scenario(s: &Scenario, secs: u64) {
     );
 }
 
+/// Opens the database at `db_url` (migrating it) and seeds `n_users` into it; returns the
+/// users, the counts, and how many transactions ran at a time.
+async fn seed_into(
+    db_url: &str,
+    postgres: bool,
+    n_users: usize,
+    today: Date,
+) -> (Vec<Seeded>, SeedCounts, usize) {
+    let db = Db::connect(
+        db_url,
+        mealframe_store::MIGRATIONS,
+        &DbOptions {
+            max_connections: 9,
+            acquire_timeout: Duration::from_secs(60),
+        },
+    )
+    .await
+    .expect("open the database");
+    // SQLite has one writer: more transactions at once would only queue. On PostgreSQL a few at
+    // once overlap the round trips (`MEALFRAME_BENCH_SEED_PARALLEL` to try others; at most 8).
+    let parallel = if postgres {
+        std::env::var("MEALFRAME_BENCH_SEED_PARALLEL")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(4usize)
+            .clamp(1, 8)
+    } else {
+        1
+    };
+    let (users, counts) = seed(&db, n_users, parallel, today).await;
+    db.close().await;
+    (users, counts, parallel)
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -746,7 +782,13 @@ async fn main() {
         })
     };
 
-    let root = std::env::temp_dir().join(format!("mealframe-many-{}", std::process::id()));
+    // `MEALFRAME_BENCH_REUSE=<kept data directory>` (SQLite): run on the data a run with
+    // `MEALFRAME_BENCH_KEEP_DATA` left behind, as it is now (earlier runs' marks included),
+    // instead of seeding minutes again. For profiling, not for reported figures.
+    let reuse = std::env::var_os("MEALFRAME_BENCH_REUSE").map(PathBuf::from);
+    let root = reuse.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("mealframe-many-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&root).expect("data directory");
     let pg = std::env::var("MEALFRAME_BENCH_DATABASE_URL")
         .ok()
@@ -762,28 +804,21 @@ async fn main() {
     // Seeding, straight through the store.
     let today = OffsetDateTime::now_utc().date();
     let started = Instant::now();
-    let db = Db::connect(
-        &db_url,
-        mealframe_store::MIGRATIONS,
-        &DbOptions {
-            max_connections: 9,
-            acquire_timeout: Duration::from_secs(60),
-        },
-    )
-    .await
-    .expect("open the database");
-    // SQLite has one writer: more transactions at once would only queue. On PostgreSQL a few at
-    // once overlap the round trips (`MEALFRAME_BENCH_SEED_PARALLEL` to try others; at most 8).
-    let parallel = match &pg {
-        None => 1,
-        Some(_) => std::env::var("MEALFRAME_BENCH_SEED_PARALLEL")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(4usize)
-            .clamp(1, 8),
+    let saved = root.join("users.json");
+    let (users, counts, parallel) = match &reuse {
+        Some(_) => {
+            let text = std::fs::read(&saved).expect("users.json in the reused directory");
+            let (users, counts): (Vec<Seeded>, SeedCounts) =
+                serde_json::from_slice(&text).expect("users.json as a kept run wrote it");
+            (users, counts, 0)
+        }
+        None => seed_into(&db_url, pg.is_some(), n_users, today).await,
     };
-    let (users, counts) = seed(&db, n_users, parallel, today).await;
-    db.close().await;
+    if reuse.is_none() && std::env::var_os("MEALFRAME_BENCH_KEEP_DATA").is_some() {
+        let text = serde_json::to_vec(&(&users, &counts)).expect("encode the seeded users");
+        std::fs::write(&saved, text).expect("write users.json");
+    }
+    let n_users = users.len();
     let seeded_in = started.elapsed();
     eprintln!("seeded in {:.1} s", seeded_in.as_secs_f64());
     let users = Arc::new(users);
@@ -831,7 +866,7 @@ async fn main() {
         proxy_task.abort();
         scenarios.push(s);
     }
-    if std::env::var_os("MEALFRAME_BENCH_KEEP_DATA").is_some() {
+    if reuse.is_some() || std::env::var_os("MEALFRAME_BENCH_KEEP_DATA").is_some() {
         eprintln!("data directory kept: {}", root.display());
     } else {
         let _ = std::fs::remove_dir_all(&root);
@@ -846,6 +881,12 @@ async fn main() {
     println!(
         "## Many users: {engine}, {n_users} users, {secs} s per phase, {cores} cores, {build}\n"
     );
+    if let Some(dir) = &reuse {
+        println!(
+            "**reused** the data kept in {} (earlier runs' marks included): not for figures\n",
+            dir.display()
+        );
+    }
     println!(
         "seeded through the store in {:.1} s ({:.1} ms per user, {parallel} transaction(s) at a \
          time): per user 4 meal types × 10 meals, {} day templates, a default week plan, {} weeks \

@@ -31,6 +31,25 @@ pub const LOOKBACK_DAYS: i64 = 365;
 
 /// Complete days counted backwards from the day before `target`.
 pub fn current_streak(days: &BTreeMap<Date, DayTally>, target: Date) -> u32 {
+    walk_back(days, target).0
+}
+
+/// [`current_streak`] from tallies read only for `from..target` (a recent window, so that a
+/// short streak costs a few days of rows instead of a year). `None` when the walk reached the
+/// window's start unbroken: the days before it decide, so the caller reads the whole lookback.
+pub fn current_streak_within(
+    days: &BTreeMap<Date, DayTally>,
+    target: Date,
+    from: Date,
+) -> Option<u32> {
+    let (count, stopped_at) = walk_back(days, target);
+    let lookback_done = stopped_at <= target - Duration::days(LOOKBACK_DAYS + 1);
+    (stopped_at >= from || lookback_done).then_some(count)
+}
+
+/// The walk of [`current_streak`]: the count, and the day it stopped at (the first day before
+/// the streak that breaks it, or the end of the lookback).
+fn walk_back(days: &BTreeMap<Date, DayTally>, target: Date) -> (u32, Date) {
     let mut count = 0;
     let mut d = target - Duration::days(1);
     let stop = target - Duration::days(LOOKBACK_DAYS + 1);
@@ -42,7 +61,7 @@ pub fn current_streak(days: &BTreeMap<Date, DayTally>, target: Date) -> u32 {
         }
         d -= Duration::days(1);
     }
-    count
+    (count, d)
 }
 
 /// The longest run of complete days among days with slots, from `through − 365` to `through`.
@@ -116,6 +135,61 @@ mod tests {
         ]);
         assert_eq!(current_streak(&days, date!(2026 - 11 - 18)), 2);
         assert_eq!(best_streak(&days, date!(2026 - 11 - 18)), 2);
+    }
+
+    #[test]
+    fn a_streak_inside_the_window_is_known_and_one_reaching_its_start_is_not() {
+        let target = date!(2026 - 11 - 18);
+        let from = date!(2026 - 11 - 15);
+        let broken = BTreeMap::from([
+            (date!(2026 - 11 - 15), tally(3, 0)),
+            (date!(2026 - 11 - 16), tally(3, 1)),
+            (date!(2026 - 11 - 17), tally(2, 0)),
+        ]);
+        assert_eq!(current_streak_within(&broken, target, from), Some(1));
+        // Unbroken back to the window's first day: the day before it decides.
+        let unbroken = BTreeMap::from([
+            (date!(2026 - 11 - 15), tally(3, 0)),
+            (date!(2026 - 11 - 16), OVERRIDE),
+            (date!(2026 - 11 - 17), tally(2, 0)),
+        ]);
+        assert_eq!(current_streak_within(&unbroken, target, from), None);
+        // A missing day inside the window is a real break.
+        let gap = BTreeMap::from([(date!(2026 - 11 - 17), tally(2, 0))]);
+        assert_eq!(current_streak_within(&gap, target, from), Some(1));
+    }
+
+    proptest::proptest! {
+        /// Whatever the history, the windowed walk agrees with the full one whenever it answers,
+        /// and answers whenever the streak's break lies inside the window.
+        #[test]
+        fn the_windowed_streak_agrees_with_the_full_walk(
+            kinds in proptest::collection::vec(0u8..6, 0..40),
+            window in 1i64..30,
+        ) {
+            let target = date!(2026 - 11 - 18);
+            let days: BTreeMap<Date, DayTally> = kinds
+                .iter()
+                .enumerate()
+                .filter_map(|(i, k)| {
+                    let d = target - Duration::days(i as i64 + 1);
+                    match k {
+                        0 => None,
+                        1 => Some((d, OVERRIDE)),
+                        2 => Some((d, tally(3, 1))),
+                        _ => Some((d, tally(3, 0))),
+                    }
+                })
+                .collect();
+            let from = target - Duration::days(window);
+            let in_window: BTreeMap<Date, DayTally> =
+                days.range(from..target).map(|(d, t)| (*d, *t)).collect();
+            let (full, stopped_at) = walk_back(&days, target);
+            match current_streak_within(&in_window, target, from) {
+                Some(n) => proptest::prop_assert_eq!(n, full),
+                None => proptest::prop_assert!(stopped_at < from),
+            }
+        }
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub fn today_of(user: &User, now: Timestamp) -> Date {
         .date_at(now.into_inner())
 }
 
+/// Days of tallies a day view reads first for its streak (see `day_uncached`).
+const RECENT_DAYS: i64 = 14;
+
 /// The day `date` of `user`'s plan. Served from the view cache while their data version holds.
 pub async fn day(state: &AppState, user: &User, date: Date) -> AppResult<Arc<DayPlan>> {
     state
@@ -42,13 +45,19 @@ pub async fn day(state: &AppState, user: &User, date: Date) -> AppResult<Arc<Day
 async fn day_uncached(state: &AppState, user: &User, date: Date) -> AppResult<Arc<DayPlan>> {
     let mut r = state.db.reader().await?;
     let found = views::day(&mut r.conn(), user.id, date).await?;
-    let tallies = facts::tallies(
-        &mut r.conn(),
-        user.id,
-        date - Duration::days(streak::LOOKBACK_DAYS + 1),
-        date - Duration::days(1),
-    )
-    .await?;
+    // Most streaks end within days: read two weeks of tallies, and the year only when the
+    // streak reaches back past them.
+    let yesterday = date - Duration::days(1);
+    let recent_from = date - Duration::days(RECENT_DAYS);
+    let recent = facts::tallies(&mut r.conn(), user.id, recent_from, yesterday).await?;
+    let streak_days = match streak::current_streak_within(&recent, date, recent_from) {
+        Some(n) => n,
+        None => {
+            let from = date - Duration::days(streak::LOOKBACK_DAYS + 1);
+            let year = facts::tallies(&mut r.conn(), user.id, from, yesterday).await?;
+            streak::current_streak(&year, date)
+        }
+    };
     drop(r);
     let day = found
         .and_then(|(_, d)| d)
@@ -64,7 +73,7 @@ async fn day_uncached(state: &AppState, user: &User, date: Date) -> AppResult<Ar
         });
     Ok(Arc::new(DayPlan {
         next: day.slots.iter().position(|s| s.status.is_none()),
-        streak_days: streak::current_streak(&tallies, date),
+        streak_days,
         totals: totals(&day),
         day,
     }))

@@ -125,6 +125,59 @@ async fn the_streak_counts_complete_days_before_today_and_an_unmarked_day_breaks
 }
 
 #[tokio::test]
+async fn a_streak_longer_than_two_weeks_is_counted_in_full() {
+    // The day view reads two weeks of tallies first and the year only when the streak reaches
+    // past them: this streak (16 tracked weekdays, weekends "No Plan") needs the year.
+    let app = TestApp::new().await;
+    let lib = app.seed("ana@example.com").await;
+    for monday in ["2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16"] {
+        app.generate(&lib.token, monday).await;
+    }
+    let marked = [
+        "2026-10-27",
+        "2026-10-28",
+        "2026-10-29",
+        "2026-10-30",
+        "2026-11-02",
+        "2026-11-03",
+        "2026-11-04",
+        "2026-11-05",
+        "2026-11-06",
+        "2026-11-09",
+        "2026-11-10",
+        "2026-11-11",
+        "2026-11-12",
+        "2026-11-13",
+        "2026-11-16",
+        "2026-11-17",
+    ];
+    for d in marked {
+        mark_day(&app, &lib.token, d, "followed").await;
+    }
+    for d in [
+        "2026-10-31",
+        "2026-11-01",
+        "2026-11-07",
+        "2026-11-08",
+        "2026-11-14",
+        "2026-11-15",
+    ] {
+        app.put(&format!("/api/v1/weekly-plans/current/days/{d}/override"))
+            .bearer(&lib.token)
+            .json(json!({}))
+            .send()
+            .await
+            .assert(StatusCode::OK);
+    }
+    assert_eq!(
+        app.get_json(&lib.token, "/api/v1/today").await["stats"]["streak_days"],
+        16
+    );
+    let stats = app.get_json(&lib.token, "/api/v1/stats?days=30").await;
+    assert_eq!(stats["current_streak"], 16);
+}
+
+#[tokio::test]
 async fn a_no_plan_day_pauses_the_streak_instead_of_breaking_it() {
     let app = TestApp::new().await;
     let lib = app.seed("ana@example.com").await;
