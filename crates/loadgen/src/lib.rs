@@ -346,6 +346,13 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     proc_status_kib(pid, "VmRSS:")
 }
 
+/// The anonymous part of a process's resident set (`RssAnon`), in KiB: its heap and stacks,
+/// without file pages it maps (a memory-mapped database's pages count in `VmRSS` but are the
+/// kernel's page cache, shared and reclaimable).
+pub fn anon_rss_kib(pid: u32) -> Option<u64> {
+    proc_status_kib(pid, "RssAnon:")
+}
+
 fn proc_status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status

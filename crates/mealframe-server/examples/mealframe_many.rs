@@ -602,6 +602,7 @@ struct Around {
     /// Busy share of the whole machine during the phase (all cores, everything running).
     machine_busy: f64,
     rss_after: Vec<Option<u64>>,
+    anon_rss_after: Vec<Option<u64>>,
     caches: String,
 }
 
@@ -677,6 +678,10 @@ async fn run_scenario(
             bench_cpu: delta(bench0, bench1),
             machine_busy,
             rss_after: servers.iter().map(|s| loadgen::rss_kib(s.pid)).collect(),
+            anon_rss_after: servers
+                .iter()
+                .map(|s| loadgen::anon_rss_kib(s.pid))
+                .collect(),
             caches: hit_rates(&caches0, &caches1),
         });
     }
@@ -701,7 +706,7 @@ fn print_scenario(s: &Scenario, secs: u64) {
     println!();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
     println!(
-        "| phase | server CPU s (per instance) | bench CPU s (load + proxy) | machine busy ({cores} cores) | server RSS after, MiB | cache hit rates |"
+        "| phase | server CPU s (per instance) | bench CPU s (load + proxy) | machine busy ({cores} cores) | server RSS after (anonymous), MiB | cache hit rates |"
     );
     println!("| --- | ---: | ---: | ---: | ---: | --- |");
     for (p, a) in s.phases.iter().zip(&s.around) {
@@ -710,7 +715,12 @@ fn print_scenario(s: &Scenario, secs: u64) {
             .iter()
             .map(|d| format!("{:.2}", d.as_secs_f64()))
             .collect();
-        let rss: Vec<String> = a.rss_after.iter().map(|k| mib(*k)).collect();
+        let rss: Vec<String> = a
+            .rss_after
+            .iter()
+            .zip(&a.anon_rss_after)
+            .map(|(all, anon)| format!("{} ({})", mib(*all), mib(*anon)))
+            .collect();
         println!(
             "| {} | {} | {:.2} | {:.0} % | {} | {} |",
             p.name,

@@ -49,6 +49,32 @@ struct KeyRow {
     lease_until: Option<Timestamp>,
 }
 
+/// The first claim of `key`, as one statement: whether it was inserted (`false`: the key is
+/// known, and [`claim`] says what became of it). On its own it lets a caller skip a
+/// transaction for the common case, a key never seen before.
+pub async fn insert_claim(
+    c: &mut Conn<'_>,
+    user: UserId,
+    key: &str,
+    fingerprint: &str,
+    now: Timestamp,
+    me: &Claimant<'_>,
+) -> Result<bool> {
+    let inserted = execute!(
+        c,
+        "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at, owner, lease_until)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (user_id, key) DO NOTHING",
+        user.uuid(),
+        key,
+        fingerprint,
+        now,
+        me.owner,
+        me.lease_until
+    )?;
+    Ok(inserted == 1)
+}
+
 /// Claim `key` for a request, or learn what happened to it.
 ///
 /// A claim without an answer holds while its owner is alive and its lease lasts; after that the
@@ -62,19 +88,7 @@ pub async fn claim(
     now: Timestamp,
     me: &Claimant<'_>,
 ) -> Result<Claim> {
-    let inserted = execute!(
-        c.reborrow(),
-        "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at, owner, lease_until)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (user_id, key) DO NOTHING",
-        user.uuid(),
-        key,
-        fingerprint,
-        now,
-        me.owner,
-        me.lease_until
-    )?;
-    if inserted == 1 {
+    if insert_claim(c, user, key, fingerprint, now, me).await? {
         return Ok(Claim::Fresh);
     }
     let row = fetch_optional!(

@@ -1240,6 +1240,41 @@ async fn a_new_key_is_fresh_and_a_repeat_while_it_runs_is_in_progress() {
 }
 
 #[tokio::test]
+async fn inserting_a_claim_succeeds_once_per_user_and_key_and_leaves_the_rest_to_claim() {
+    let t = db().await;
+    let mut tx = t.db.begin().await.unwrap();
+    let c = &mut tx.conn();
+    let alice = user(c, "alice@example.org").await;
+    let bob = user(c, "bob@example.org").await;
+    let me = claimant("i-1", at(10));
+    assert!(
+        idempotency::insert_claim(c, alice, "k", "POST /a", t0(), &me)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !idempotency::insert_claim(c, alice, "k", "POST /a", at(1), &me)
+            .await
+            .unwrap()
+    );
+    assert!(
+        idempotency::insert_claim(c, bob, "k", "POST /a", at(1), &me)
+            .await
+            .unwrap(),
+        "keys are per user"
+    );
+    let other = claimant("i-2", at(15));
+    assert_eq!(
+        idempotency::claim(c, alice, "k", "POST /a", at(5), &other)
+            .await
+            .unwrap(),
+        Claim::InProgress {
+            fingerprint: "POST /a".into()
+        }
+    );
+}
+
+#[tokio::test]
 async fn a_completed_key_replays_its_answer() {
     let t = db().await;
     let mut tx = t.db.begin().await.unwrap();
