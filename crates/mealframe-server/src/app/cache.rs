@@ -8,7 +8,10 @@
 //! on every change to what these views show (migrations 0003 and 0011) and which the request
 //! already read with the user: an entry is used only when the version still matches, so a view
 //! is never older than the data — across several server instances too — and one user's writes
-//! leave everyone else's entries alone. Nothing is ever invalidated by hand.
+//! leave everyone else's entries alone. Nothing is ever invalidated by hand. The library lists
+//! (the meal list, the pickers, the Today page's library, the Week page's choices) are keyed by
+//! the user's `library_version` instead (migration 0013), which the same triggers move for the
+//! library and for new or removed weeks but not for marks: marking a meal leaves them cached.
 //!
 //! On SQLite, the signed-in user's row and web sessions are kept too ([`SignedIn`]): the
 //! database's change token (`Db::change_token`) moves with every commit of any connection of any
@@ -16,9 +19,9 @@
 //! says whose rows changed; only those users' entries are dropped. PostgreSQL gives no such
 //! token; there they are read every time.
 //!
-//! Every map is bounded by a count of entries (`quick_cache`, S3-FIFO eviction: an entry read
-//! again survives a stream of one-off entries); a stale entry is simply never matched again and
-//! ages out. Lookups are counted in `mealframe_cache_lookups_total{cache, outcome}`.
+//! Every map is bounded (`quick_cache`, S3-FIFO eviction: an entry read again survives a stream
+//! of one-off entries), by a count of entries or, for stats, by their size; a stale entry is
+//! simply never matched again and ages out. Lookups are counted in `mealframe_cache_lookups_total{cache, outcome}`.
 
 use std::{
     hash::Hash,
@@ -40,10 +43,17 @@ use super::{
     day_plan::{DayPlan, TodayLibrary},
 };
 
-/// Entries kept of each kind: a day view is a few kilobytes, a year of stats (numbers or
-/// encoded) up to ~150 KB, a week ~20 KB, a page of meals ~10 KB.
+/// Entries kept of each kind: a day view is a few kilobytes, a week ~20 KB, a page of meals
+/// ~10 KB. Stats grow with their period (a year, numbers or encoded, up to ~150 KB; a month about
+/// a tenth of it), so they are bounded by weight instead: the numbers by the days they cover
+/// (room for 64 years or ~420 months), the encoded bodies by their size in KiB (~10 MiB).
 const MAX_DAYS: usize = 8192;
-const MAX_STATS: usize = 64;
+const MAX_STATS_DAYS: u64 = 64 * STATS_WEIGHT_PER_YEAR;
+const STATS_WEIGHT_PER_YEAR: u64 = 365 + STATS_ENTRY_DAYS;
+/// A stats entry's fixed part (totals, per-type rows), counted as this many days.
+const STATS_ENTRY_DAYS: u64 = 30;
+const MAX_STATS_KIB: u64 = 10 * 1024;
+const STATS_ENTRIES_EXPECTED: usize = 512;
 const MAX_USERS: usize = 8192;
 const MAX_SESSIONS: usize = 8192;
 const MAX_TODAY_EXTRAS: usize = 4096;
@@ -53,15 +63,50 @@ const MAX_MEAL_PAGES: usize = 2048;
 /// A bounded map whose entries count only at the version they were stored with.
 pub struct Versioned<K, V, Ver = i64> {
     name: &'static str,
-    map: quick_cache::sync::Cache<K, (Ver, V)>,
+    map: quick_cache::sync::Cache<K, (Ver, V), Weight<K, V>>,
+}
+
+/// What an entry costs against its map's capacity (one unit per entry unless told otherwise).
+pub struct Weight<K, V>(fn(&K, &V) -> u64);
+
+impl<K, V> Clone for Weight<K, V> {
+    fn clone(&self) -> Self {
+        Self(self.0)
+    }
+}
+
+impl<K, V, Ver> quick_cache::Weighter<K, (Ver, V)> for Weight<K, V> {
+    fn weight(&self, key: &K, (_, value): &(Ver, V)) -> u64 {
+        (self.0)(key, value)
+    }
 }
 
 impl<K: Eq + Hash + Clone, V: Clone, Ver: Eq + Clone> Versioned<K, V, Ver> {
     fn new(name: &'static str, cap: usize) -> Self {
+        Self::weighted(name, cap, cap as u64, |_, _| 1)
+    }
+
+    /// At most `capacity` in total of what `weight` says each entry costs (about
+    /// `expected_entries` of them).
+    fn weighted(
+        name: &'static str,
+        expected_entries: usize,
+        capacity: u64,
+        weight: fn(&K, &V) -> u64,
+    ) -> Self {
         Self {
             name,
-            map: quick_cache::sync::Cache::new(cap),
+            map: quick_cache::sync::Cache::with_weighter(
+                expected_entries,
+                capacity,
+                Weight(weight),
+            ),
         }
+    }
+
+    /// Whether an entry for `key` is kept at `version` (no lookup is counted).
+    pub fn holds(&self, key: &K, version: &Ver) -> bool {
+        self.map.peek(key).is_some_and(|(v, _)| &v == version)
     }
 
     fn get(&self, key: &K, version: &Ver) -> Option<V> {
@@ -143,8 +188,18 @@ impl Default for ViewCache {
     fn default() -> Self {
         Self {
             days: Versioned::new("days", MAX_DAYS),
-            stats: Versioned::new("stats", MAX_STATS),
-            stats_encoded: Versioned::new("stats_encoded", MAX_STATS),
+            stats: Versioned::weighted(
+                "stats",
+                STATS_ENTRIES_EXPECTED,
+                MAX_STATS_DAYS,
+                |&(_, days, _), _| u64::from(days) + STATS_ENTRY_DAYS,
+            ),
+            stats_encoded: Versioned::weighted(
+                "stats_encoded",
+                STATS_ENTRIES_EXPECTED,
+                MAX_STATS_KIB,
+                |_, body| body.len() as u64 / 1024 + 1,
+            ),
             weeks: Versioned::new("weeks", MAX_WEEKS),
             weeks_encoded: Versioned::new("weeks_encoded", MAX_WEEKS),
             week_choices: Versioned::new("week_choices", MAX_TODAY_EXTRAS),
@@ -306,6 +361,45 @@ mod tests {
             assert!(c.map.len() <= 3, "{} entries", c.map.len());
             assert_eq!(c.get(&k, &0), Some(k));
         }
+    }
+
+    #[test]
+    fn stats_are_bounded_by_the_days_they_cover() {
+        let views = ViewCache::default();
+        let user = UserId(uuid::Uuid::nil());
+        let day = Date::from_calendar_date(2026, time::Month::December, 2).unwrap();
+        let month = Arc::new(mealframe_core::planning::stats::compute(
+            &mealframe_core::planning::stats::StatsInput {
+                today: day,
+                period_days: 30,
+                slots: vec![],
+                days: vec![],
+                tallies: Default::default(),
+                meal_type_names: Default::default(),
+            },
+        ));
+        for n in 0..400 {
+            let key = (user, 30, day + time::Duration::days(n));
+            views.stats.put(key, 0, month.clone());
+        }
+        // ~30-day periods: several hundred fit where only 64 year-long ones would.
+        assert!(
+            views.stats.map.len() > 200,
+            "{} kept",
+            views.stats.map.len()
+        );
+        assert!(views.stats.map.weight() <= MAX_STATS_DAYS);
+        // Years push months out: the total never passes the bound.
+        for n in 0..400 {
+            let key = (user, 365, day + time::Duration::days(n));
+            views.stats.put(key, 0, month.clone());
+            assert!(views.stats.map.weight() <= MAX_STATS_DAYS);
+        }
+        assert!(
+            views.stats.map.len() < 400,
+            "{} kept",
+            views.stats.map.len()
+        );
     }
 
     #[tokio::test]

@@ -42,8 +42,8 @@ pub async fn picker_meals(c: &mut dbkit::Conn<'_>, user: UserId) -> StoreResult<
 
 /// A page of the user's meals matching `filter` (1-based `page`), and how many match in all.
 /// Without search text (the first pages, filters by type or source) it is served from the view
-/// cache while the user's data version holds; searches are read each time (each keystroke would
-/// be an entry of its own).
+/// cache while the user's library version holds (marks leave it alone); searches are read each
+/// time (each keystroke would be an entry of its own).
 pub async fn list(
     state: &AppState,
     user: &User,
@@ -77,7 +77,7 @@ pub async fn list(
     state
         .views
         .meal_pages
-        .get_or_try(key, Some(user.data_version), read)
+        .get_or_try(key, Some(user.library_version), read)
         .await
 }
 

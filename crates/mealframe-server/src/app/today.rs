@@ -79,13 +79,13 @@ async fn day_uncached(state: &AppState, user: &User, date: Date) -> AppResult<Ar
     }))
 }
 
-/// [`TodayLibrary`] for `user` on `today`. Cached under their data version (see `cache`): four
-/// reads that would otherwise run on every visit.
+/// [`TodayLibrary`] for `user` on `today`. Cached under their library version (see `cache`; a
+/// mark leaves it alone): four reads that would otherwise run on every visit.
 pub async fn library(state: &AppState, user: &User, today: Date) -> AppResult<Arc<TodayLibrary>> {
     state
         .views
         .today_library
-        .get_or_try((user.id, today), Some(user.data_version), || async {
+        .get_or_try((user.id, today), Some(user.library_version), || async {
             let mut r = state.db.reader().await?;
             let meals = picker_meals(&mut r.conn(), user.id).await?;
             let meal_types = meal_types::names(&mut r.conn(), user.id).await?;

@@ -95,7 +95,8 @@ pub async fn week_after_write(
     Ok(views::week(&mut r.conn(), user, monday).await?)
 }
 
-/// Both parts cached under the user's data version.
+/// Both parts cached: the week under the user's data version, the choices under their library
+/// version (a mark leaves them alone).
 pub async fn week_with_choices(
     state: &AppState,
     user: &User,
@@ -105,7 +106,7 @@ pub async fn week_with_choices(
     let choices = state
         .views
         .week_choices
-        .get_or_try(user.id, Some(user.data_version), || async {
+        .get_or_try(user.id, Some(user.library_version), || async {
             let mut r = state.db.reader().await?;
             Ok::<_, AppError>(Arc::new(WeekChoices {
                 templates: day_templates::list(&mut r.conn(), user.id).await?,

@@ -314,6 +314,60 @@ async fn user_id(app: &TestApp, email: &str) -> mealframe_core::ids::UserId {
     id.into()
 }
 
+/// `library_version` of the account `email` (migration 0013).
+async fn library_version(app: &TestApp, email: &str) -> i64 {
+    let mut r = app.state.db.reader().await.unwrap();
+    dbkit::fetch_scalar!(
+        r.conn(),
+        i64,
+        "SELECT library_version FROM users WHERE email = $1",
+        email
+    )
+    .unwrap()
+}
+
+/// A mark moves the data version but not the library version, so the meal list stays cached
+/// while people mark their meals; a new meal moves it and shows on the very next read.
+#[tokio::test]
+async fn marks_leave_the_meal_list_cached_and_a_new_meal_shows_at_once() {
+    let app = TestApp::new().await;
+    let lib = app.seed("ana@example.com").await;
+    let t = &lib.token;
+    app.generate(t, "2026-11-16").await;
+    let ana = user_id(&app, "ana@example.com").await;
+    let first_page = (ana, None, None, "name", 1, 20);
+    let before = names(&app, t, "").await;
+    let version = library_version(&app, "ana@example.com").await;
+    assert!(app.state.views.meal_pages.holds(&first_page, &version));
+
+    let slot = today(&app, t).await["slots"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("/api/v1/slots/{slot}/complete"))
+        .bearer(t)
+        .json(json!({"status": "followed"}))
+        .send()
+        .await
+        .assert(StatusCode::OK);
+    assert_eq!(today(&app, t).await["stats"]["completed"], 1);
+    assert_eq!(library_version(&app, "ana@example.com").await, version);
+    assert!(
+        app.state.views.meal_pages.holds(&first_page, &version),
+        "a mark left the meal list cached"
+    );
+    assert_eq!(names(&app, t, "").await, before);
+
+    app.post("/api/v1/meals")
+        .bearer(t)
+        .json(json!({"name": "Aardvark oats", "portion_description": "1 bowl"}))
+        .send()
+        .await
+        .assert(StatusCode::CREATED);
+    assert!(library_version(&app, "ana@example.com").await > version);
+    assert_eq!(names(&app, t, "").await[0], "Aardvark oats");
+}
+
 /// SQLite: another user's writes move the change token, but only the writer's kept row is
 /// dropped (migration 0012's change log); on PostgreSQL nothing is kept.
 #[tokio::test]

@@ -42,6 +42,10 @@ pub struct User {
     /// Moves forward (by database triggers) whenever anything the Today, Week or Stats views
     /// show changes; the server's view caches are keyed by it (migration 0003).
     pub data_version: i64,
+    /// Moves forward with changes to the library (meals, types, templates, week plans) and to
+    /// which weeks exist, but not with marks: the library lists are cached by it (migration
+    /// 0013). Whatever moves it moves `data_version` too.
+    pub library_version: i64,
     /// Access tokens name the generation they were issued under; raising it ends them all
     /// (migration 0005).
     pub token_generation: i64,
@@ -62,6 +66,7 @@ struct UserRow {
     created_at: Timestamp,
     updated_at: Timestamp,
     data_version: i64,
+    library_version: i64,
     token_generation: i64,
 }
 
@@ -85,6 +90,7 @@ impl From<UserRow> for User {
             created_at: r.created_at,
             updated_at: r.updated_at,
             data_version: r.data_version,
+            library_version: r.library_version,
             token_generation: r.token_generation,
         }
     }
@@ -92,7 +98,7 @@ impl From<UserRow> for User {
 
 const COLUMNS: &str = "id, email, email_key, password_hash, email_verified, is_active, auth_provider, \
                        google_sub, timezone, preferences, created_at, updated_at, data_version, \
-                       token_generation";
+                       library_version, token_generation";
 
 /// What is needed to create an account.
 #[derive(Debug, Clone)]

@@ -17,18 +17,26 @@ use mealframe_store::{
 
 use crate::support::*;
 
-async fn versions(db: &Db, a: UserId, b: UserId) -> (i64, i64) {
+/// Both users' `(data_version, library_version)`.
+async fn versions(db: &Db, a: UserId, b: UserId) -> ((i64, i64), (i64, i64)) {
     let mut r = db.reader().await.unwrap();
     (
-        data_version(&mut r.conn(), a).await,
-        data_version(&mut r.conn(), b).await,
+        versions_of(&mut r.conn(), a).await,
+        versions_of(&mut r.conn(), b).await,
     )
 }
 
 /// Commit `$body` (with `$c` the connection) and check that it moved `$mover`'s data version
-/// and not `$other`'s.
+/// and not `$other`'s, and `$mover`'s library version (migration 0013) only when `library` is
+/// written before the body: a change to the library or to which weeks exist.
 macro_rules! moves {
-    ($db:expr, $mover:expr, $other:expr, $what:literal, |$c:ident| $body:expr) => {{
+    ($db:expr, $mover:expr, $other:expr, $what:literal, |$c:ident| $body:expr) => {
+        moves!(@check $db, $mover, $other, $what, false, |$c| $body)
+    };
+    ($db:expr, $mover:expr, $other:expr, $what:literal, library, |$c:ident| $body:expr) => {
+        moves!(@check $db, $mover, $other, $what, true, |$c| $body)
+    };
+    (@check $db:expr, $mover:expr, $other:expr, $what:literal, $library:expr, |$c:ident| $body:expr) => {{
         let before = versions($db, $mover, $other).await;
         let mut tx = $db.begin().await.unwrap();
         {
@@ -38,12 +46,26 @@ macro_rules! moves {
         tx.commit().await.unwrap();
         let after = versions($db, $mover, $other).await;
         assert!(
-            after.0 > before.0,
+            after.0.0 > before.0.0,
             "{}: the writer's version stayed at {}",
             $what,
-            before.0
+            before.0.0
         );
-        assert_eq!(after.1, before.1, "{}: another user's version moved", $what);
+        assert_eq!(after.1, before.1, "{}: another user's versions moved", $what);
+        if $library {
+            assert!(
+                after.0.1 > before.0.1,
+                "{}: the writer's library version stayed at {}",
+                $what,
+                before.0.1
+            );
+        } else {
+            assert_eq!(
+                after.0.1, before.0.1,
+                "{}: the writer's library version moved",
+                $what
+            );
+        }
     }};
 }
 
@@ -77,15 +99,9 @@ async fn every_change_to_a_users_weeks_moves_their_data_version_and_no_one_elses
         slot_ids(&mut r.conn(), alice, MONDAY).await
     };
 
-    moves!(db, alice, bob, "generating a week", |c| ops::generate(
-        c,
-        alice,
-        day(7),
-        MONDAY,
-        now
-    )
-    .await
-    .unwrap());
+    moves!(db, alice, bob, "generating a week", library, |c| {
+        ops::generate(c, alice, day(7), MONDAY, now).await.unwrap()
+    });
     moves!(db, alice, bob, "regenerating a week", |c| ops::generate(
         c, alice, MONDAY, MONDAY, now
     )
@@ -170,6 +186,7 @@ async fn every_change_to_a_users_weeks_moves_their_data_version_and_no_one_elses
         alice,
         bob,
         "deleting the week plan a week came from",
+        library,
         |c| assert!(week_plans::delete(c, alice, l.plan).await.unwrap())
     );
 
@@ -213,7 +230,7 @@ async fn changes_to_the_library_the_views_show_move_the_version() {
         (mt, tmpl)
     };
 
-    moves!(db, alice, bob, "editing a meal", |c| assert!(
+    moves!(db, alice, bob, "editing a meal", library, |c| assert!(
         meals::update(
             c,
             alice,
@@ -227,44 +244,63 @@ async fn changes_to_the_library_the_views_show_move_the_version() {
         .await
         .unwrap()
     ));
-    moves!(db, alice, bob, "clearing a meal's values", |c| {
+    moves!(db, alice, bob, "clearing a meal's values", library, |c| {
         meals::clear_fields(c, alice, l.oats, &["calories_kcal"], true)
             .await
             .unwrap()
     });
-    moves!(db, alice, bob, "deleting a meal", |c| assert!(
+    moves!(db, alice, bob, "deleting a meal", library, |c| assert!(
         meals::delete(c, alice, l.wrap).await.unwrap()
     ));
-    moves!(db, alice, bob, "renaming a meal type", |c| {
+    moves!(db, alice, bob, "renaming a meal type", library, |c| {
         meal_types::update(c, alice, l.breakfast, Some("Morning"), None, None, at(2))
             .await
             .unwrap()
             .unwrap()
     });
-    moves!(db, alice, bob, "deleting a meal type", |c| assert!(
-        meal_types::delete(c, alice, spare_type).await.unwrap()
-    ));
-    moves!(db, alice, bob, "changing a template's limits", |c| {
-        day_templates::update(
-            c,
-            alice,
-            l.workday,
-            &TemplateChange {
-                max_calories_kcal: Some(Some(1800)),
-                ..Default::default()
-            },
-            at(3),
-        )
-        .await
-        .unwrap()
-        .unwrap()
-    });
-    moves!(db, alice, bob, "clearing a template's notes", |c| {
-        day_templates::clear_notes(c, alice, spare_template)
+    moves!(
+        db,
+        alice,
+        bob,
+        "deleting a meal type",
+        library,
+        |c| assert!(meal_types::delete(c, alice, spare_type).await.unwrap())
+    );
+    moves!(
+        db,
+        alice,
+        bob,
+        "changing a template's limits",
+        library,
+        |c| {
+            day_templates::update(
+                c,
+                alice,
+                l.workday,
+                &TemplateChange {
+                    max_calories_kcal: Some(Some(1800)),
+                    ..Default::default()
+                },
+                at(3),
+            )
             .await
             .unwrap()
-    });
-    moves!(db, alice, bob, "deleting a template", |c| assert!(
+            .unwrap()
+        }
+    );
+    moves!(
+        db,
+        alice,
+        bob,
+        "clearing a template's notes",
+        library,
+        |c| {
+            day_templates::clear_notes(c, alice, spare_template)
+                .await
+                .unwrap()
+        }
+    );
+    moves!(db, alice, bob, "deleting a template", library, |c| assert!(
         day_templates::delete(c, alice, spare_template)
             .await
             .unwrap()
@@ -297,29 +333,38 @@ async fn new_library_rows_and_their_links_move_the_version() {
     let db = &t.db;
 
     let extra_type;
-    moves!(db, alice, bob, "a new meal type", |c| extra_type =
+    moves!(db, alice, bob, "a new meal type", library, |c| extra_type =
         meal_type(c, alice, "Supper").await);
     let extra_meal;
-    moves!(db, alice, bob, "a new meal without types", |c| extra_meal =
-        meal(c, alice, "Toast", &[], at(5)).await);
-    moves!(db, alice, bob, "giving a meal its types", |c| assert!(
-        meals::update(
-            c,
-            alice,
-            extra_meal,
-            &MealChange {
-                meal_types: Some(vec![extra_type, l.breakfast]),
-                ..Default::default()
-            },
-            at(6)
+    moves!(db, alice, bob, "a new meal without types", library, |c| {
+        extra_meal = meal(c, alice, "Toast", &[], at(5)).await
+    });
+    moves!(
+        db,
+        alice,
+        bob,
+        "giving a meal its types",
+        library,
+        |c| assert!(
+            meals::update(
+                c,
+                alice,
+                extra_meal,
+                &MealChange {
+                    meal_types: Some(vec![extra_type, l.breakfast]),
+                    ..Default::default()
+                },
+                at(6)
+            )
+            .await
+            .unwrap()
         )
-        .await
-        .unwrap()
-    ));
+    );
     let extra_template;
-    moves!(db, alice, bob, "a new day template", |c| extra_template =
-        template(c, alice, "Late", &[extra_type]).await);
-    moves!(db, alice, bob, "a template's slots", |c| {
+    moves!(db, alice, bob, "a new day template", library, |c| {
+        extra_template = template(c, alice, "Late", &[extra_type]).await
+    });
+    moves!(db, alice, bob, "a template's slots", library, |c| {
         day_templates::update(
             c,
             alice,
@@ -335,9 +380,9 @@ async fn new_library_rows_and_their_links_move_the_version() {
         .unwrap()
     });
     let extra_plan;
-    moves!(db, alice, bob, "a new week plan", |c| extra_plan =
+    moves!(db, alice, bob, "a new week plan", library, |c| extra_plan =
         week_plan(c, alice, "Holidays", &[(0, extra_template)]).await);
-    moves!(db, alice, bob, "a week plan's days", |c| {
+    moves!(db, alice, bob, "a week plan's days", library, |c| {
         week_plans::update(
             c,
             alice,

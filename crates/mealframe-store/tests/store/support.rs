@@ -69,8 +69,10 @@ pub async fn user(c: &mut Conn<'_>, email: &str) -> UserId {
     users::insert(c, &new_user(email), t0()).await.unwrap().id
 }
 
-pub async fn data_version(c: &mut Conn<'_>, user: UserId) -> i64 {
-    users::by_id(c, user).await.unwrap().unwrap().data_version
+/// `(data_version, library_version)` of `user`.
+pub async fn versions_of(c: &mut Conn<'_>, user: UserId) -> (i64, i64) {
+    let row = users::by_id(c, user).await.unwrap().unwrap();
+    (row.data_version, row.library_version)
 }
 
 /// `SELECT COUNT(*) …` for tables no store function reads.
