@@ -114,16 +114,22 @@ impl Db {
             .row_buffer_size(4096)
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+        // No ping before handing out a connection (`test_before_acquire`): a SQLite connection
+        // is an in-process handle that cannot drop like a socket, sqlx still pings it when it
+        // comes back to the pool, and each ping is a round trip to the connection's thread — on
+        // the one writer, in every write's critical path.
         // The writer is created first so that it creates the file and switches it to WAL.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(opts.acquire_timeout)
+            .test_before_acquire(false)
             .connect_with(base.clone())
             .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .acquire_timeout(opts.acquire_timeout)
+            .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await?;
         Ok(Db::Sqlite {
