@@ -2,6 +2,8 @@
 
 use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction, pool::PoolConnection};
 
+use crate::writer::Held;
+
 /// A borrowed connection of either engine; repository functions take `&mut Conn<'_>`.
 pub enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection),
@@ -24,20 +26,20 @@ impl Conn<'_> {
 
 /// A write transaction. Dropping it without [`Tx::commit`] rolls it back.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// SQLite's writer inside `BEGIN IMMEDIATE`.
+    Sqlite(Held),
     Postgres(Transaction<'static, Postgres>),
     /// SQLite's writer without `BEGIN`: for a mutation that is exactly one statement, which
     /// SQLite runs atomically (with its triggers) as its own transaction. See
     /// [`Db::begin_single`](crate::Db::begin_single); there is nothing to commit or roll back.
-    SqliteSingle(PoolConnection<Sqlite>),
+    SqliteSingle(Held),
 }
 
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(t),
+            Tx::Sqlite(h) | Tx::SqliteSingle(h) => Conn::Sqlite(h.conn()),
             Tx::Postgres(t) => Conn::Postgres(t),
-            Tx::SqliteSingle(c) => Conn::Sqlite(c),
         }
     }
 

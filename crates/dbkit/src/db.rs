@@ -12,6 +12,7 @@ use sqlx::{
 use crate::{
     DbError, Reader, Tx,
     change_token::{self, ChangeToken},
+    writer::Writer,
 };
 
 /// Which engine a [`Db`] runs on.
@@ -52,7 +53,7 @@ pub enum Db {
     /// SQLite: readers share a pool; every write goes through the one writer connection.
     Sqlite {
         read: SqlitePool,
-        write: SqlitePool,
+        write: Writer,
         /// The database's `-shm` file (see [`Db::change_token`]).
         shm: Arc<Path>,
     },
@@ -114,18 +115,12 @@ impl Db {
             .row_buffer_size(4096)
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
-        // No ping before handing out a connection (`test_before_acquire`): a SQLite connection
-        // is an in-process handle that cannot drop like a socket, sqlx still pings it when it
-        // comes back to the pool, and each ping is a round trip to the connection's thread — on
-        // the one writer, in every write's critical path.
-        // The writer is created first so that it creates the file and switches it to WAL.
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(opts.acquire_timeout)
-            .test_before_acquire(false)
-            .connect_with(base.clone())
-            .await?;
+        // The writer is opened first so that it creates the file and switches it to WAL. It is
+        // one connection behind a mutex, not a pool (see `writer`).
+        let write = Writer::new(base.clone().connect().await?, opts.acquire_timeout);
+        // No ping before handing out a reader (`test_before_acquire`): a SQLite connection is an
+        // in-process handle that cannot drop like a socket, sqlx still pings it when it comes
+        // back to the pool, and each ping is a round trip to the connection's thread.
         let read = SqlitePoolOptions::new()
             .max_connections(opts.max_connections.max(1))
             .acquire_timeout(opts.acquire_timeout)
@@ -142,7 +137,10 @@ impl Db {
     /// Apply this service's pending migrations for the engine in use.
     pub async fn migrate(&self, migrations: Migrations) -> Result<(), DbError> {
         match self {
-            Db::Sqlite { write, .. } => migrations.sqlite.run(write).await?,
+            Db::Sqlite { write, .. } => {
+                let mut held = write.hold().await?;
+                migrations.sqlite.run(held.conn()).await?
+            }
             Db::Postgres(pool) => migrations.postgres.run(pool).await?,
         }
         Ok(())
@@ -158,7 +156,7 @@ impl Db {
     /// Start a write transaction (`BEGIN IMMEDIATE` on SQLite, so read-then-write is safe).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self {
-            Db::Sqlite { write, .. } => Ok(Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)),
+            Db::Sqlite { write, .. } => Ok(Tx::Sqlite(write.begin().await?)),
             Db::Postgres(pool) => Ok(Tx::Postgres(pool.begin().await?)),
         }
     }
@@ -172,7 +170,7 @@ impl Db {
     /// Run one statement on it, no more: two statements would be two transactions.
     pub async fn begin_single(&self) -> Result<Tx, sqlx::Error> {
         match self {
-            Db::Sqlite { write, .. } => Ok(Tx::SqliteSingle(write.acquire().await?)),
+            Db::Sqlite { write, .. } => Ok(Tx::SqliteSingle(write.hold().await?)),
             Db::Postgres(_) => self.begin().await,
         }
     }

@@ -23,6 +23,7 @@ mod error;
 pub mod ratelimit;
 pub mod testing;
 mod timestamp;
+mod writer;
 
 pub use change_token::ChangeToken;
 pub use conn::{Conn, Reader, Tx};

@@ -329,3 +329,107 @@ async fn sqlite_is_built_without_the_process_wide_allocation_mutexes() {
         "memory management is on: {options:?}"
     );
 }
+
+async fn names(db: &dbkit::Db) -> Vec<String> {
+    let mut r = db.reader().await.unwrap();
+    fetch_all!(r.conn(), (String,), "SELECT name FROM items ORDER BY name")
+        .unwrap()
+        .into_iter()
+        .map(|(n,)| n)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_transaction_dropped_without_commit_is_rolled_back_before_the_next_write() {
+    let t = test_db().await;
+    {
+        let mut tx = t.db.begin().await.unwrap();
+        execute!(
+            tx.conn(),
+            "INSERT INTO items (id, name, at, qty) VALUES ($1, 'dropped', $2, 1)",
+            Uuid::now_v7(),
+            Timestamp::now()
+        )
+        .unwrap();
+        // Dropped here, as by an early return or a cancelled request.
+    }
+    insert(&t.db, "kept", Timestamp::now(), 1).await.unwrap();
+    // A single statement without BEGIN after a dropped transaction is its own commit too.
+    {
+        let mut tx = t.db.begin().await.unwrap();
+        execute!(tx.conn(), "UPDATE items SET qty = 5").unwrap();
+    }
+    let mut single = t.db.begin_single().await.unwrap();
+    execute!(single.conn(), "UPDATE items SET qty = qty + 1").unwrap();
+    single.commit().await.unwrap();
+    assert_eq!(names(&t.db).await, vec!["kept".to_owned()]);
+    let mut r = t.db.reader().await.unwrap();
+    let qty: i32 = dbkit::fetch_scalar!(r.conn(), i32, "SELECT qty FROM items").unwrap();
+    assert_eq!(
+        qty, 2,
+        "the dropped UPDATE was rolled back, the single one committed"
+    );
+}
+
+#[tokio::test]
+async fn writers_take_turns_and_a_failed_commit_leaves_the_writer_usable() {
+    let t = test_db().await;
+    let db = &t.db;
+    let writes = (0..20).map(|i| async move {
+        let mut tx = db.begin().await.unwrap();
+        execute!(
+            tx.conn(),
+            "INSERT INTO items (id, name, at, qty) VALUES ($1, $2, $3, 1)",
+            Uuid::now_v7(),
+            format!("w{i:02}"),
+            Timestamp::now()
+        )
+        .unwrap();
+        tokio::task::yield_now().await;
+        tx.commit().await.unwrap();
+    });
+    futures::future::join_all(writes).await;
+    assert_eq!(names(db).await.len(), 20);
+
+    // A statement that fails inside a transaction: the caller drops it, the next write works.
+    {
+        let mut tx = db.begin().await.unwrap();
+        let dup = names(db).await[0].clone();
+        let err = execute!(
+            tx.conn(),
+            "INSERT INTO items (id, name, at, qty) SELECT id, name, at, qty FROM items WHERE name = $1",
+            dup
+        )
+        .unwrap_err();
+        assert_eq!(constraint_kind(&err), Some(ConstraintKind::Unique));
+    }
+    insert(db, "after", Timestamp::now(), 1).await.unwrap();
+    assert_eq!(names(db).await.len(), 21);
+}
+
+#[tokio::test]
+async fn a_writer_held_past_the_acquire_timeout_times_out_the_next_one() {
+    let t = test_db().await;
+    if t.engine() == dbkit::Engine::Postgres {
+        return; // PostgreSQL has a pool of writers.
+    }
+    let db = dbkit::Db::open(
+        &t.url,
+        &dbkit::DbOptions {
+            acquire_timeout: Duration::from_millis(200),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let held = db.begin().await.unwrap();
+    let err = db.begin().await.err().expect("the writer is held");
+    assert!(matches!(err, sqlx::Error::PoolTimedOut), "{err:?}");
+    drop(held);
+    insert(&db, "then", Timestamp::now(), 1).await.unwrap();
+    db.close().await;
+    assert!(matches!(
+        db.begin().await.err(),
+        Some(sqlx::Error::PoolClosed)
+    ));
+}
