@@ -1,8 +1,8 @@
 //! Connections and transactions that hide which engine is underneath.
 
-use sqlx::{PgConnection, Postgres, Sqlite, SqliteConnection, Transaction, pool::PoolConnection};
+use sqlx::{PgConnection, Postgres, SqliteConnection, Transaction, pool::PoolConnection};
 
-use crate::writer::Held;
+use crate::{readers::ReadConn, writer::Held};
 
 /// A borrowed connection of either engine; repository functions take `&mut Conn<'_>`.
 pub enum Conn<'c> {
@@ -62,14 +62,14 @@ impl Tx {
 
 /// A pooled connection for reads (no transaction unless the caller starts one).
 pub enum Reader {
-    Sqlite(PoolConnection<Sqlite>),
+    Sqlite(ReadConn),
     Postgres(PoolConnection<Postgres>),
 }
 
 impl Reader {
     pub fn conn(&mut self) -> Conn<'_> {
         match self {
-            Reader::Sqlite(c) => Conn::Sqlite(c),
+            Reader::Sqlite(c) => Conn::Sqlite(c.conn()),
             Reader::Postgres(c) => Conn::Postgres(c),
         }
     }

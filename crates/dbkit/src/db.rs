@@ -3,15 +3,16 @@
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
-    ConnectOptions, PgPool, SqlitePool,
+    ConnectOptions, PgPool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
 };
 
 use crate::{
     DbError, Reader, Tx,
     change_token::{self, ChangeToken},
+    readers::Readers,
     writer::Writer,
 };
 
@@ -52,7 +53,7 @@ impl Default for DbOptions {
 pub enum Db {
     /// SQLite: readers share a pool; every write goes through the one writer connection.
     Sqlite {
-        read: SqlitePool,
+        read: Readers,
         write: Writer,
         /// The database's `-shm` file (see [`Db::change_token`]).
         shm: Arc<Path>,
@@ -118,15 +119,13 @@ impl Db {
         // The writer is opened first so that it creates the file and switches it to WAL. It is
         // one connection behind a mutex, not a pool (see `writer`).
         let write = Writer::new(base.clone().connect().await?, opts.acquire_timeout);
-        // No ping before handing out a reader (`test_before_acquire`): a SQLite connection is an
-        // in-process handle that cannot drop like a socket, sqlx still pings it when it comes
-        // back to the pool, and each ping is a round trip to the connection's thread.
-        let read = SqlitePoolOptions::new()
-            .max_connections(opts.max_connections.max(1))
-            .acquire_timeout(opts.acquire_timeout)
-            .test_before_acquire(false)
-            .connect_with(base.read_only(true))
-            .await?;
+        // Readers are ours too (see `readers`): no round trip to hand one out or take it back.
+        let read = Readers::open(
+            base.read_only(true),
+            opts.max_connections.max(1) as usize,
+            opts.acquire_timeout,
+        )
+        .await?;
         Ok(Db::Sqlite {
             read,
             write,
@@ -178,7 +177,7 @@ impl Db {
     /// A connection for reads.
     pub async fn reader(&self) -> Result<Reader, sqlx::Error> {
         match self {
-            Db::Sqlite { read, .. } => Ok(Reader::Sqlite(read.acquire().await?)),
+            Db::Sqlite { read, .. } => Ok(Reader::Sqlite(read.get().await?)),
             Db::Postgres(pool) => Ok(Reader::Postgres(pool.acquire().await?)),
         }
     }

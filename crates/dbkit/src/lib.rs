@@ -5,8 +5,8 @@
 //! native drivers and write each query once: [`on_conn!`] expands a query body once per engine, so
 //! the same SQL text (with `$1` placeholders, understood by both) is type-checked against each.
 //!
-//! * [`Db`] is the handle: a PostgreSQL pool, or for SQLite a multi-connection read pool plus a
-//!   single-connection write pool, so writers queue in-process instead of failing with
+//! * [`Db`] is the handle: a PostgreSQL pool, or for SQLite a multi-connection read pool plus one
+//!   writer connection behind an async mutex, so writers queue in-process instead of failing with
 //!   `SQLITE_BUSY`. Write transactions start with `BEGIN IMMEDIATE` on SQLite.
 //! * [`Tx`] is a write transaction, [`Reader`] a pooled connection for reads; both hand out a
 //!   [`Conn`] that repository functions take.
@@ -21,6 +21,7 @@ mod conn;
 mod db;
 mod error;
 pub mod ratelimit;
+mod readers;
 pub mod testing;
 mod timestamp;
 mod writer;

@@ -433,3 +433,47 @@ async fn a_writer_held_past_the_acquire_timeout_times_out_the_next_one() {
         Some(sqlx::Error::PoolClosed)
     ));
 }
+
+#[tokio::test]
+async fn readers_are_bounded_and_a_read_dropped_midway_leaves_the_next_one_whole() {
+    use futures::StreamExt;
+    let t = test_db().await;
+    for i in 0..50 {
+        insert(&t.db, &format!("r{i:02}"), Timestamp::now(), 1)
+            .await
+            .unwrap();
+    }
+    let db = dbkit::Db::open(
+        &t.url,
+        &dbkit::DbOptions {
+            max_connections: 2,
+            acquire_timeout: Duration::from_millis(200),
+        },
+    )
+    .await
+    .unwrap();
+    let first = db.reader().await.unwrap();
+    let mut second = db.reader().await.unwrap();
+    let third = db.reader().await.err().expect("two readers at most");
+    assert!(matches!(third, sqlx::Error::PoolTimedOut), "{third:?}");
+    drop(first);
+
+    // A read abandoned after one row (a cancelled request), then the same connection again.
+    let one: Option<Result<(String,), sqlx::Error>> = dbkit::on_conn!(second.conn(), |c| {
+        let mut rows = sqlx::query_as("SELECT name FROM items ORDER BY name").fetch(c);
+        rows.next().await
+    });
+    assert_eq!(one.unwrap().unwrap().0, "r00");
+    drop(second);
+    for _ in 0..3 {
+        let mut a = db.reader().await.unwrap();
+        let mut b = db.reader().await.unwrap();
+        for r in [&mut a, &mut b] {
+            let all =
+                fetch_all!(r.conn(), (String,), "SELECT name FROM items ORDER BY name").unwrap();
+            assert_eq!(all.len(), 50);
+        }
+    }
+    db.close().await;
+    assert!(db.reader().await.is_err(), "closed");
+}
