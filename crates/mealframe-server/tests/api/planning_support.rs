@@ -87,6 +87,16 @@ impl TestApp {
         }
     }
 
+    /// Mark `slot` with `status` (no actual meal); must answer 200.
+    pub async fn mark(&self, token: &str, slot: &str, status: &str) {
+        self.post(&format!("/api/v1/slots/{slot}/complete"))
+            .bearer(token)
+            .json(json!({ "status": status }))
+            .send()
+            .await
+            .assert(StatusCode::OK);
+    }
+
     /// Generate the week starting on `monday`; returns the response body.
     pub async fn generate(&self, token: &str, monday: &str) -> (StatusCode, Value) {
         let r = self

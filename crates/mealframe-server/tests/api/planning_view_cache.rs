@@ -36,12 +36,7 @@ async fn a_cached_today_and_stats_show_every_change_at_once() {
     let meal = first["slots"][0]["meal"]["id"].as_str().unwrap().to_owned();
 
     // A mark (slot row).
-    app.post(&format!("/api/v1/slots/{slot}/complete"))
-        .bearer(t)
-        .json(json!({"status": "followed"}))
-        .send()
-        .await
-        .assert(StatusCode::OK);
+    app.mark(t, &slot, "followed").await;
     assert_eq!(today(&app, t).await["stats"]["completed"], 1);
     assert_eq!(stats(&app, t).await["by_status"]["followed"], 1);
 
@@ -278,12 +273,7 @@ async fn cached_weeks_and_meal_pages_show_every_change_at_once() {
     assert_eq!(names(&app, t, &by_type).await.len(), breakfasts.len() + 1);
 
     // A mark shows in the cached week.
-    app.post(&format!("/api/v1/slots/{slot}/complete"))
-        .bearer(t)
-        .json(json!({"status": "skipped"}))
-        .send()
-        .await
-        .assert(StatusCode::OK);
+    app.mark(t, &slot, "skipped").await;
     let week = app.get_json(t, "/api/v1/weekly-plans/current").await;
     assert_eq!(week["days"][0]["slots"][0]["completion_status"], "skipped");
 
@@ -344,12 +334,7 @@ async fn marks_leave_the_meal_list_cached_and_a_new_meal_shows_at_once() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.post(&format!("/api/v1/slots/{slot}/complete"))
-        .bearer(t)
-        .json(json!({"status": "followed"}))
-        .send()
-        .await
-        .assert(StatusCode::OK);
+    app.mark(t, &slot, "followed").await;
     assert_eq!(today(&app, t).await["stats"]["completed"], 1);
     assert_eq!(library_version(&app, "ana@example.com").await, version);
     assert!(
@@ -394,12 +379,7 @@ async fn another_users_writes_leave_a_signed_in_users_row_in_memory() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.post(&format!("/api/v1/slots/{slot}/complete"))
-        .bearer(&ben.token)
-        .json(json!({"status": "followed"}))
-        .send()
-        .await
-        .assert(StatusCode::OK);
+    app.mark(&ben.token, &slot, "followed").await;
     kept.fresh(&app.state.db).await.unwrap().unwrap();
     assert!(kept.user(ana_id).is_some(), "Ana's row stays");
     assert!(kept.user(ben_id).is_none(), "Ben's row is read again");
