@@ -87,8 +87,11 @@ impl Readers {
 
     /// Refuse new reads and close the idle connections (one in use closes when dropped).
     pub(crate) async fn close(&self) {
-        self.inner.permits.close();
-        let idle = std::mem::take(&mut *self.inner.lock_idle());
+        let idle = {
+            let mut idle = self.inner.lock_idle();
+            self.inner.permits.close();
+            std::mem::take(&mut *idle)
+        };
         for conn in idle {
             let _ = conn.close().await;
         }
@@ -111,10 +114,12 @@ impl Drop for ReadConn {
     fn drop(&mut self) {
         // Back on the idle list before the permit (a field, dropped after this) lets the next
         // reader in; after `close` it is simply dropped, which ends its thread.
-        if let Some(conn) = self.conn.take()
-            && !self.home.permits.is_closed()
-        {
-            self.home.lock_idle().push(conn);
+        if let Some(conn) = self.conn.take() {
+            // Checked under the lock `close` empties the list with, so nothing lands on it after.
+            let mut idle = self.home.lock_idle();
+            if !self.home.permits.is_closed() {
+                idle.push(conn);
+            }
         }
     }
 }

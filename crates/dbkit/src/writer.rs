@@ -70,8 +70,14 @@ impl Writer {
     pub(crate) async fn begin(&self) -> Result<Held, sqlx::Error> {
         let mut held = self.hold().await?;
         let state = held.state();
-        state.conn()?.execute("BEGIN IMMEDIATE").await?;
+        // Flagged before the statement is sent: if this future is dropped while the connection's
+        // thread runs the BEGIN, the drop must still roll it back (a ROLLBACK with no
+        // transaction open only answers an error, which is ignored).
         state.in_transaction = true;
+        if let Err(e) = state.conn()?.execute("BEGIN IMMEDIATE").await {
+            state.in_transaction = false;
+            return Err(e);
+        }
         Ok(held)
     }
 

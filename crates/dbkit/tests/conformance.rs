@@ -363,8 +363,23 @@ async fn a_transaction_dropped_without_commit_is_rolled_back_before_the_next_wri
     execute!(single.conn(), "UPDATE items SET qty = qty + 1").unwrap();
     single.commit().await.unwrap();
     assert_eq!(names(&t.db).await, vec!["kept".to_owned()]);
+
+    // A transaction whose BEGIN was sent but never answered (the request was cancelled there).
+    // One poll sends SQLite's BEGIN to the connection's thread, which runs it while nobody
+    // waits for the answer; PostgreSQL may only queue it. Then the future is dropped.
+    let mut begin = Box::pin(t.db.begin());
+    let polled = futures::poll!(&mut begin);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    drop(polled);
+    drop(begin);
+    insert(&t.db, "later", Timestamp::now(), 0).await.unwrap();
+    assert_eq!(
+        names(&t.db).await,
+        vec!["kept".to_owned(), "later".to_owned()]
+    );
     let mut r = t.db.reader().await.unwrap();
-    let qty: i32 = dbkit::fetch_scalar!(r.conn(), i32, "SELECT qty FROM items").unwrap();
+    let qty: i32 =
+        dbkit::fetch_scalar!(r.conn(), i32, "SELECT qty FROM items WHERE name = 'kept'").unwrap();
     assert_eq!(
         qty, 2,
         "the dropped UPDATE was rolled back, the single one committed"
@@ -465,13 +480,15 @@ async fn readers_are_bounded_and_a_read_dropped_midway_leaves_the_next_one_whole
     });
     assert_eq!(one.unwrap().unwrap().0, "r00");
     drop(second);
+    // The abandoned read left no snapshot behind: a later commit shows.
+    insert(&t.db, "r50", Timestamp::now(), 1).await.unwrap();
     for _ in 0..3 {
         let mut a = db.reader().await.unwrap();
         let mut b = db.reader().await.unwrap();
         for r in [&mut a, &mut b] {
             let all =
                 fetch_all!(r.conn(), (String,), "SELECT name FROM items ORDER BY name").unwrap();
-            assert_eq!(all.len(), 50);
+            assert_eq!(all.len(), 51);
         }
     }
     db.close().await;
