@@ -13,6 +13,8 @@
 //! * [`Timestamp`] stores UTC instants at microsecond precision identically on both engines.
 //! * [`Db::change_token`] tells, without a query, whether a SQLite database changed since an
 //!   earlier look (a commit by any connection of any process), so hot rows can be cached safely.
+//! * [`Notices`] is PostgreSQL's counterpart: changes announced with `NOTIFY` and a shared read
+//!   fence, so a cache knows it has heard of every commit that came before a request.
 //! * [`ratelimit`] keeps fixed-window counters in the database so several instances share them.
 //! * [`testing`] creates a fresh database per test on either engine.
 
@@ -20,6 +22,7 @@ pub mod change_token;
 mod conn;
 mod db;
 mod error;
+pub mod notices;
 pub mod ratelimit;
 mod readers;
 pub mod testing;
@@ -30,6 +33,7 @@ pub use change_token::ChangeToken;
 pub use conn::{Conn, Reader, Tx};
 pub use db::{Db, DbOptions, Engine, Migrations};
 pub use error::{ConstraintKind, DbError, constraint_kind};
+pub use notices::{Notice, Notices};
 pub use timestamp::Timestamp;
 
 /// Re-exported so that crates using [`on_conn!`] name the same sqlx.

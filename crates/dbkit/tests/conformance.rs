@@ -495,3 +495,124 @@ async fn readers_are_bounded_and_a_read_dropped_midway_leaves_the_next_one_whole
     db.close().await;
     assert!(db.reader().await.is_err(), "closed");
 }
+
+/// What a listener's `apply` received, for the notice tests.
+type Heard = std::sync::Arc<std::sync::Mutex<Vec<dbkit::Notice>>>;
+
+fn listen(db: &dbkit::Db) -> Option<(dbkit::Notices, Heard)> {
+    let heard = Heard::default();
+    let into = heard.clone();
+    let notices =
+        dbkit::Notices::listen(db, "test_changes", move |n| into.lock().unwrap().push(n))?;
+    Some((notices, heard))
+}
+
+/// Poll until the listener is connected and trusted (a fresh one needs a round first).
+async fn until_caught_up(notices: &dbkit::Notices) {
+    for _ in 0..200 {
+        if notices.caught_up().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the listener never caught up");
+}
+
+fn payloads(heard: &Heard) -> Vec<String> {
+    heard
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|n| match n {
+            dbkit::Notice::Changed(p) => p.clone(),
+            dbkit::Notice::Lost => vec![],
+        })
+        .collect()
+}
+
+async fn notify(db: &dbkit::Db, payload: &str) {
+    let mut tx = db.begin().await.unwrap();
+    dbkit::execute!(tx.conn(), "SELECT pg_notify('test_changes', $1)", payload).unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The fence: once `caught_up` answers, every notification committed before it was called has
+/// been applied — each time, with nothing to wait for but the round itself.
+#[tokio::test]
+async fn a_notice_committed_before_caught_up_is_always_applied_by_its_answer() {
+    let t = test_db().await;
+    let Some((notices, heard)) = listen(&t.db) else {
+        assert_eq!(t.engine(), dbkit::Engine::Sqlite, "SQLite has no notices");
+        return;
+    };
+    until_caught_up(&notices).await;
+    // Another process's connections, as another instance would write.
+    let other = dbkit::Db::open(&t.url, &dbkit::DbOptions::default())
+        .await
+        .unwrap();
+    for i in 0..300 {
+        let payload = format!("n{i}");
+        notify(&other, &payload).await;
+        assert!(notices.caught_up().await, "round {i}: listener down");
+        assert!(
+            payloads(&heard).contains(&payload),
+            "round {i}: the commit had returned before caught_up was called"
+        );
+    }
+    // A rolled-back transaction announces nothing.
+    let mut tx = other.begin().await.unwrap();
+    dbkit::execute!(tx.conn(), "SELECT pg_notify('test_changes', 'never')").unwrap();
+    tx.rollback().await.unwrap();
+    notify(&other, "after").await;
+    assert!(notices.caught_up().await);
+    let all = payloads(&heard);
+    assert!(all.contains(&"after".to_owned()));
+    assert!(!all.contains(&"never".to_owned()));
+    other.close().await;
+}
+
+/// A listener whose connection is cut announces the loss, is not trusted meanwhile, and
+/// listens again (announcing the loss once more) before it is.
+#[tokio::test]
+async fn a_lost_listener_says_so_and_is_trusted_again_only_after_listening_anew() {
+    let t = test_db().await;
+    let Some((notices, heard)) = listen(&t.db) else {
+        return;
+    };
+    until_caught_up(&notices).await;
+    let lost = |heard: &Heard| {
+        heard
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|n| **n == dbkit::Notice::Lost)
+            .count()
+    };
+    let before = lost(&heard);
+    let mut tx = t.db.begin().await.unwrap();
+    let cut: Vec<(bool,)> = fetch_all!(
+        tx.conn(),
+        (bool,),
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+         WHERE application_name = $1 AND datname = current_database()",
+        dbkit::notices::APPLICATION_NAME
+    )
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(cut, vec![(true,)], "one listening connection");
+    // The next round finds the connection gone, unless an idle round already did and the task
+    // listens again: trusted only once the loss and the new connection were announced.
+    let trusted = notices.caught_up().await;
+    assert!(
+        !trusted || lost(&heard) >= before + 2,
+        "trusted before the loss was announced"
+    );
+    until_caught_up(&notices).await;
+    assert!(
+        lost(&heard) >= before + 2,
+        "the loss, then the new connection"
+    );
+    notify(&t.db, "again").await;
+    assert!(notices.caught_up().await);
+    assert!(payloads(&heard).contains(&"again".to_owned()));
+}

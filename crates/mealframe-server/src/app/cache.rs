@@ -16,8 +16,10 @@
 //! On SQLite, the signed-in user's row and web sessions are kept too ([`SignedIn`]): the
 //! database's change token (`Db::change_token`) moves with every commit of any connection of any
 //! process, and when it has moved, one indexed read of the `user_changes` log (migration 0012)
-//! says whose rows changed; only those users' entries are dropped. PostgreSQL gives no such
-//! token; there they are read every time.
+//! says whose rows changed; only those users' entries are dropped. On PostgreSQL, changes to
+//! users and sessions are announced with `NOTIFY` (migration 0014) and a listener drops the same
+//! entries; a shared fence round before each request makes sure it heard of every commit that
+//! came first (`dbkit::notices`), and while it is down nothing is kept.
 //!
 //! Every map is bounded (`quick_cache`, S3-FIFO eviction: an entry read again survives a stream
 //! of one-off entries), by a count of entries or, for stats, by their size; a stale entry is
@@ -25,11 +27,11 @@
 
 use std::{
     hash::Hash,
-    sync::{Arc, Mutex, RwLock},
+    sync::{Arc, Mutex, OnceLock, RwLock},
 };
 
 use bytes::Bytes;
-use dbkit::{ChangeToken, Db};
+use dbkit::{ChangeToken, Db, Engine, Notice, Notices};
 use mealframe_core::{ids::UserId, planning::stats::Stats};
 use mealframe_store::{
     accounts::{sessions::WebSession, user_changes, users::User},
@@ -213,12 +215,17 @@ impl Default for ViewCache {
 }
 
 /// Users' rows (whatever `is_active` says; the caller checks) and web sessions by token hash
-/// (the caller checks the expiry), kept on SQLite while the `user_changes` log names no change
-/// of theirs.
+/// (the caller checks the expiry), kept while nothing says they changed.
 ///
-/// Every request first calls [`SignedIn::fresh`]: while the change token is the one last caught
-/// up with, nothing was committed and every entry holds; when it moved, the log is read once
-/// (one request at a time; the others wait for it) and the users it names lose their entries.
+/// Every request first calls [`SignedIn::fresh`], which learns whose rows changed since the last
+/// look and drops those users' entries:
+/// - on SQLite, while the change token is the one last caught up with, nothing was committed and
+///   every entry holds; when it moved, the `user_changes` log is read once (one request at a
+///   time; the others wait for it);
+/// - on PostgreSQL, a listener hears each change announced (migration 0014) and a shared fence
+///   round tells that every announcement committed before the request has been applied
+///   (`dbkit::notices`). While the listener is down, nothing is kept.
+///
 /// The answer is a *generation*, which moves with each catch-up that dropped something. An entry
 /// is stored with the generation its read started at, and only if no catch-up ran meanwhile (a
 /// read racing a write could otherwise put back an entry the catch-up had just dropped). A
@@ -226,11 +233,19 @@ impl Default for ViewCache {
 /// sessions (sign-out, the hourly expiry slide) drops the user's entry, so the session is read
 /// again with it.
 pub struct SignedIn {
+    kept: Arc<Kept>,
+    /// SQLite: the change token and log position caught up with.
+    seen: Mutex<Seen>,
+    catching_up: tokio::sync::Mutex<()>,
+    /// PostgreSQL: the listener, started by the first request (`None` inside on SQLite).
+    notices: OnceLock<Option<Notices>>,
+}
+
+/// The entries, shared with the PostgreSQL listener's task.
+struct Kept {
     users: quick_cache::sync::Cache<UserId, (u64, User)>,
     sessions: quick_cache::sync::Cache<String, (u64, WebSession)>,
     generation: RwLock<u64>,
-    seen: Mutex<Seen>,
-    catching_up: tokio::sync::Mutex<()>,
 }
 
 /// The change token last caught up with, and the log position read up to.
@@ -243,11 +258,14 @@ struct Seen {
 impl Default for SignedIn {
     fn default() -> Self {
         Self {
-            users: quick_cache::sync::Cache::new(MAX_USERS),
-            sessions: quick_cache::sync::Cache::new(MAX_SESSIONS),
-            generation: RwLock::new(0),
+            kept: Arc::new(Kept {
+                users: quick_cache::sync::Cache::new(MAX_USERS),
+                sessions: quick_cache::sync::Cache::new(MAX_SESSIONS),
+                generation: RwLock::new(0),
+            }),
             seen: Mutex::new(Seen::default()),
             catching_up: tokio::sync::Mutex::new(()),
+            notices: OnceLock::new(),
         }
     }
 }
@@ -257,23 +275,67 @@ fn lookup(outcome: &'static str, cache: &'static str) {
         .increment(1);
 }
 
-impl SignedIn {
+impl Kept {
     fn generation(&self) -> u64 {
         *self.generation.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Drop these users' entries; the generation moves if there were any.
+    fn forget(&self, users: impl IntoIterator<Item = UserId>) -> u64 {
+        let mut generation = self.generation.write().unwrap_or_else(|e| e.into_inner());
+        let mut users = users.into_iter().peekable();
+        if users.peek().is_some() {
+            *generation += 1;
+            for user in users {
+                self.users.remove(&user);
+            }
+        }
+        *generation
+    }
+
+    /// Drop every entry (changes may have gone unheard).
+    fn forget_all(&self) {
+        let mut generation = self.generation.write().unwrap_or_else(|e| e.into_inner());
+        *generation += 1;
+        self.users.clear();
+        self.sessions.clear();
+    }
+
+    /// What the PostgreSQL listener heard.
+    fn apply(&self, notice: Notice) {
+        match notice {
+            Notice::Changed(payloads) => {
+                let users: Option<Vec<UserId>> =
+                    payloads.iter().map(|p| user_changes::noticed(p)).collect();
+                match users {
+                    Some(users) => {
+                        self.forget(users);
+                    }
+                    None => self.forget_all(),
+                }
+            }
+            Notice::Lost => self.forget_all(),
+        }
+    }
+}
+
+impl SignedIn {
     fn seen_token(&self) -> Option<ChangeToken> {
         self.seen.lock().unwrap_or_else(|e| e.into_inner()).token
     }
 
-    /// The generation this request's lookups and stores use, after catching up with the log if
-    /// the database changed; `None` when nothing may be kept (PostgreSQL, or no token to be had).
+    /// The generation this request's lookups and stores use, after catching up with whose rows
+    /// changed; `None` when nothing may be kept (no change token to be had on SQLite, the
+    /// listener down on PostgreSQL).
     pub async fn fresh(&self, db: &Db) -> AppResult<Option<u64>> {
+        if db.engine() == Engine::Postgres {
+            return Ok(self.fresh_by_notices(db).await);
+        }
         let Some(token) = db.change_token() else {
             return Ok(None);
         };
         if self.seen_token() == Some(token) {
-            return Ok(Some(self.generation()));
+            return Ok(Some(self.kept.generation()));
         }
         let _one_at_a_time = self.catching_up.lock().await;
         // Read again: whoever held the lock may have caught up already, or more was committed.
@@ -284,7 +346,7 @@ impl SignedIn {
             let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
             if seen.token == Some(token) {
                 drop(seen);
-                return Ok(Some(self.generation()));
+                return Ok(Some(self.kept.generation()));
             }
             seen.seq
         };
@@ -293,38 +355,48 @@ impl SignedIn {
             let mut r = db.reader().await?;
             user_changes::since(&mut r.conn(), from).await?
         };
-        let mut generation = self.generation.write().unwrap_or_else(|e| e.into_inner());
-        if !changed.is_empty() {
-            *generation += 1;
-            for (user, _) in &changed {
-                self.users.remove(user);
-            }
-        }
+        let generation = self.kept.forget(changed.iter().map(|(user, _)| *user));
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.token = Some(token);
         seen.seq = changed.last().map_or(from, |(_, seq)| *seq);
-        Ok(Some(*generation))
+        Ok(Some(generation))
+    }
+
+    /// PostgreSQL: the generation once every change committed before this call was applied.
+    async fn fresh_by_notices(&self, db: &Db) -> Option<u64> {
+        let notices = self.notices.get_or_init(|| {
+            let kept = self.kept.clone();
+            Notices::listen(db, user_changes::NOTICE_CHANNEL, move |n| kept.apply(n))
+        });
+        match notices {
+            Some(n) if n.caught_up().await => Some(self.kept.generation()),
+            _ => None,
+        }
     }
 
     /// The kept row of `user`, if any (only call with a generation from [`SignedIn::fresh`]).
     pub fn user(&self, user: UserId) -> Option<User> {
-        let hit = self.users.get(&user).map(|(_, u)| u);
+        let hit = self.kept.users.get(&user).map(|(_, u)| u);
         lookup(if hit.is_some() { "hit" } else { "miss" }, "users");
         hit
     }
 
     /// Keep `row`, read at `generation`, unless a catch-up ran since.
     pub fn keep_user(&self, row: &User, generation: u64) {
-        let current = self.generation.read().unwrap_or_else(|e| e.into_inner());
+        let current = self
+            .kept
+            .generation
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
         if *current == generation {
-            self.users.insert(row.id, (generation, row.clone()));
+            self.kept.users.insert(row.id, (generation, row.clone()));
         }
     }
 
     /// The kept session with this token hash, if it and its user's row still hold.
     pub fn session(&self, hash: &str) -> Option<WebSession> {
-        let hit = self.sessions.get(hash).and_then(|(at, session)| {
-            let (user_at, _) = self.users.get(&session.user())?;
+        let hit = self.kept.sessions.get(hash).and_then(|(at, session)| {
+            let (user_at, _) = self.kept.users.get(&session.user())?;
             (at >= user_at).then_some(session)
         });
         lookup(if hit.is_some() { "hit" } else { "miss" }, "sessions");
@@ -333,9 +405,15 @@ impl SignedIn {
 
     /// Keep `session`, read at `generation`, unless a catch-up ran since.
     pub fn keep_session(&self, hash: String, session: &WebSession, generation: u64) {
-        let current = self.generation.read().unwrap_or_else(|e| e.into_inner());
+        let current = self
+            .kept
+            .generation
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
         if *current == generation {
-            self.sessions.insert(hash, (generation, session.clone()));
+            self.kept
+                .sessions
+                .insert(hash, (generation, session.clone()));
         }
     }
 }
