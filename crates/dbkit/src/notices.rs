@@ -3,7 +3,7 @@
 //! handled, so an in-process cache can be trusted without reading the database.
 //!
 //! Triggers call `pg_notify(channel, payload)` (migration 0014 of MealFrame names the user whose
-//! rows changed). One task per [`Notices`] keeps a connection that `LISTEN`s on the channel and,
+//! rows changed). One thread per [`Notices`] keeps a connection that `LISTEN`s on the channel and,
 //! when asked, runs a *round*: a `SELECT 1` on that connection, then hands every notification that
 //! arrived before its answer to `apply`, then publishes the round's number.
 //!
@@ -72,7 +72,7 @@ pub struct Notices {
 
 impl Notices {
     /// Listen on `channel` of the PostgreSQL database behind `db` (`None` on SQLite), calling
-    /// `apply` from the listener's task. Must be called inside a Tokio runtime.
+    /// `apply` from the listener's thread.
     pub fn listen(
         db: &Db,
         channel: &str,
@@ -93,7 +93,24 @@ impl Notices {
             publish,
             apply: Box::new(apply),
         };
-        tokio::spawn(task.run());
+        // A thread of its own: the connection must make progress even while the caller's
+        // runtime is blocked (PostgreSQL's `DROP DATABASE` waits on a backend stuck halfway
+        // through authentication, which a test's runtime blocked in a drop would leave there).
+        let thread = std::thread::Builder::new()
+            .name("db-notices".into())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt.block_on(task.run()),
+                    Err(e) => tracing::warn!(error = %e, "change notices: no runtime"),
+                }
+            });
+        if let Err(e) = thread {
+            tracing::warn!(error = %e, "change notices: no thread; caches are bypassed");
+            return None;
+        }
         Some(Notices {
             wake,
             started,
