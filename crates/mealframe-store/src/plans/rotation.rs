@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use dbkit::{Conn, Timestamp, execute, fetch_all};
+use dbkit::{Conn, Timestamp, execute, fetch_all, on_conn};
 use mealframe_core::{
     ids::{MealId, MealTypeId, UserId},
     planning::round_robin::Rotation,
@@ -39,24 +39,36 @@ pub async fn load(c: &mut Conn<'_>, user: UserId) -> Result<Rotation> {
     Ok(Rotation::new(candidates, last))
 }
 
-/// Persist the state of every meal type the rotation picked from.
+/// Persist the state of every meal type the rotation picked from, in one statement (a week
+/// touches four or so meal types; one upsert each cost a round trip each under the user's lock).
 pub async fn save(
     c: &mut Conn<'_>,
     user: UserId,
     rotation: &Rotation,
     now: Timestamp,
 ) -> Result<()> {
-    for (meal_type, meal) in rotation.changed_states() {
-        execute!(
-            c.reborrow(),
-            "INSERT INTO round_robin_states (user_id, meal_type_id, last_meal_id, updated_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (user_id, meal_type_id) DO UPDATE SET last_meal_id = excluded.last_meal_id, updated_at = excluded.updated_at",
-            user.uuid(),
-            meal_type.uuid(),
-            meal.uuid(),
-            now
-        )?;
+    let changed = rotation.changed_states();
+    if changed.is_empty() {
+        return Ok(());
     }
+    // $1 the user, $2 the time, then a meal type and its last meal per row.
+    let rows = (0..changed.len())
+        .map(|r| format!("($1, ${}, ${}, $2)", r * 2 + 3, r * 2 + 4))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let text = format!(
+        "INSERT INTO round_robin_states (user_id, meal_type_id, last_meal_id, updated_at) VALUES {rows}
+         ON CONFLICT (user_id, meal_type_id) DO UPDATE SET last_meal_id = excluded.last_meal_id, updated_at = excluded.updated_at"
+    );
+    on_conn!(c, |e| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(text))
+            .bind(user.uuid())
+            .bind(now);
+        for (meal_type, meal) in &changed {
+            q = q.bind(meal_type.uuid()).bind(meal.uuid());
+        }
+        q.execute(e).await.map(|_| ())
+    })?;
     Ok(())
 }
 
