@@ -4,12 +4,12 @@
 //!
 //! Triggers call `pg_notify(channel, payload)` (migration 0014 of MealFrame names the user whose
 //! rows changed). One thread per [`Notices`] keeps a connection that `LISTEN`s on the channel and,
-//! when asked, runs a *round*: a `SELECT 1` on that connection, then hands every notification that
-//! arrived before its answer to `apply`, then publishes the round's number.
+//! when asked, runs a *round*: a `SELECT pg_backend_pid()` on that connection, then hands every
+//! notification that arrived before its answer to `apply`, then publishes the round's number.
 //!
 //! Why a round is a fence: a transaction's `COMMIT` signals the listening backends before it
 //! returns to its client, and a backend sends pending notifications before its `ReadyForQuery`.
-//! So once `SELECT 1` (sent after a caller began) has been answered, every notification of a
+//! So once the round's query (sent after a caller began) has been answered, every notification of a
 //! transaction that had committed when the caller began is in hand. Callers that arrive while a
 //! round is in flight wait for the next one; however many arrive, each round is one round trip
 //! on one connection — the cost of a read shared by everyone waiting, not paid per request.
@@ -27,10 +27,7 @@ use std::{
     time::Duration,
 };
 
-use sqlx::{
-    Executor,
-    postgres::{PgConnectOptions, PgListener, PgPoolOptions},
-};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio::sync::{mpsc, watch};
 
 use crate::Db;
@@ -145,6 +142,18 @@ impl Notices {
     }
 }
 
+/// The listening connection and the backend behind it.
+struct Listening {
+    listener: PgListener,
+    pid: i32,
+}
+
+async fn backend_pid(listener: &mut PgListener) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(listener)
+        .await
+}
+
 struct Task {
     connect: PgConnectOptions,
     channel: String,
@@ -157,7 +166,7 @@ struct Task {
 impl Task {
     async fn run(mut self) {
         loop {
-            let Some(mut listener) = self.connect().await else {
+            let Some(mut listening) = self.connect().await else {
                 if self.idle(RECONNECT_AFTER).await.is_none() {
                     return;
                 }
@@ -166,7 +175,7 @@ impl Task {
             // Anything may have changed while nobody listened. The first round then makes the
             // listener trusted; a failed round has announced the loss itself.
             (self.apply)(Notice::Lost);
-            while self.round(&mut listener).await {
+            while self.round(&mut listening).await {
                 if self.idle(IDLE_ROUND).await.is_none() {
                     return;
                 }
@@ -175,15 +184,20 @@ impl Task {
     }
 
     /// A listening connection, or `None` if PostgreSQL cannot be reached now.
-    async fn connect(&self) -> Option<PgListener> {
+    async fn connect(&self) -> Option<Listening> {
         let attempt = async {
+            // A pool of one only because `PgListener` takes its connection from a pool; no
+            // maintenance task may outlive the listener.
             let pool = PgPoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(ROUND_TIMEOUT)
+                .idle_timeout(None)
+                .max_lifetime(None)
                 .connect_lazy_with(self.connect.clone().application_name(APPLICATION_NAME));
             let mut listener = PgListener::connect_with(&pool).await?;
             listener.listen(&self.channel).await?;
-            Ok::<_, sqlx::Error>(listener)
+            let pid = backend_pid(&mut listener).await?;
+            Ok::<_, sqlx::Error>(Listening { listener, pid })
         };
         match tokio::time::timeout(ROUND_TIMEOUT, attempt).await {
             Ok(Ok(listener)) => Some(listener),
@@ -206,13 +220,25 @@ impl Task {
         }
     }
 
-    /// One fence: `SELECT 1`, then apply what arrived before its answer. Publishes the round
-    /// and answers whether the connection held.
-    async fn round(&mut self, listener: &mut PgListener) -> bool {
+    /// One fence: ask the backend's pid, then apply what arrived before its answer. Publishes
+    /// the round and answers whether the connection held. A different pid means the query went
+    /// to another backend than the one listening (a transaction-pooling proxy in between):
+    /// notices cannot be trusted then, so the round counts as lost.
+    async fn round(&mut self, listening: &mut Listening) -> bool {
         let number = self.started.fetch_add(1, Ordering::SeqCst) + 1;
-        let answered = tokio::time::timeout(ROUND_TIMEOUT, listener.execute("SELECT 1")).await;
+        let listener = &mut listening.listener;
+        let answered = tokio::time::timeout(ROUND_TIMEOUT, backend_pid(listener)).await;
         let live = match answered {
-            Ok(Ok(_)) => true,
+            Ok(Ok(pid)) if pid == listening.pid => true,
+            Ok(Ok(pid)) => {
+                tracing::error!(
+                    listening = listening.pid,
+                    answered = pid,
+                    "change notices: the query reached another backend than the listening one \
+                     (a transaction-pooling proxy?); caches are bypassed"
+                );
+                false
+            }
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "change notices: connection lost; caches are bypassed");
                 false

@@ -182,8 +182,8 @@ impl FromRequestParts<AppState> for CurrentUser {
             return Ok(cached.clone());
         }
         let now = state.now();
-        // One look at whose rows changed serves both kept reads below.
-        let generation = state.views.signed_in.fresh(&state.db).await?;
+        // Whose rows changed is looked at once a credential is in hand (on PostgreSQL the look
+        // waits for a round trip); one look serves both kept reads of a cookie request.
         let current = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let text = value.to_str().unwrap_or("");
             let (scheme, credentials) = text.trim().split_once(' ').unwrap_or((text.trim(), ""));
@@ -194,6 +194,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 .jwt
                 .verify(credentials.trim(), now)
                 .ok_or(ApiError::Unauthorized("Invalid or expired token"))?;
+            let generation = state.views.signed_in.fresh(&state.db).await?;
             let user = active_user(state, verified.user, generation).await?;
             // Revoked at once: logout everywhere, a password change or a stolen refresh token
             // raised the generation after this token was issued.
@@ -208,6 +209,7 @@ impl FromRequestParts<AppState> for CurrentUser {
                 claimed_key: None,
             }
         } else if let Some(raw) = cookies::read(&parts.headers, cookies::SESSION_COOKIE) {
+            let generation = state.views.signed_in.fresh(&state.db).await?;
             let (session, user) = session_and_user(state, raw, now, generation).await?;
             let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
             if !safe && !same_origin_write(&parts.headers, &state.config.public_url) {

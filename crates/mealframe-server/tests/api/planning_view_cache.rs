@@ -397,7 +397,7 @@ async fn another_users_writes_leave_a_signed_in_users_row_in_memory() {
         .unwrap()
         .to_owned();
     app.mark(&ben.token, &slot, "followed").await;
-    kept.fresh(&app.state.db).await.unwrap().unwrap();
+    until_rows_are_kept(&app).await;
     assert!(kept.user(ana_id).is_some(), "Ana's row stays");
     assert!(kept.user(ben_id).is_none(), "Ben's row is read again");
     assert_eq!(today(&app, &ben.token).await["stats"]["completed"], 1);
