@@ -193,7 +193,18 @@ impl Task {
                 .acquire_timeout(ROUND_TIMEOUT)
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .connect_lazy_with(self.connect.clone().application_name(APPLICATION_NAME));
+                .connect_lazy_with(
+                    self.connect
+                        .clone()
+                        .application_name(APPLICATION_NAME)
+                        // Should this process vanish without closing the socket, the backend
+                        // notices within a minute and stops holding the notify queue's tail.
+                        .options([
+                            ("tcp_keepalives_idle", "30"),
+                            ("tcp_keepalives_interval", "10"),
+                            ("tcp_keepalives_count", "3"),
+                        ]),
+                );
             let mut listener = PgListener::connect_with(&pool).await?;
             listener.listen(&self.channel).await?;
             let pid = backend_pid(&mut listener).await?;

@@ -91,6 +91,19 @@ impl TestDb {
     }
 }
 
+/// Terminate this database's change-notice listeners ([`notices`](crate::notices)), as a cut
+/// network would, waiting until each backend is gone; answers how many were cut (PostgreSQL).
+pub async fn cut_notice_listeners(c: crate::Conn<'_>) -> Result<usize, sqlx::Error> {
+    let cut = crate::fetch_all!(
+        c,
+        (bool,),
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
+         WHERE application_name = $1 AND datname = current_database()",
+        crate::notices::APPLICATION_NAME
+    )?;
+    Ok(cut.into_iter().filter(|(gone,)| *gone).count())
+}
+
 /// Swap the database name (the URL path) of a postgres URL.
 fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -58,9 +58,7 @@ impl Writer {
             .map_err(|_| sqlx::Error::PoolTimedOut)?;
         let state = &mut *guard;
         if state.in_transaction {
-            // Whatever this answers, no transaction is open afterwards.
-            let _ = state.conn()?.execute("ROLLBACK").await;
-            state.in_transaction = false;
+            state.roll_back().await;
         }
         state.conn()?;
         Ok(Held { guard: Some(guard) })
@@ -94,6 +92,14 @@ impl State {
     fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
         self.conn.as_mut().ok_or(sqlx::Error::PoolClosed)
     }
+
+    /// End a transaction left open. Whatever `ROLLBACK` answers, none is open afterwards.
+    async fn roll_back(&mut self) {
+        if let Some(conn) = self.conn.as_mut() {
+            let _ = conn.execute("ROLLBACK").await;
+        }
+        self.in_transaction = false;
+    }
 }
 
 impl Held {
@@ -108,16 +114,18 @@ impl Held {
             .expect("a held writer is open: hold() checked")
     }
 
-    pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let state = self.state();
-        state.conn()?.execute("COMMIT").await?;
-        state.in_transaction = false;
-        Ok(())
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.finish("COMMIT").await
     }
 
-    pub(crate) async fn rollback(mut self) -> Result<(), sqlx::Error> {
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.finish("ROLLBACK").await
+    }
+
+    /// End the transaction with `sql`; if that fails it stays flagged, and the drop rolls it back.
+    async fn finish(mut self, sql: &'static str) -> Result<(), sqlx::Error> {
         let state = self.state();
-        state.conn()?.execute("ROLLBACK").await?;
+        state.conn()?.execute(sql).await?;
         state.in_transaction = false;
         Ok(())
     }
@@ -134,12 +142,7 @@ impl Drop for Held {
         // Roll back before the next writer gets the connection; without a runtime (shutdown),
         // the next `hold` does it.
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move {
-                if let Some(conn) = guard.conn.as_mut() {
-                    let _ = conn.execute("ROLLBACK").await;
-                }
-                guard.in_transaction = false;
-            });
+            rt.spawn(async move { guard.roll_back().await });
         }
     }
 }

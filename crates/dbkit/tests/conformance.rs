@@ -590,16 +590,11 @@ async fn a_lost_listener_says_so_and_is_trusted_again_only_after_listening_anew(
     };
     let before = lost(&heard);
     let mut tx = t.db.begin().await.unwrap();
-    let cut: Vec<(bool,)> = fetch_all!(
-        tx.conn(),
-        (bool,),
-        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
-         WHERE application_name = $1 AND datname = current_database()",
-        dbkit::notices::APPLICATION_NAME
-    )
-    .unwrap();
+    let cut = dbkit::testing::cut_notice_listeners(tx.conn())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(cut, vec![(true,)], "one listening connection");
+    assert_eq!(cut, 1, "one listening connection");
     // The next round finds the connection gone, unless an idle round already did and the task
     // listens again: trusted only once the loss and the new connection were announced.
     let trusted = notices.caught_up().await;

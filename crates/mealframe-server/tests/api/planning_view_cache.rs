@@ -403,6 +403,12 @@ async fn another_users_writes_leave_a_signed_in_users_row_in_memory() {
     assert_eq!(today(&app, &ben.token).await["stats"]["completed"], 1);
 }
 
+/// Whether the signed-in row of the account `email` is kept in memory.
+async fn kept(app: &TestApp, email: &str) -> bool {
+    let user = user_id(app, email).await;
+    app.state.views.signed_in.user(user).is_some()
+}
+
 /// PostgreSQL: a change committed while the change listener's connection is down is never
 /// heard, so a lost connection drops every kept row; the next read shows the change.
 #[tokio::test]
@@ -415,27 +421,16 @@ async fn a_change_made_while_the_listener_is_down_is_never_served_stale() {
     let t = &ana.token;
     until_rows_are_kept(&app).await;
     assert_eq!(app.get_json(t, "/api/v1/auth/me").await["timezone"], "UTC");
-    assert!(
-        app.state
-            .views
-            .signed_in
-            .user(user_id(&app, "ana@example.com").await)
-            .is_some()
-    );
+    assert!(kept(&app, "ana@example.com").await);
 
     let other = dbkit::Db::open(&app.db.url, &dbkit::DbOptions::default())
         .await
         .unwrap();
     let mut tx = other.begin().await.unwrap();
-    let cut = dbkit::fetch_all!(
-        tx.conn(),
-        (bool,),
-        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
-         WHERE application_name = $1 AND datname = current_database()",
-        dbkit::notices::APPLICATION_NAME
-    )
-    .unwrap();
-    assert_eq!(cut, vec![(true,)], "one listener");
+    let cut = dbkit::testing::cut_notice_listeners(tx.conn())
+        .await
+        .unwrap();
+    assert_eq!(cut, 1, "one listener");
     // Nobody listens now: this change is announced to no one.
     dbkit::execute!(
         tx.conn(),
@@ -454,13 +449,7 @@ async fn a_change_made_while_the_listener_is_down_is_never_served_stale() {
         app.get_json(t, "/api/v1/auth/me").await["timezone"],
         "Europe/Ljubljana"
     );
-    assert!(
-        app.state
-            .views
-            .signed_in
-            .user(user_id(&app, "ana@example.com").await)
-            .is_some()
-    );
+    assert!(kept(&app, "ana@example.com").await);
 }
 
 /// A web session ended by another process (or a sign-out everywhere) is refused on the next

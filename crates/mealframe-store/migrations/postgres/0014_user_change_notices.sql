@@ -5,29 +5,18 @@
 -- `mealframe_user_changes` with the user's id, delivered to every listening instance when the
 -- transaction commits (one notice per user and transaction: PostgreSQL folds duplicates). The
 -- server's listener (`dbkit::notices`) drops that user's entries before trusting them again.
-CREATE FUNCTION notify_user_row_change() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION notify_user_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
-        PERFORM pg_notify('mealframe_user_changes', OLD.id::text);
-    ELSE
-        PERFORM pg_notify('mealframe_user_changes', NEW.id::text);
-    END IF;
-    RETURN NULL;
-END;
-$$;
-
-CREATE FUNCTION notify_user_session_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        PERFORM pg_notify('mealframe_user_changes', OLD.user_id::text);
-    ELSE
-        PERFORM pg_notify('mealframe_user_changes', NEW.user_id::text);
-    END IF;
+    -- The trigger's argument names the column that holds the user's id.
+    PERFORM pg_notify(
+        'mealframe_user_changes',
+        (CASE WHEN TG_OP = 'DELETE' THEN to_jsonb(OLD) ELSE to_jsonb(NEW) END) ->> TG_ARGV[0]
+    );
     RETURN NULL;
 END;
 $$;
 
 CREATE TRIGGER trg_users_notify AFTER UPDATE OR DELETE ON users
-    FOR EACH ROW EXECUTE FUNCTION notify_user_row_change();
+    FOR EACH ROW EXECUTE FUNCTION notify_user_change('id');
 CREATE TRIGGER trg_web_sessions_notify AFTER UPDATE OR DELETE ON web_sessions
-    FOR EACH ROW EXECUTE FUNCTION notify_user_session_change();
+    FOR EACH ROW EXECUTE FUNCTION notify_user_change('user_id');
