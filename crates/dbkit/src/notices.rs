@@ -59,7 +59,7 @@ struct Round {
     live: bool,
 }
 
-/// A handle on one listener task; the task stops once every handle is dropped.
+/// A handle on one listener thread; the thread ends once every handle is dropped.
 #[derive(Clone)]
 pub struct Notices {
     wake: mpsc::Sender<()>,

@@ -571,6 +571,40 @@ async fn a_notice_committed_before_caught_up_is_always_applied_by_its_answer() {
     other.close().await;
 }
 
+/// Many callers at once, so that callers arrive while a round is in flight: each one's own
+/// notice, committed before it called, is applied when its `caught_up` answers — a round that
+/// had already started when it called does not count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn callers_arriving_during_a_round_wait_for_the_next_one() {
+    let t = test_db().await;
+    let Some((notices, heard)) = listen(&t.db) else {
+        return;
+    };
+    until_caught_up(&notices).await;
+    let writers = dbkit::Db::open(&t.url, &dbkit::DbOptions::default())
+        .await
+        .unwrap();
+    let mut callers = Vec::new();
+    for caller in 0..8 {
+        let (notices, heard, writers) = (notices.clone(), heard.clone(), writers.clone());
+        callers.push(tokio::spawn(async move {
+            for i in 0..60 {
+                let payload = format!("c{caller}-{i}");
+                notify(&writers, &payload).await;
+                assert!(notices.caught_up().await, "{payload}: listener down");
+                assert!(
+                    payloads(&heard).contains(&payload),
+                    "{payload}: committed before caught_up was called"
+                );
+            }
+        }));
+    }
+    for c in callers {
+        c.await.unwrap();
+    }
+    writers.close().await;
+}
+
 /// A listener whose connection is cut announces the loss, is not trusted meanwhile, and
 /// listens again (announcing the loss once more) before it is.
 #[tokio::test]
