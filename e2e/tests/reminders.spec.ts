@@ -74,16 +74,20 @@ test('a pushed reminder shows a notification whose Followed action marks the slo
     });
     cdp.send('ServiceWorker.enable');
   });
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin: baseURL!, registrationId, data: JSON.stringify(payload) });
-
   // The notification the worker showed.
   const shown = async () => page.evaluate(async () => {
     const reg = await navigator.serviceWorker.ready;
     return (await reg.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, actions: (n as any).actions?.map((a: any) => a.title) ?? [] }));
   });
-  await expect.poll(shown, { timeout: 10_000 }).toEqual([
-    { title: payload.title, body: payload.body, tag: `slot-${slot.id}`, actions: ['Followed', 'Skip'] },
-  ]);
+  // DevTools' push delivery was seen to be lost in CI (nothing shown, no error), for this first
+  // push too; a push service delivers again, and so does this (the tag makes a second delivery
+  // replace the first notification, not add one).
+  await expect(async () => {
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: baseURL!, registrationId, data: JSON.stringify(payload) });
+    await expect.poll(shown, { timeout: 5_000 }).toEqual([
+      { title: payload.title, body: payload.body, tag: `slot-${slot.id}`, actions: ['Followed', 'Skip'] },
+    ]);
+  }).toPass({ timeout: 20_000 });
 
   // "Followed", through the worker's click handler, while Today is open.
   await page.goto('/');
